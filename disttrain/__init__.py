@@ -1,0 +1,49 @@
+"""disttrain: a deep-learning engine with PyTorch's programming model on numpy (cupy on a GPU).
+
+``import disttrain as torch`` runs PyTorch programs that use tensors, autograd, ``nn``,
+``optim`` and ``utils.data``; ``launch --nproc N train.py`` runs them data-parallel.
+"""
+import math as _math
+
+from .core import methods as _methods  # noqa: F401  (binds Tensor's operators)
+from .core.tensor import Tensor, Size
+from .core.dtype import (dtype, float16, float32, float64, bfloat16, int8, int16, int32, int64,
+                         uint8, bool, half, float, double, short, int, long, get_default_dtype,
+                         set_default_dtype, promote_types)
+from .core.device import device
+from .core.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
+                             inference_mode)
+from .core.functions import *  # noqa: F401,F403
+from .core.creation import *  # noqa: F401,F403
+from .core.random import (Generator, manual_seed, seed, initial_seed, get_rng_state,
+                          set_rng_state, default_generator)
+from .core.tensor_str import set_printoptions
+from .core import autograd as _autograd_core
+from . import autograd, cuda  # noqa: F401
+
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+__version__ = "0.1.0"
+
+
+def _lazy(name):
+    import importlib
+    return importlib.import_module(f".{name}", __name__)
+
+
+def __getattr__(name):
+    # Subpackages load on first use so that ``import disttrain`` stays fast and the layers
+    # below ``nn``/``optim`` never import them.
+    if name in ("nn", "optim", "utils", "distributed", "comm", "multiprocessing"):
+        mod = _lazy(name)
+        globals()[name] = mod
+        return mod
+    if name in ("save", "load"):
+        from .core import serialization
+        return getattr(serialization, name)
+    if name == "summary":
+        from .summary import summary
+        return summary
+    raise AttributeError(f"module 'disttrain' has no attribute '{name}'")

@@ -1,0 +1,678 @@
+"""Function, the graph nodes it records, and the backward engine.
+
+Every differentiable op, built-in or user-written, is a ``Function`` with static
+``forward(ctx, *args)`` and ``backward(ctx, *grads)``. ``apply`` runs ``forward`` with
+recording off and, when an input requires grad, makes ``ctx`` the outputs' ``grad_fn``:
+the ctx *is* the graph node (its class is named like PyTorch's, e.g. ``MulBackward0``).
+
+Built-in forwards may return raw arrays (``apply`` wraps them); backwards are written
+with Tensor ops so that ``create_graph=True`` yields higher-order gradients, and run with
+recording off otherwise, so they cost no graph building.
+"""
+import heapq
+import itertools
+import weakref
+
+from . import grad_mode
+from .grad_mode import state as _grad_state
+
+__all__ = ["Function", "backward", "grad", "BackwardNode", "AccumulateGrad", "RemovableHandle"]
+
+_seq = itertools.count()
+_Tensor = None   # set by tensor.py: autograd sits below Tensor in the import order
+
+
+class RemovableHandle:
+    """Returned by ``register_*hook``; ``remove()`` unregisters the hook."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict):
+        self._ref = weakref.ref(hooks_dict)
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self):
+        d = self._ref()
+        if d is not None:
+            d.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _FreedSaved:
+    """Marks saved tensors released by a backward without ``retain_graph``."""
+
+
+_FREED = _FreedSaved()
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+class BackwardNode:
+    """The ctx of one Function call and, once an input requires grad, its graph node."""
+
+    _fn = None
+    _materialize = True
+
+    def __init__(self):
+        self._recording = False
+        self._saved = ()
+        self._non_diff = None
+        self._pre_hooks = None        # output_nr -> {id: hook}, hooks of non-leaf tensors
+        self._hooks = None            # node hooks: hook(grad_inputs, grad_outputs)
+
+    # ---- ctx API used inside forward ----
+    def save_for_backward(self, *tensors):
+        if self._recording:
+            self._saved = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = tensors
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value):
+        self._materialize = bool(value)
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(_FREED_MSG)
+        out = []
+        for item in saved:
+            if type(item) is _SavedOutput:
+                out.append(item.unpack(self))
+            elif item is not None and hasattr(item, "_version"):
+                if item._version[0] != self._saved_versions[len(out)]:
+                    raise RuntimeError(self._modified_message(item, len(out)))
+                out.append(item)
+            else:
+                out.append(item)
+        return tuple(out)
+
+    def _modified_message(self, t, i):
+        node = type(t.grad_fn).__name__ if t.grad_fn is not None else None
+        where = f", which is output {t._output_nr} of {node}," if node else ""
+        return (f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{t.type()} {list(t.shape)}]{where} is at version "
+                f"{t._version[0]}; expected version {self._saved_versions[i]} instead. Hint: the "
+                f"operation that failed was {type(self).__name__}; avoid modifying its inputs in "
+                f"place, or clone() them first.")
+
+    # ---- node API ----
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        return tuple(e if e is not None else (None, 0) for e, is_t in
+                     zip(self._edges, self._tensor_args) if is_t)
+
+    @property
+    def metadata(self):
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs)`` runs after this node computes its gradients."""
+        if self._hooks is None:
+            self._hooks = {}
+        h = RemovableHandle(self._hooks)
+        self._hooks[h.id] = hook
+        return h
+
+    def register_prehook(self, hook):
+        """``hook(grad_outputs)`` runs before this node, and may return new grad_outputs."""
+        if "_node_pre_hooks" not in self.__dict__:
+            self._node_pre_hooks = {}
+        h = RemovableHandle(self._node_pre_hooks)
+        self._node_pre_hooks[h.id] = hook
+        return h
+
+    def _add_tensor_hook(self, output_nr, hook):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        hooks = self._pre_hooks.setdefault(output_nr, {})
+        h = RemovableHandle(hooks)
+        hooks[h.id] = hook
+        return h
+
+    def __call__(self, *grads):
+        return self._fn.backward(self, *grads)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+
+class _SavedOutput:
+    """An output saved for backward, kept as data so that output -> node -> output is no cycle."""
+
+    __slots__ = ("data", "version", "saved_version", "output_nr", "requires_grad")
+
+    def __init__(self, t):
+        self.data, self.version = t._data, t._version
+        self.saved_version, self.output_nr = t._version[0], t._output_nr
+        self.requires_grad = t.requires_grad
+
+    def unpack(self, node):
+        if self.version[0] != self.saved_version:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: output {self.output_nr} of {type(node).__name__} is at "
+                f"version {self.version[0]}; expected version {self.saved_version} instead.")
+        t = _Tensor._make(self.data, self.requires_grad)
+        if self.requires_grad:
+            t.grad_fn, t._output_nr = node, self.output_nr
+        t._version = self.version
+        return t
+
+
+class AccumulateGrad:
+    """The node that ends every path at a leaf: adds the incoming gradient to ``leaf.grad``."""
+
+    __slots__ = ("variable", "_seq", "__weakref__")
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._seq = -1       # leaves run as soon as their gradient is complete
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _edge(t):
+    """The (node, output_nr) a gradient for ``t`` flows into, or None."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    if t.requires_grad:
+        ref = t._acc
+        acc = ref() if ref is not None else None
+        if acc is None:
+            acc = AccumulateGrad(t)
+            t._acc = weakref.ref(acc)
+        return (acc, 0)
+    return None
+
+
+class Function:
+    """Base class of differentiable operations.
+
+    Subclass it with static ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``;
+    call ``MyFn.apply(*args)``. ``backward`` returns one gradient per ``forward`` argument
+    (None for non-tensors and for inputs whose ``ctx.needs_input_grad`` is False).
+
+    Example::
+
+        >>> class Exp(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         y = x.exp()
+        ...         ctx.save_for_backward(y)
+        ...         return y
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         y, = ctx.saved_tensors
+        ...         return g * y
+    """
+
+    #: name of the graph node class; PyTorch's for built-ins (``AddBackward0``)
+    node_name = None
+    #: outputs share memory (and the version counter) with the first input
+    is_view = False
+    #: outputs are never differentiable (comparisons, argmax, ...)
+    differentiable = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("node_name") or f"{cls.__name__}Backward"
+        cls._node_cls = type(name, (BackwardNode,), {"_fn": cls})
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError(
+            f"{type(self).__name__} is an autograd.Function: call {type(self).__name__}.apply(...) "
+            f"instead of instantiating it.")
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        prev = _grad_state.enabled
+        record = False
+        ctx = cls._node_cls()
+        if prev and cls.differentiable:
+            Tensor = _Tensor
+            needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            record = True in needs
+        if record:
+            ctx.needs_input_grad = needs
+            ctx._recording = True
+        else:
+            ctx.needs_input_grad = _no_needs(len(args))
+        _grad_state.enabled = False
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _grad_state.enabled = prev
+        return _wrap_outputs(cls, ctx, args, out, record)
+
+
+_no_needs_cache = {}
+
+
+def _no_needs(n):
+    t = _no_needs_cache.get(n)
+    if t is None:
+        t = _no_needs_cache[n] = (False,) * n
+    return t
+
+
+def _wrap_outputs(cls, ctx, args, out, record):
+    """Turn forward's arrays into Tensors and, when recording, link them to ``ctx``."""
+    Tensor = _Tensor
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    wrapped = []
+    for o in outs:
+        if isinstance(o, Tensor):
+            for a in args:
+                if o is a:      # forward returned an input: hand back an alias, not the input
+                    o = Tensor._make(a._data, False)
+                    o._version = a._version
+                    break
+        elif o is not None and not isinstance(o, (int, float, bool, str, list)):
+            o = Tensor._make(o, False)
+        wrapped.append(o)
+    if cls.is_view:
+        base = args[0]
+        for o in wrapped:
+            o._version = base._version
+            o._base = base._base if base._base is not None else base
+    if record:
+        ctx._edges = tuple(_edge(a) if isinstance(a, Tensor) and a.requires_grad else None
+                           for a in args)
+        ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)
+        ctx._seq = next(_seq)
+        non_diff = ctx._non_diff or ()
+        meta = []
+        for i, o in enumerate(wrapped):
+            if isinstance(o, Tensor):
+                meta.append((o._data.shape, o._data.dtype, o._data))
+                if o.dtype.is_floating_point and not any(o is n for n in non_diff):
+                    o._requires_grad = True
+                    o.grad_fn, o._output_nr = ctx, i
+            else:
+                meta.append(None)
+        ctx._out_meta = meta
+        if ctx._saved:
+            ctx._saved, ctx._saved_versions = _prepare_saved(ctx._saved, wrapped)
+    return wrapped[0] if single else tuple(wrapped)
+
+
+def _prepare_saved(saved, outputs):
+    Tensor = _Tensor
+    items, versions = [], []
+    for s in saved:
+        for o in outputs:
+            if isinstance(o, Tensor) and (s is o or s is o._data) and o.grad_fn is not None:
+                s = _SavedOutput(o)
+                break
+        else:
+            if isinstance(s, Tensor):
+                versions.append(s._version[0])
+                items.append(s)
+                continue
+        versions.append(None)
+        items.append(s)
+    return tuple(items), versions
+
+
+# ---------------------------------------------------------------- the engine
+
+
+def _zeros_for(meta):
+    shape, dt, like = meta
+    xp = _array_module(like)
+    return _Tensor._make(xp.zeros(shape, dt), False)
+
+
+def _array_module(x):
+    from .device import array_module
+    return array_module(x)
+
+
+def _graph(root_nodes, targets):
+    """Dependency counts of the nodes reachable from the roots (pruned to ``targets``)."""
+    parents, seen, stack = {}, set(), list(root_nodes)
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if type(n) is AccumulateGrad:
+            continue
+        for e in n._edges:
+            if e is not None:
+                parents.setdefault(e[0], []).append(n)
+                if e[0] not in seen:
+                    stack.append(e[0])
+    needed = None
+    if targets is not None:
+        needed, stack = set(), [t for t in targets if t in seen]
+        while stack:
+            n = stack.pop()
+            if n not in needed:
+                needed.add(n)
+                stack.extend(parents.get(n, ()))
+    deps = {}
+    for child, ps in parents.items():
+        if needed is None or child in needed:
+            deps[child] = sum(1 for p in ps if needed is None or p in needed)
+    return deps, needed
+
+
+def _num_outputs(node):
+    return 1 if type(node) is AccumulateGrad else len(node._out_meta)
+
+
+def _priority(node):
+    # Most recently created node first (PyTorch's order); leaves as soon as they are ready.
+    return float("-inf") if type(node) is AccumulateGrad else -node._seq
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
+                 accumulate=True, allow_unused=False):
+    """Propagate ``root_grads`` from ``roots`` through the graph.
+
+    With ``accumulate`` the leaves' ``.grad`` grow; otherwise (``autograd.grad``) the
+    gradients reaching ``inputs`` are returned and no ``.grad`` changes.
+    """
+    Tensor = _Tensor
+    root_edges = []
+    for i, t in enumerate(roots):
+        e = _edge(t) if t.requires_grad else None
+        if e is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               f"a grad_fn")
+        root_edges.append(e)
+    capture, targets = None, None
+    if inputs is not None:
+        capture = {}
+        for i, t in enumerate(inputs):
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            capture.setdefault(_edge(t), []).append(i)
+        targets = {e[0] for e in capture}
+    deps, needed = _graph([e[0] for e in root_edges], targets)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    buffers, owned, heap, counter = {}, {}, [], itertools.count()
+    for (node, nr), g in zip(root_edges, root_grads):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * _num_outputs(node)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    for node in buffers:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(heap, (_priority(node), next(counter), node))
+
+    prev_mode = _grad_state.enabled
+    _grad_state.enabled = create_graph
+    try:
+        while heap:
+            node = heapq.heappop(heap)[2]
+            grads = buffers.pop(node)
+            if type(node) is AccumulateGrad:
+                g = grads[0]
+                if capture is not None:
+                    for i in capture.get((node, 0), ()):
+                        captured[i] = g
+                    if not accumulate:
+                        continue
+                _accumulate(node.variable, g, owned.get(node, False), create_graph)
+                continue
+            _run_pre_hooks(node, grads)
+            if capture is not None:
+                for nr in range(len(grads)):
+                    for i in capture.get((node, nr), ()):
+                        captured[i] = grads[nr]
+            if needed is not None and not any(
+                    e is not None and e[0] in needed for e in node._edges):
+                continue
+            _call_node(node, grads, retain_graph, needed, deps, buffers, owned, heap, counter)
+    finally:
+        _grad_state.enabled = prev_mode
+    if inputs is not None:
+        for i, g in enumerate(captured):
+            if g is None and not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
+        return captured
+    return None
+
+
+def _run_pre_hooks(node, grads):
+    hooks = node.__dict__.get("_node_pre_hooks")
+    if hooks:
+        for h in list(hooks.values()):
+            r = h(tuple(grads))
+            if r is not None:
+                grads[:] = list(r)
+    if node._pre_hooks:
+        for nr, hs in node._pre_hooks.items():
+            if grads[nr] is None:
+                continue
+            for h in list(hs.values()):
+                r = h(grads[nr])
+                if r is not None:
+                    grads[nr] = r
+
+
+def _call_node(node, grads, retain_graph, needed, deps, buffers, owned, heap, counter):
+    Tensor = _Tensor
+    if node._materialize:
+        for i, g in enumerate(grads):
+            if g is None:
+                grads[i] = _zeros_for(node._out_meta[i])
+    result = node._fn.backward(node, *grads)
+    if not isinstance(result, tuple):
+        result = (result,)
+    n_in = len(node._edges)
+    if len(result) != n_in:
+        if len(result) > n_in and all(r is None for r in result[n_in:]):
+            result = result[:n_in]
+        else:
+            raise RuntimeError(f"function {type(node).__name__} returned an incorrect number of "
+                               f"gradients (expected {n_in}, got {len(result)})")
+    if node._hooks:
+        for h in list(node._hooks.values()):
+            r = h(result, tuple(grads))
+            if r is not None:
+                result = tuple(r)
+    if not retain_graph:
+        node._saved = _FREED
+    for idx, (e, g) in enumerate(zip(node._edges, result)):
+        if e is None or g is None:
+            continue
+        child, nr = e
+        if needed is not None and child not in needed:
+            continue
+        if not isinstance(g, Tensor):
+            g = Tensor._make(g, False)
+        buf = buffers.get(child)
+        if type(child) is AccumulateGrad:
+            var = child.variable
+            if g._data.shape != var._data.shape:
+                raise RuntimeError(
+                    f"Function {type(node).__name__} returned an invalid gradient at index {idx} "
+                    f"- got {list(g.shape)} but expected shape compatible with {list(var.shape)}")
+        if buf is None:
+            buf = buffers[child] = [None] * _num_outputs(child)
+        if buf[nr] is None:
+            buf[nr] = g
+            if type(child) is AccumulateGrad:
+                owned[child] = _is_fresh(g, grads, result, idx)
+        else:
+            buf[nr] = buf[nr] + g
+            owned[child] = True
+        left = deps[child] - 1
+        deps[child] = left
+        if left == 0:
+            heapq.heappush(heap, (_priority(child), next(counter), child))
+
+
+def _is_fresh(g, grads, result, idx):
+    """Whether ``g`` is a new array nothing else holds, so it can become ``.grad`` uncopied."""
+    arr = g._data
+    if getattr(arr, "base", None) is not None:
+        return False
+    for x in grads:
+        if x is not None and (x is g or x._data is arr):
+            return False
+    for j, r in enumerate(result):
+        if j != idx and r is not None and (r is g or getattr(r, "_data", None) is arr):
+            return False
+    return True
+
+
+def _accumulate(t, g, owned, create_graph):
+    Tensor = _Tensor
+    if t._hooks:
+        for h in list(t._hooks.values()):
+            r = h(g)
+            if r is not None:
+                g, owned = r, False
+    if g._data.dtype != t._data.dtype:
+        g, owned = g.to(t.dtype), True
+    cur = t.grad
+    if cur is None:
+        if create_graph:
+            t.grad = g
+        else:
+            t.grad = Tensor._make(g._data if owned else g._data.copy(), False)
+    elif create_graph or cur.requires_grad:
+        t.grad = cur + g
+    else:
+        cur._data += g._data
+    if t._post_hooks:
+        for h in list(t._post_hooks.values()):
+            h(t)
+
+
+def _make_root_grads(tensors, grad_tensors, create_graph):
+    Tensor = _Tensor
+    out = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not t.dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar "
+                                   f"outputs but got {t.dtype}")
+            xp = _array_module(t._data)
+            g = Tensor._make(xp.ones(t._data.shape, t._data.dtype), False)
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(_array_module(t._data).asarray(g, dtype=t._data.dtype), False)
+        elif g.shape != t.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{_sz(g.shape)} and output[{i}] has a shape of {_sz(t.shape)}.")
+        out.append(g)
+    return out
+
+
+def _sz(shape):
+    return f"torch.Size({list(shape)})".replace("torch.", "disttrain.")
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    return (x,)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate into the leaves' ``.grad`` the gradients of ``tensors``.
+
+    Args:
+        tensors (Tensor or sequence): roots of the backward pass.
+        grad_tensors (Tensor or sequence, optional): vector of the vector-Jacobian product;
+            may be None for scalar roots.
+        retain_graph (bool, optional): keep saved tensors for another backward
+            (default: ``create_graph``).
+        create_graph (bool): record the backward itself, for higher-order gradients.
+        inputs (sequence of Tensor, optional): accumulate only into these.
+    """
+    tensors = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
+    if len(grads) != len(tensors):
+        raise RuntimeError(f"got {len(grads)} tensors and {len(tensors)} gradients")
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _make_root_grads(tensors, grads, create_graph)
+    inputs = _as_tuple(inputs)
+    if inputs is not None and len(inputs) == 0:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    run_backward(tensors, roots, retain_graph, create_graph, inputs=inputs, accumulate=True,
+                 allow_unused=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return the gradients of ``outputs`` with respect to ``inputs``, leaving ``.grad`` alone.
+
+    Args:
+        outputs (Tensor or sequence): differentiated outputs.
+        inputs (Tensor or sequence): the tensors to differentiate with respect to.
+        grad_outputs (sequence, optional): the vector of the vector-Jacobian product.
+        retain_graph (bool, optional): default ``create_graph``.
+        create_graph (bool): record the backward for higher-order gradients.
+        allow_unused (bool, optional): return None for an input that is not reached
+            instead of raising (default: ``materialize_grads``).
+        materialize_grads (bool): zeros instead of None for unreached inputs.
+    """
+    outputs = _as_tuple(outputs)
+    single_input = not isinstance(inputs, (list, tuple))
+    inputs = _as_tuple(inputs)
+    grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    roots = _make_root_grads(outputs, grads, create_graph)
+    result = run_backward(outputs, roots, retain_graph, create_graph, inputs=inputs,
+                          accumulate=False, allow_unused=allow_unused)
+    if materialize_grads:
+        from . import ops  # noqa: F401  (zeros_like lives on Tensor)
+        result = [r if r is not None else inputs[i].new_zeros(inputs[i].shape)
+                  for i, r in enumerate(result)]
+    return tuple(result)

@@ -1,0 +1,405 @@
+"""Tensor factories: tensor, zeros, ones, arange, rand, ... and the ``*_like``/``new_*`` forms."""
+import builtins
+import math
+
+import numpy as np
+
+from . import dtype as _dt
+from .device import as_device, module_for, move_array, array_module, cuda_context, CPU
+from .random import _gen
+from .tensor import Tensor
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye",
+           "arange", "linspace", "logspace", "zeros_like", "ones_like", "empty_like",
+           "full_like", "rand", "randn", "randint", "randperm", "normal", "rand_like",
+           "randn_like", "randint_like", "bernoulli", "multinomial", "scalar_tensor",
+           "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
+           "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
+
+
+def _finish(arr, dtype, device, requires_grad):
+    """Put a freshly made host array on ``device`` with ``dtype``, as a Tensor."""
+    dtype = _dt.to_dtype(dtype)
+    if dtype is not None and arr.dtype != dtype.np:
+        arr = arr.astype(dtype.np)
+    dev = as_device(device)
+    if dev is not None and dev.type != "cpu":
+        arr = move_array(arr, dev)
+    t = Tensor._make(arr, False)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _infer(data):
+    """A host array for ``data`` with PyTorch's inferred dtype (float list -> float32)."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(data, (np.number, np.bool_)):
+        return np.asarray(data)
+    if isinstance(data, (list, tuple)) and data and builtins.any(isinstance(x, Tensor)
+                                                                  for x in _flat_first(data)):
+        data = _tensors_to_lists(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError as e:
+        raise ValueError(f"expected sequence of equal-length lists: {e}") from None
+    if arr.dtype == object:
+        raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
+    if arr.dtype.kind == "f":
+        return arr.astype(_dt.get_default_dtype().np, copy=False)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "b":
+        return arr
+    if arr.dtype.kind in "US":
+        raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str'}'")
+    return arr
+
+
+def _flat_first(data):
+    while isinstance(data, (list, tuple)) and data:
+        yield data[0]
+        data = data[0]
+
+
+def _first_leaf(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return data
+
+
+def _tensors_to_lists(data):
+    if isinstance(data, Tensor):
+        if data.numel() != 1 and data.dim() > 0:
+            return data.tolist()
+        return data.item()
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_lists(x) for x in data]
+    return data
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of ``data`` (list, tuple, number, numpy array or Tensor).
+
+    Example::
+
+        >>> disttrain.tensor([5.5, 3])
+        tensor([5.5000, 3.0000])
+    """
+    arr = _infer(data)
+    if isinstance(data, Tensor) and data.is_cuda:
+        arr = data._data.copy()
+        t = Tensor._make(arr).to(device=device, dtype=dtype)
+        return t.requires_grad_(requires_grad) if requires_grad else t
+    arr = np.array(arr, copy=True)
+    return _finish(arr, dtype, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a numpy array or Tensor when it can."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=_dt.to_dtype(dtype))
+    if isinstance(data, np.ndarray):
+        return _finish(data, dtype, device, False)
+    return _finish(_infer(data), dtype, device, False)
+
+
+def from_numpy(ndarray):
+    """A tensor sharing ``ndarray``'s memory: changes to one show in the other."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dt.from_numpy_dtype(ndarray.dtype)
+    return Tensor._make(ndarray, False)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if not isinstance(s, (int, np.integer)):
+            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element "
+                            f"of type {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _fill(size, value, dtype, device, requires_grad):
+    dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
+    dev = as_device(device)
+    xp = module_for(dev)
+    with cuda_context(dev):
+        arr = xp.full(_size(size), value, dtype=dtype.np)
+    t = Tensor._make(arr, False)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def zeros(*size, out=None, dtype=None, device=None, requires_grad=False, layout=None):
+    return _fill(size, 0, dtype, device, requires_grad)
+
+
+def ones(*size, out=None, dtype=None, device=None, requires_grad=False, layout=None):
+    return _fill(size, 1, dtype, device, requires_grad)
+
+
+def empty(*size, out=None, dtype=None, device=None, requires_grad=False, layout=None,
+          pin_memory=False, memory_format=None):
+    # zero-filled: uninitialised memory would make programs differ from run to run
+    return _fill(size, 0, dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = _dt.scalar_dtype(fill_value)
+    return _fill((size,) if isinstance(size, int) else size, fill_value, dtype, device,
+                 requires_grad)
+
+
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
+    return full((), s, dtype=dtype or _dt.get_default_dtype(), device=device,
+                requires_grad=requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    arr = np.eye(n, n if m is None else m, dtype=(_dt.to_dtype(dtype) or
+                                                  _dt.get_default_dtype()).np)
+    return _finish(arr, None, device, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        is_int = builtins.all(isinstance(v, (int, np.integer)) for v in vals)
+        dtype = _dt.int64 if is_int else _dt.get_default_dtype()
+    dtype = _dt.to_dtype(dtype)
+    n = builtins.max(0, math.ceil((end - start) / step))
+    arr = (start + np.arange(n, dtype=np.float64) * step) if dtype.is_floating_point else \
+        np.arange(start, end, step)[:n]
+    return _finish(arr.astype(dtype.np), None, device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    arr = np.linspace(start, end, steps, dtype=np.float64)
+    return _finish(arr, dtype or _dt.get_default_dtype(), device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    arr = np.logspace(start, end, steps, base=base, dtype=np.float64)
+    return _finish(arr, dtype or _dt.get_default_dtype(), device, requires_grad)
+
+
+def _like(fn):
+    def like(input, *args, dtype=None, device=None, requires_grad=False, memory_format=None,
+             **kw):
+        return fn(*args, input.shape, dtype=dtype or input.dtype,
+                  device=device if device is not None else input.device,
+                  requires_grad=requires_grad, **kw) if fn is full else \
+            fn(input.shape, *args, dtype=dtype or input.dtype,
+               device=device if device is not None else input.device,
+               requires_grad=requires_grad, **kw)
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
+    return full(input.shape, fill_value, dtype=dtype or input.dtype,
+                device=device if device is not None else input.device,
+                requires_grad=requires_grad)
+
+
+# ------------------------------------------------------------------- random
+def _random(sample, size, dtype, device, requires_grad, generator, float_only=True):
+    dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
+    if float_only and not dtype.is_floating_point:
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for "
+                           f"'{dtype.name.title()}'")
+    arr = sample(_gen(generator), _size(size))
+    return _finish(np.asarray(arr).astype(dtype.np, copy=False), None, device, requires_grad)
+
+
+def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    return _random(lambda g, s: g.random(s, dtype=np.float64), size, dtype, device,
+                   requires_grad, generator)
+
+
+def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    return _random(lambda g, s: g.standard_normal(s), size, dtype, device, requires_grad,
+                   generator)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint() missing required argument 'size'")
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    return _random(lambda g, s: g.integers(low, high, s), (size,), dtype or _dt.int64, device,
+                   requires_grad, generator, float_only=False)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    return _random(lambda g, s: g.permutation(n), ((),), dtype or _dt.int64, device,
+                   requires_grad, generator, float_only=False)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
+           requires_grad=False):
+    g = _gen(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        if isinstance(std, Tensor) and (std._data < 0).any():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        ref = mean if isinstance(mean, Tensor) else std
+        arr = g.standard_normal(shape) * np.asarray(s) + np.asarray(m)
+        return _finish(arr.astype(ref._data.dtype), None, ref.device, requires_grad)
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _random(lambda gen, shp: gen.normal(mean, std, shp), (size,), dtype, device,
+                   requires_grad, generator)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    return randint(low, high, input.shape, dtype=dtype or input.dtype,
+                   device=device or input.device)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    probs = input._data if p is None else np.full(input.shape, p)
+    host = probs.get() if hasattr(probs, "get") else probs
+    arr = (_gen(generator).random(host.shape) < host).astype(input._data.dtype)
+    return _finish(arr, None, input.device, False)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    p = np.asarray(input.detach().cpu()._data, dtype=np.float64)
+    rows = p.reshape(-1, p.shape[-1])
+    g = _gen(generator)
+    out = []
+    for r in rows:
+        if (r < 0).any() or not np.isfinite(r).all() or r.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not replacement and num_samples > (r > 0).sum():
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        out.append(g.choice(len(r), num_samples, replace=replacement, p=r / r.sum()))
+    arr = np.stack(out).reshape(p.shape[:-1] + (num_samples,)).astype(np.int64)
+    return _finish(arr, None, input.device, False)
+
+
+# ------------------------------------------------------------------- in-place random and new_*
+def _rand_inplace(sample):
+    def method(self, *args, generator=None, **kwargs):
+        arr = sample(_gen(generator), self._data.shape, *args, **kwargs)
+        self._data[...] = move_array(np.asarray(arr).astype(self._data.dtype), self.device) \
+            if self.is_cuda else arr
+        self._version[0] += 1
+        return self
+    return method
+
+
+Tensor.uniform_ = _rand_inplace(lambda g, s, a=0.0, b=1.0: g.uniform(a, b, s))
+Tensor.normal_ = _rand_inplace(lambda g, s, mean=0.0, std=1.0: g.normal(mean, std, s))
+Tensor.bernoulli_ = _rand_inplace(lambda g, s, p=0.5: g.random(s) < p)
+Tensor.exponential_ = _rand_inplace(lambda g, s, lambd=1.0: g.exponential(1.0 / lambd, s))
+Tensor.random_ = _rand_inplace(lambda g, s, a=0, b=None: g.integers(a if b is not None else 0,
+                                                                     b if b is not None else
+                                                                     (a or 2 ** 24), s))
+Tensor.bernoulli = lambda self, p=None, generator=None: bernoulli(self, p, generator=generator)
+Tensor.multinomial = lambda self, n, replacement=False, generator=None: multinomial(
+    self, n, replacement, generator=generator)
+
+
+def _new(fn):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        return fn(*size, dtype=dtype or self.dtype,
+                  device=device if device is not None else self.device,
+                  requires_grad=requires_grad, **kw)
+    return method
+
+
+Tensor.new_zeros = _new(zeros)
+Tensor.new_ones = _new(ones)
+Tensor.new_empty = _new(empty)
+Tensor.new_full = lambda self, size, fill_value, *, dtype=None, device=None, \
+    requires_grad=False: full(size, fill_value, dtype=dtype or self.dtype,
+                              device=device if device is not None else self.device,
+                              requires_grad=requires_grad)
+Tensor.new_tensor = lambda self, data, *, dtype=None, device=None, requires_grad=False: tensor(
+    data, dtype=dtype or (data.dtype if isinstance(data, Tensor) else self.dtype),
+    device=device if device is not None else self.device, requires_grad=requires_grad)
+
+
+def _legacy_new(t, args, dtype, device):
+    """``Tensor(2, 3)`` (sizes) or ``Tensor([1, 2])`` (data), as PyTorch's legacy constructor."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        src = tensor(args[0], dtype=dtype) if not isinstance(args[0], Tensor) else args[0]
+    else:
+        src = zeros(*args, dtype=dtype)
+    if device is not None:
+        src = src.to(device)
+    Tensor._init_from(t, src._data, False)
+
+
+class _TypedTensorMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls._dtype
+
+
+def _typed(name, dt):
+    def __new__(cls, *args, device=None):
+        t = Tensor.__new__(Tensor)
+        _legacy_new(t, args, dt, device)
+        return t
+    return _TypedTensorMeta(name, (), {"__new__": __new__, "_dtype": dt})
+
+
+FloatTensor = _typed("FloatTensor", _dt.float32)
+DoubleTensor = _typed("DoubleTensor", _dt.float64)
+HalfTensor = _typed("HalfTensor", _dt.float16)
+LongTensor = _typed("LongTensor", _dt.int64)
+IntTensor = _typed("IntTensor", _dt.int32)
+ShortTensor = _typed("ShortTensor", _dt.int16)
+CharTensor = _typed("CharTensor", _dt.int8)
+ByteTensor = _typed("ByteTensor", _dt.uint8)
+BoolTensor = _typed("BoolTensor", _dt.bool)
+_ = (array_module, CPU)

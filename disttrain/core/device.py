@@ -1,0 +1,182 @@
+"""Devices and the array module: the one file that imports cupy.
+
+Kernels never branch on the device; they ask ``array_module(x)`` for numpy or cupy
+and call it. Everything that must know whether a GPU exists asks this file.
+"""
+import numpy as np
+
+try:  # cupy is an optional extra; without it (or without a GPU) only 'cpu' exists
+    import cupy as _cupy
+    try:
+        _CUDA_COUNT = _cupy.cuda.runtime.getDeviceCount()
+    except Exception:
+        _CUDA_COUNT = 0
+except ImportError:
+    _cupy = None
+    _CUDA_COUNT = 0
+
+__all__ = ["device", "array_module", "is_cuda_array", "cuda_available", "cuda_device_count"]
+
+
+def cuda_available():
+    return _CUDA_COUNT > 0
+
+
+def cuda_device_count():
+    return _CUDA_COUNT
+
+
+def _no_cuda_error():
+    why = "cupy is not installed" if _cupy is None else "no CUDA GPU is visible to cupy"
+    return RuntimeError(
+        f"CUDA is not available: {why}. Install the 'cuda' extra on a machine with a GPU, "
+        f"or keep tensors on 'cpu'.")
+
+
+class device:
+    """Where a tensor's memory lives: ``device('cpu')``, ``device('cuda:0')``, ``device('cuda', 1)``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if isinstance(type, int):
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device() received an invalid combination of arguments: {type!r}")
+        if ":" in type:
+            if index is not None:
+                raise ValueError(f"type (string) must not include an index because index was "
+                                 f"passed explicitly: {type}")
+            type, _, idx = type.partition(":")
+            try:
+                index = int(idx)
+            except ValueError:
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'") from None
+        if type not in ("cpu", "cuda"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}")
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
+        self.type, self.index = type, index
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+CPU = device("cpu")
+
+
+def as_device(d):
+    """Normalise a device argument (str, int, device or None) to a ``device``."""
+    if d is None or isinstance(d, device):
+        return d
+    return device(d)
+
+
+def array_module(x):
+    """numpy or cupy, whichever holds ``x``: the only device dispatch kernels do."""
+    if _cupy is not None and isinstance(x, _cupy.ndarray):
+        return _cupy
+    return np
+
+
+def is_cuda_array(x):
+    return _cupy is not None and isinstance(x, _cupy.ndarray)
+
+
+def device_of(arr):
+    if _cupy is not None and isinstance(arr, _cupy.ndarray):
+        return device("cuda", arr.device.id)
+    return CPU
+
+
+_current_cuda = [0]
+
+
+def current_cuda_index():
+    return _current_cuda[0]
+
+
+def set_cuda_index(i):
+    if not cuda_available():
+        raise _no_cuda_error()
+    if not 0 <= i < _CUDA_COUNT:
+        raise RuntimeError(f"CUDA error: invalid device ordinal {i} ({_CUDA_COUNT} device(s))")
+    _current_cuda[0] = i
+    _cupy.cuda.Device(i).use()
+
+
+def move_array(arr, dev):
+    """Copy ``arr`` to ``dev`` (a ``device``), or return it when it is already there."""
+    if dev.type == "cpu":
+        return arr.get() if is_cuda_array(arr) else arr
+    if not cuda_available():
+        raise _no_cuda_error()
+    idx = current_cuda_index() if dev.index is None else dev.index
+    if idx >= _CUDA_COUNT:
+        raise RuntimeError(f"CUDA error: invalid device ordinal {idx} ({_CUDA_COUNT} device(s))")
+    if is_cuda_array(arr) and arr.device.id == idx:
+        return arr
+    with _cupy.cuda.Device(idx):
+        return _cupy.asarray(arr)
+
+
+def module_for(dev):
+    """The array module that creates arrays on ``dev``."""
+    if dev is None or dev.type == "cpu":
+        return np
+    if not cuda_available():
+        raise _no_cuda_error()
+    return _cupy
+
+
+def cuda_context(dev):
+    """A context that makes ``dev`` current while arrays are created on it."""
+    if dev is None or dev.type == "cpu" or _cupy is None:
+        return _NullCtx
+    idx = current_cuda_index() if dev.index is None else dev.index
+    return _cupy.cuda.Device(idx)
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NullCtx = _Null()
+
+
+def memory_pool():
+    if _cupy is None:
+        return None
+    return _cupy.get_default_memory_pool()
+
+
+def synchronize():
+    if cuda_available():
+        _cupy.cuda.Device(current_cuda_index()).synchronize()

@@ -1,0 +1,129 @@
+"""Finite-difference checks of analytical gradients (float64), as ``torch.autograd.gradcheck``."""
+import numpy as np
+
+from .autograd import grad as _grad
+from .grad_mode import no_grad
+from .tensor import Tensor
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+
+
+class GradcheckError(RuntimeError):
+    """Raised when analytical and numerical gradients disagree."""
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (list, tuple)) else (x,)
+
+
+def _outputs(fn, inputs):
+    return tuple(o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)
+                 and o.dtype.is_floating_point)
+
+
+def _numerical(fn, inputs, targets, eps):
+    """d(outputs)/d(target) by central differences: one column per input element."""
+    jac = []
+    for t in targets:
+        flat = t._data.reshape(-1) if t._data.flags.c_contiguous else None
+        if flat is None:
+            raise GradcheckError("gradcheck needs contiguous inputs to perturb; pass "
+                                 "x.contiguous() and a function that makes the layout")
+        cols = []
+        for k in range(flat.size):
+            orig = flat[k]
+            flat[k] = orig + eps
+            with no_grad():
+                plus = [o._data.astype(np.float64).reshape(-1).copy() for o in
+                        _outputs(fn, inputs)]
+            flat[k] = orig - eps
+            with no_grad():
+                minus = [o._data.astype(np.float64).reshape(-1).copy() for o in
+                         _outputs(fn, inputs)]
+            flat[k] = orig
+            cols.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+                        if plus else np.zeros(0))
+        jac.append(np.stack(cols, axis=1) if cols else np.zeros((0, 0)))
+    return jac
+
+
+def _analytical(fn, inputs, targets):
+    outs = _outputs(fn, inputs)
+    sizes = [o.numel() for o in outs]
+    total = sum(sizes)
+    jac = [np.zeros((total, t.numel())) for t in targets]
+    row = 0
+    for oi, o in enumerate(outs):
+        for k in range(o.numel()):
+            g = np.zeros(o.numel(), dtype=o._data.dtype)
+            g[k] = 1
+            if o.requires_grad:
+                grads = _grad(o, targets, Tensor._make(g.reshape(o.shape)), retain_graph=True,
+                              allow_unused=True)
+                for j, gr in enumerate(grads):
+                    if gr is not None:
+                        jac[j][row] = gr._data.astype(np.float64).reshape(-1)
+            row += 1
+    return jac
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              nondet_tol=0.0, check_undefined_grad=True, fast_mode=False):
+    """Compare the gradients ``backward`` computes with central finite differences.
+
+    Args:
+        func (callable): takes ``inputs`` and returns a Tensor or a tuple of Tensors.
+        inputs (Tensor or tuple): the inputs; those with ``requires_grad`` are checked and
+            should be float64.
+        eps (float): the finite-difference step.
+        atol, rtol (float): tolerances of the comparison.
+        raise_exception (bool): raise ``GradcheckError`` on a mismatch instead of returning
+            False.
+
+    Returns:
+        True when every gradient matches.
+    """
+    inputs = _as_tuple(inputs)
+    targets = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if not targets:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, "
+                         "but none of the them have requires_grad=True.")
+    for t in targets:
+        if t.dtype.name != "float64":
+            import warnings
+            warnings.warn(f"Input #{inputs.index(t) if t in inputs else 0} requires gradient "
+                          f"and is not a double precision floating point. This check will "
+                          f"likely fail if all the inputs are not of double precision floating "
+                          f"point.")
+    num = _numerical(func, inputs, targets, eps)
+    ana = _analytical(func, inputs, targets)
+    for i, (n, a) in enumerate(zip(num, ana)):
+        if n.shape != a.shape or not np.allclose(a, n, rtol=rtol, atol=atol):
+            msg = (f"Jacobian mismatch for output 0 with respect to input {i},\n"
+                   f"numerical:{n}\nanalytical:{a}\n")
+            if raise_exception:
+                raise GradcheckError(msg)
+            return False
+    return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, **kwargs):
+    """Check second derivatives: gradcheck of the first-order gradient function."""
+    inputs = _as_tuple(inputs)
+    targets = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    outs = _outputs(func, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o._data.dtype))
+                        for o in outs]
+    grad_outputs = _as_tuple(grad_outputs)
+
+    def first(*args):
+        outs = _outputs(func, args)
+        ts = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+        gs = _grad(outs, ts, grad_outputs, create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(first, inputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

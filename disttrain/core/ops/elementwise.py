@@ -1,0 +1,603 @@
+"""Elementwise ops with broadcasting: arithmetic, unary math, comparisons, where, clamp, casts."""
+import numpy as np
+
+from .. import dtype as _dt
+from ..autograd import Function
+from ..device import array_module, move_array
+from ..tensor import Tensor
+from ._util import binary_arrays, unbroadcast
+
+__all__ = []
+
+
+def _shape(x):
+    return x._data.shape if isinstance(x, Tensor) else ()
+
+
+def _float_input(arr):
+    """Integer and bool inputs of float-valued math compute in the default float dtype."""
+    return arr.astype(_dt.get_default_dtype().np) if arr.dtype.kind in "biu" else arr
+
+
+def _check_broadcast(a, b, op):
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        raise RuntimeError(_broadcast_msg(a, b)) from None
+
+
+def _broadcast_msg(a, b):
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return (f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
+                    f"at non-singleton dimension {i}")
+    return f"shapes {list(a)} and {list(b)} cannot be broadcast"
+
+
+def _binary(fn, a, b):
+    ad, bd = binary_arrays(a, b)
+    try:
+        return fn(ad, bd)
+    except ValueError:
+        raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
+
+
+class Add(Function):
+    node_name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes, ctx.alpha = (_shape(a), _shape(b)), alpha
+        if alpha != 1:
+            return _binary(lambda x, y: x + y * alpha, a, b)
+        return _binary(_add, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        na, nb = ctx.needs_input_grad[:2]
+        ga = unbroadcast(g, ctx.shapes[0]) if na else None
+        gb = None
+        if nb:
+            gb = unbroadcast(g if ctx.alpha == 1 else g * ctx.alpha, ctx.shapes[1])
+        return ga, gb, None
+
+
+def _add(x, y):
+    return x + y
+
+
+class Sub(Function):
+    node_name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes, ctx.alpha = (_shape(a), _shape(b)), alpha
+        if alpha != 1:
+            return _binary(lambda x, y: x - y * alpha, a, b)
+        return _binary(_sub, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        na, nb = ctx.needs_input_grad[:2]
+        ga = unbroadcast(g, ctx.shapes[0]) if na else None
+        gb = unbroadcast(-g if ctx.alpha == 1 else g * -ctx.alpha, ctx.shapes[1]) if nb else None
+        return ga, gb, None
+
+
+def _sub(x, y):
+    if getattr(x, "dtype", None) == np.bool_ and getattr(y, "dtype", None) == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    return x - y
+
+
+class Rsub(Function):
+    """``scalar - tensor``."""
+
+    node_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, a, s):
+        ad, sd = binary_arrays(a, s)
+        return sd - ad
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g, None
+
+
+class Mul(Function):
+    node_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        if ctx._recording:
+            ctx.save_for_backward(a, b)
+        return _binary(_mul, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = unbroadcast(g * b, ctx.shapes[0]) if na else None
+        gb = unbroadcast(g * a, ctx.shapes[1]) if nb else None
+        return ga, gb
+
+
+def _mul(x, y):
+    return x * y
+
+
+class Div(Function):
+    node_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode=None):
+        ctx.shapes = (_shape(a), _shape(b))
+        ad, bd = binary_arrays(a, b)
+        if rounding_mode is None:
+            ad, bd = _true_div_operands(ad, bd)
+            if ctx._recording:
+                ctx.save_for_backward(a, b)
+            xp = array_module(ad if hasattr(ad, "dtype") else bd)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return xp.true_divide(ad, bd)
+        ctx.mark_non_differentiable()
+        return _rounded_div(ad, bd, rounding_mode)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad[:2]
+        ga = unbroadcast(g / b, ctx.shapes[0]) if na else None
+        gb = unbroadcast(-g * a / (b * b), ctx.shapes[1]) if nb else None
+        return ga, gb, None
+
+
+def _true_div_operands(ad, bd):
+    ka = ad.dtype.kind if hasattr(ad, "dtype") else ("f" if isinstance(ad, float) else "i")
+    kb = bd.dtype.kind if hasattr(bd, "dtype") else ("f" if isinstance(bd, float) else "i")
+    if ka in "biu" and kb in "biu":
+        f = _dt.get_default_dtype().np
+        ad = ad.astype(f) if hasattr(ad, "astype") else ad
+        bd = bd.astype(f) if hasattr(bd, "astype") else bd
+        if not hasattr(ad, "astype") and not hasattr(bd, "astype"):
+            ad = f.type(ad)
+    return ad, bd
+
+
+def _rounded_div(ad, bd, mode):
+    xp = array_module(ad if hasattr(ad, "dtype") else bd)
+    if mode == "floor":
+        if _is_int(ad) and _is_int(bd) and xp.any(xp.asarray(bd) == 0):
+            raise RuntimeError("ZeroDivisionError")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.floor_divide(ad, bd)
+    if mode == "trunc":
+        if _is_int(ad) and _is_int(bd):
+            q = xp.abs(ad) // xp.abs(bd)
+            return (q * xp.sign(ad) * xp.sign(bd)).astype(xp.result_type(ad, bd))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.trunc(xp.true_divide(ad, bd))
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                       f"found '{mode}'")
+
+
+def _is_int(x):
+    return (x.dtype.kind in "biu") if hasattr(x, "dtype") else isinstance(x, int)
+
+
+class FloorDivide(Function):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b)
+        return _rounded_div(ad, bd, "floor")
+
+
+class Remainder(Function):
+    node_name = "RemainderBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        ad, bd = binary_arrays(a, b)
+        if ctx._recording:
+            ctx.save_for_backward(a, b)
+        xp = array_module(ad if hasattr(ad, "dtype") else bd)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.mod(ad, bd)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = unbroadcast(g, ctx.shapes[0]) if na else None
+        gb = unbroadcast(-g * (a / b).floor(), ctx.shapes[1]) if nb else None
+        return ga, gb
+
+
+class Neg(Function):
+    node_name = "NegBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        if x._data.dtype == np.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        return -x._data
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class PowScalar(Function):
+    """``x ** p`` for a Python number ``p``."""
+
+    node_name = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p):
+        ctx.p = p
+        if ctx._recording:
+            ctx.save_for_backward(x)
+        xd = x._data
+        if isinstance(p, float) and xd.dtype.kind in "biu":
+            xd = _float_input(xd)
+        if xd.dtype.kind in "iu" and isinstance(p, int) and p < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if p == 2:
+            return xd * xd
+        return array_module(xd).power(xd, p) if p != 0.5 else array_module(xd).sqrt(xd)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        p = ctx.p
+        if p == 0:
+            return g * 0, None
+        if p == 2:
+            return g * (2 * x), None
+        return g * (p * x ** (p - 1)), None
+
+
+class Pow(Function):
+    """``a ** b`` with a tensor exponent (or a scalar base)."""
+
+    node_name = "PowBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        ad, bd = binary_arrays(a, b)
+        xp = array_module(ad if hasattr(ad, "dtype") else bd)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = xp.power(ad, bd)
+        if ctx._recording:
+            ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = unbroadcast(g * b * a ** (b - 1), ctx.shapes[0]) if na else None
+        gb = None
+        if nb:
+            loga = a.log() if isinstance(a, Tensor) else Tensor._make(
+                array_module(y._data).log(np.asarray(a, dtype=y._data.dtype)))
+            gb = unbroadcast(g * y * loga.masked_fill(y == 0, 0) if isinstance(a, Tensor)
+                             else g * y * loga, ctx.shapes[1])
+        return ga, gb
+
+
+def _unary(name, node, fwd, bwd, saves="x", float_only=True):
+    """Build a one-input Function from array forward and Tensor backward formulas."""
+
+    def forward(ctx, x):
+        xd = x._data
+        if float_only:
+            xd = _float_input(xd)
+        xp = array_module(xd)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            y = fwd(xp, xd)
+        if ctx._recording:
+            ctx.save_for_backward(x if saves == "x" else y)
+        return y
+
+    def backward(ctx, g):
+        s, = ctx.saved_tensors
+        return bwd(g, s)
+
+    cls = type(name, (Function,), {"node_name": node, "forward": staticmethod(forward),
+                                    "backward": staticmethod(backward)})
+    return cls
+
+
+Exp = _unary("Exp", "ExpBackward0", lambda xp, x: xp.exp(x), lambda g, y: g * y, "y")
+Expm1 = _unary("Expm1", "Expm1Backward0", lambda xp, x: xp.expm1(x), lambda g, y: g * (y + 1),
+               "y")
+Log = _unary("Log", "LogBackward0", lambda xp, x: xp.log(x), lambda g, x: g / x)
+Log2 = _unary("Log2", "Log2Backward0", lambda xp, x: xp.log2(x),
+              lambda g, x: g / (x * 0.6931471805599453))
+Log10 = _unary("Log10", "Log10Backward0", lambda xp, x: xp.log10(x),
+               lambda g, x: g / (x * 2.302585092994046))
+Log1p = _unary("Log1p", "Log1pBackward0", lambda xp, x: xp.log1p(x), lambda g, x: g / (x + 1))
+Sqrt = _unary("Sqrt", "SqrtBackward0", lambda xp, x: xp.sqrt(x), lambda g, y: g / (2 * y), "y")
+Rsqrt = _unary("Rsqrt", "RsqrtBackward0", lambda xp, x: 1 / xp.sqrt(x),
+               lambda g, y: g * (-0.5 * y * y * y), "y")
+Reciprocal = _unary("Reciprocal", "ReciprocalBackward0", lambda xp, x: 1 / x,
+                    lambda g, y: -g * y * y, "y")
+Sin = _unary("Sin", "SinBackward0", lambda xp, x: xp.sin(x), lambda g, x: g * x.cos())
+Cos = _unary("Cos", "CosBackward0", lambda xp, x: xp.cos(x), lambda g, x: -g * x.sin())
+Tan = _unary("Tan", "TanBackward0", lambda xp, x: xp.tan(x), lambda g, y: g * (1 + y * y), "y")
+Tanh = _unary("Tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), lambda g, y: g * (1 - y * y),
+              "y")
+Sigmoid = _unary("Sigmoid", "SigmoidBackward0", lambda xp, x: _sigmoid(xp, x),
+                 lambda g, y: g * (y * (1 - y)), "y")
+Asin = _unary("Asin", "AsinBackward0", lambda xp, x: xp.arcsin(x),
+              lambda g, x: g * (1 - x * x).rsqrt())
+Acos = _unary("Acos", "AcosBackward0", lambda xp, x: xp.arccos(x),
+              lambda g, x: -g * (1 - x * x).rsqrt())
+Atan = _unary("Atan", "AtanBackward0", lambda xp, x: xp.arctan(x),
+              lambda g, x: g / (1 + x * x))
+Sinh = _unary("Sinh", "SinhBackward0", lambda xp, x: xp.sinh(x), lambda g, x: g * x.cosh())
+Cosh = _unary("Cosh", "CoshBackward0", lambda xp, x: xp.cosh(x), lambda g, x: g * x.sinh())
+Relu = _unary("Relu", "ReluBackward0", lambda xp, x: xp.maximum(x, 0),
+              lambda g, y: g * (y > 0), "y", float_only=False)
+Abs = _unary("Abs", "AbsBackward0", lambda xp, x: xp.abs(x), lambda g, x: g * x.sign(),
+             float_only=False)
+Sign = _unary("Sign", "SignBackward0", lambda xp, x: xp.sign(x), lambda g, x: g * 0,
+              float_only=False)
+Floor = _unary("Floor", "FloorBackward0", lambda xp, x: xp.floor(x) if x.dtype.kind == "f" else
+               x.copy(), lambda g, x: g * 0, float_only=False)
+Ceil = _unary("Ceil", "CeilBackward0", lambda xp, x: xp.ceil(x) if x.dtype.kind == "f" else
+              x.copy(), lambda g, x: g * 0, float_only=False)
+Trunc = _unary("Trunc", "TruncBackward0", lambda xp, x: xp.trunc(x) if x.dtype.kind == "f" else
+               x.copy(), lambda g, x: g * 0, float_only=False)
+Frac = _unary("Frac", "FracBackward0", lambda xp, x: x - xp.trunc(x), lambda g, x: g)
+Square = _unary("Square", "PowBackward0", lambda xp, x: x * x, lambda g, x: g * (2 * x),
+                float_only=False)
+
+
+def _sigmoid(xp, x):
+    # exp of a negative argument only, so large |x| neither overflows nor loses precision
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Round(Function):
+    node_name = "RoundBackward0"
+
+    @staticmethod
+    def forward(ctx, x, decimals=0):
+        xd = x._data
+        if xd.dtype.kind != "f":
+            return xd.copy()
+        return array_module(xd).round(xd, decimals)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, None
+
+
+class Clamp(Function):
+    node_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        xd = x._data
+        xp = array_module(xd)
+        lo = min._data if isinstance(min, Tensor) else min
+        hi = max._data if isinstance(max, Tensor) else max
+        if isinstance(lo, float) and xd.dtype.kind in "biu" or isinstance(hi, float) and \
+                xd.dtype.kind in "biu":
+            xd = _float_input(xd)
+        y = xd
+        if lo is not None:
+            y = xp.maximum(y, lo)
+        if hi is not None:
+            y = xp.minimum(y, hi)
+        if y is xd:
+            y = xd.copy()
+        if ctx._recording:
+            mask = xp.ones(xd.shape, bool)
+            if lo is not None:
+                mask &= xd >= lo
+            if hi is not None:
+                mask &= xd <= hi
+            ctx.mask = Tensor._make(mask)
+        return y.astype(xd.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask, None, None
+
+
+class Maximum(Function):
+    node_name = "MaximumBackward0"
+    _pick = staticmethod(lambda xp: xp.maximum)
+    _greater = True
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ad, bd = binary_arrays(a, b)
+        ctx.shapes = (_shape(a), _shape(b))
+        if ctx._recording:
+            ctx.save_for_backward(a, b)
+        return _binary(cls._pick(array_module(ad)), ad, bd)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        wins = (a > b) if cls._greater else (a < b)
+        share = wins.to(g.dtype) + (a == b).to(g.dtype) * 0.5
+        na, nb = ctx.needs_input_grad
+        ga = unbroadcast(g * share, ctx.shapes[0]) if na else None
+        gb = unbroadcast(g * (1 - share), ctx.shapes[1]) if nb else None
+        return ga, gb
+
+
+class Minimum(Maximum):
+    node_name = "MinimumBackward0"
+    _pick = staticmethod(lambda xp: xp.minimum)
+    _greater = False
+
+
+class Where(Function):
+    node_name = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        cd = cond._data if isinstance(cond, Tensor) else cond
+        if getattr(cd, "dtype", None) != np.bool_:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {_dt.from_numpy_dtype(cd.dtype).name.title()}")
+        ad, bd = binary_arrays(a, b) if isinstance(a, Tensor) or isinstance(b, Tensor) else (a, b)
+        ctx.cond = cond if isinstance(cond, Tensor) else Tensor._make(cd)
+        ctx.shapes = (_shape(a), _shape(b))
+        return _binary(lambda x, y: array_module(cd).where(cd, x, y), ad, bd)
+
+    @staticmethod
+    def backward(ctx, g):
+        na, nb = ctx.needs_input_grad[1:]
+        c = ctx.cond
+        ga = unbroadcast(g * c, ctx.shapes[0]) if na else None
+        gb = unbroadcast(g * ~c, ctx.shapes[1]) if nb else None
+        return None, ga, gb
+
+
+def _compare(name, fn):
+    def forward(ctx, a, b):
+        return _binary(fn, a, b)
+    return type(name, (Function,), {"differentiable": False, "forward": staticmethod(forward)})
+
+
+Eq = _compare("Eq", lambda x, y: x == y)
+Ne = _compare("Ne", lambda x, y: x != y)
+Lt = _compare("Lt", lambda x, y: x < y)
+Le = _compare("Le", lambda x, y: x <= y)
+Gt = _compare("Gt", lambda x, y: x > y)
+Ge = _compare("Ge", lambda x, y: x >= y)
+
+
+def _bitwise(name, fn, sym):
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b)
+        for v in (ad, bd):
+            if getattr(v, "dtype", np.dtype(int)).kind == "f" or isinstance(v, float):
+                raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+        return fn(ad, bd)
+    return type(name.title(), (Function,), {"differentiable": False,
+                                            "forward": staticmethod(forward)})
+
+
+BitwiseAnd = _bitwise("bitwise_and", lambda x, y: x & y, "&")
+BitwiseOr = _bitwise("bitwise_or", lambda x, y: x | y, "|")
+BitwiseXor = _bitwise("bitwise_xor", lambda x, y: x ^ y, "^")
+
+
+class BitwiseNot(Function):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x):
+        if x._data.dtype.kind == "f":
+            raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+        return ~x._data
+
+
+class Logical(Function):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, kind, a, b=None):
+        xp = array_module(a._data)
+        ad = a._data
+        bd = b._data if isinstance(b, Tensor) else b
+        if kind == "not":
+            return xp.logical_not(ad)
+        return {"and": xp.logical_and, "or": xp.logical_or, "xor": xp.logical_xor}[kind](ad, bd)
+
+
+class Cast(Function):
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.src = x.dtype
+        return x._data.astype(dtype.np)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.src), None
+
+
+class ToDevice(Function):
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dev):
+        ctx.src = x.device
+        return move_array(x._data, dev)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.src), None
+
+
+class Clone(Function):
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x, memory_format=None):
+        return x._data.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class Fill(Function):
+    """Every element set to one value: the graph node of ``fill_``/``zero_`` on tracked tensors."""
+
+    node_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, x, value):
+        xp = array_module(x._data)
+        v = value._data if isinstance(value, Tensor) else value
+        return xp.full(x._data.shape, v, dtype=x._data.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        gv = g.sum() if ctx.needs_input_grad[1] else None
+        return g * 0, gv
+
+
+class Copy(Function):
+    """``dst.copy_(src)`` on tracked tensors: the gradient flows to ``src`` only."""
+
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        ctx.src_shape, ctx.src_dtype, ctx.src_dev = src._data.shape, src.dtype, src.device
+        s = move_array(src._data, dst.device)
+        xp = array_module(dst._data)
+        return xp.broadcast_to(s, dst._data.shape).astype(dst._data.dtype, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        gs = None
+        if ctx.needs_input_grad[1]:
+            gs = unbroadcast(g, ctx.src_shape).to(ctx.src_dev).to(ctx.src_dtype)
+        return g * 0, gs
