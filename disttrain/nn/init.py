@@ -1,0 +1,2 @@
+"""Parameter initialisation schemes, in place and outside autograd."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Utilities over a model's parameters."""
+__all__ = []
