@@ -445,6 +445,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
 
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
+    _final_callbacks.append([])
     try:
         while heap:
             node = heapq.heappop(heap)[2]
@@ -467,7 +468,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     e is not None and e[0] in needed for e in node._edges):
                 continue
             _call_node(node, grads, retain_graph, needed, deps, buffers, owned, heap, counter)
+        _run_final_callbacks(_final_callbacks[-1])
     finally:
+        _final_callbacks.pop()
         _grad_state.enabled = prev_mode
     if inputs is not None:
         for i, g in enumerate(captured):
@@ -477,6 +480,28 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     "graph. Set allow_unused=True if this is the desired behavior.")
         return captured
     return None
+
+
+# Callbacks queued during a backward pass, one list per pass now running (they nest).
+_final_callbacks = []
+
+
+def queue_callback(callback):
+    """Run ``callback()`` when the backward pass now running has finished.
+
+    PyTorch's ``Variable._execution_engine.queue_callback``: data-parallel training waits
+    for its gradient all-reduces there. Callbacks run in order and may queue more.
+    """
+    if not _final_callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks[-1].append(callback)
+
+
+def _run_final_callbacks(callbacks):
+    i = 0
+    while i < len(callbacks):
+        callbacks[i]()
+        i += 1
 
 
 def _run_pre_hooks(node, grads):
