@@ -1,0 +1,154 @@
+"""RMSprop: divide the gradient by a running root mean square of recent gradients."""
+from ..core.grad_mode import no_grad
+from ..core.tensor import Tensor
+from .adam import _lerp_
+from .optimizer import Optimizer
+
+__all__ = ["RMSprop", "rmsprop"]
+
+
+class RMSprop(Optimizer):
+    r"""Implements the RMSprop algorithm.
+
+    :math:`v_t = \alpha v_{t-1} + (1-\alpha) g_t^2`; centered, the running mean
+    :math:`\bar g_t` is tracked too and :math:`v_t - \bar g_t^2` is used instead. With
+    :math:`s_t = \sqrt{\cdot} + \epsilon`, the update is
+    :math:`\theta_t = \theta_{t-1} - \gamma g_t / s_t`, or with momentum
+    :math:`b_t = \mu b_{t-1} + g_t / s_t`, :math:`\theta_t = \theta_{t-1} - \gamma b_t`.
+
+    Args:
+        params (iterable): parameters or dicts defining parameter groups.
+        lr (float, Tensor, optional): learning rate. Default: 1e-2.
+        alpha (float, optional): smoothing constant. Default: 0.99.
+        eps (float, optional): term added to the denominator. Default: 1e-8.
+        weight_decay (float, optional): weight decay (L2 penalty). Default: 0.
+        momentum (float, optional): momentum factor. Default: 0.
+        centered (bool, optional): normalise by the estimated variance of the gradient.
+            Default: ``False``.
+        maximize (bool, optional): maximize the objective. Default: ``False``.
+        capturable, foreach, differentiable: accepted for compatibility.
+
+    Example::
+
+        >>> optimizer = disttrain.optim.RMSprop(model.parameters(), lr=0.01, alpha=0.99)
+    """
+
+    _with_step = True
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("momentum", 0)
+            group.setdefault("centered", False)
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+
+    def step(self, closure=None):
+        """Perform a single optimization step.
+
+        Args:
+            closure (Callable, optional): re-evaluates the model and returns the loss.
+        """
+        return self._run_step(closure)
+
+    def _state_names(self, group):
+        names = ["square_avg"]
+        if group["momentum"] > 0:
+            names.append("momentum_buffer")
+        if group["centered"]:
+            names.append("grad_avg")
+        return names
+
+    def _update(self, fg, group, active, bounds):
+        self._start(fg, group, active)
+        hyper = dict(lr=float(group["lr"]), alpha=group["alpha"], eps=group["eps"],
+                     weight_decay=group["weight_decay"], momentum=group["momentum"],
+                     maximize=group["maximize"])
+        st = fg.state
+        for lo, hi, _, _, _ in fg.runs(active, None, bounds):
+            for a, b in fg.blocks(lo, hi):
+                t1, t2, t3 = fg.scratch(3, b - a)
+                buf, gavg = st.get("momentum_buffer"), st.get("grad_avg")
+                _flat_rmsprop(fg.xp, fg.param[a:b], fg.grad[a:b], st["square_avg"][a:b],
+                              buf[a:b] if group["momentum"] > 0 else None,
+                              gavg[a:b] if group["centered"] else None, t1, t2, t3, **hyper)
+
+
+def _flat_rmsprop(xp, p, g, square_avg, buf, grad_avg, t1, t2, t3, *, lr, alpha, eps,
+                  weight_decay, momentum, maximize):
+    """One RMSprop update of a flat slice in place; ``t1``..``t3`` are scratch."""
+    d = g
+    if maximize:
+        d = xp.negative(g, out=t1)
+    if weight_decay != 0:
+        xp.multiply(p, weight_decay, out=t2)
+        d = xp.add(d, t2, out=t1)
+    square_avg *= alpha
+    xp.multiply(d, 1 - alpha, out=t2)
+    t2 *= d
+    square_avg += t2
+    if grad_avg is not None:
+        _lerp_(xp, grad_avg, d, 1 - alpha, t3)
+        xp.multiply(grad_avg, grad_avg, out=t2)
+        xp.subtract(square_avg, t2, out=t2)
+        avg = xp.sqrt(t2, out=t2)
+    else:
+        avg = xp.sqrt(square_avg, out=t2)
+    avg += eps
+    if buf is not None:
+        buf *= momentum
+        buf += xp.divide(d, avg, out=t2)
+        p += xp.multiply(buf, -lr, out=t2)
+    else:
+        xp.divide(d, avg, out=t2)
+        t2 *= -lr
+        p += t2
+
+
+def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps, *, lr,
+            alpha, eps, weight_decay, momentum, centered, maximize):
+    """Functional RMSprop, one tensor at a time: the reference the flat step is checked
+    against. Updates ``params`` and the state tensors in place."""
+    with no_grad():
+        for i, param in enumerate(params):
+            grad = grads[i] if not maximize else -grads[i]
+            square_avg = square_avgs[i]
+            state_steps[i] += 1
+            if weight_decay != 0:
+                grad = grad.add(param, alpha=weight_decay)
+            square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+            if centered:
+                grad_avg = grad_avgs[i]
+                grad_avg.lerp_(grad, 1 - alpha)
+                avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+            else:
+                avg = square_avg.sqrt()
+            avg = avg.add_(eps)
+            if momentum > 0:
+                buf = momentum_buffer_list[i]
+                buf.mul_(momentum).addcdiv_(grad, avg)
+                param.add_(buf, alpha=-lr)
+            else:
+                param.addcdiv_(grad, avg, value=-lr)
