@@ -11,6 +11,7 @@ recording off otherwise, so they cost no graph building.
 """
 import heapq
 import itertools
+import re
 import weakref
 
 from . import grad_mode
@@ -28,13 +29,12 @@ class RemovableHandle:
     _ids = itertools.count()
 
     def __init__(self, hooks_dict):
-        self._ref = weakref.ref(hooks_dict)
+        # A plain dict cannot be weakly referenced; holding it keeps only the hooks alive.
+        self._hooks_dict = hooks_dict
         self.id = next(RemovableHandle._ids)
 
     def remove(self):
-        d = self._ref()
-        if d is not None:
-            d.pop(self.id, None)
+        self._hooks_dict.pop(self.id, None)
 
     def __enter__(self):
         return self
@@ -101,13 +101,7 @@ class BackwardNode:
         return tuple(out)
 
     def _modified_message(self, t, i):
-        node = type(t.grad_fn).__name__ if t.grad_fn is not None else None
-        where = f", which is output {t._output_nr} of {node}," if node else ""
-        return (f"one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{t.type()} {list(t.shape)}]{where} is at version "
-                f"{t._version[0]}; expected version {self._saved_versions[i]} instead. Hint: the "
-                f"operation that failed was {type(self).__name__}; avoid modifying its inputs in "
-                f"place, or clone() them first.")
+        return _modified_message(t, t.grad_fn, t._output_nr, self._saved_versions[i])
 
     # ---- node API ----
     def name(self):
@@ -149,7 +143,13 @@ class BackwardNode:
         return h
 
     def __call__(self, *grads):
-        return self._fn.backward(self, *grads)
+        """Run this node's backward; returns the gradients of its tensor inputs."""
+        res = self._fn.backward(self, *grads)
+        res = res if isinstance(res, tuple) else (res,)
+        is_tensor = self.__dict__.get("_tensor_args")
+        if is_tensor is not None:
+            res = tuple(r for r, t in zip(res, is_tensor) if t)
+        return res[0] if len(res) == 1 else res
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -166,16 +166,27 @@ class _SavedOutput:
         self.requires_grad = t.requires_grad
 
     def unpack(self, node):
-        if self.version[0] != self.saved_version:
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: output {self.output_nr} of {type(node).__name__} is at "
-                f"version {self.version[0]}; expected version {self.saved_version} instead.")
         t = _Tensor._make(self.data, self.requires_grad)
+        if self.version[0] != self.saved_version:
+            t._version = self.version
+            raise RuntimeError(_modified_message(t, node, self.output_nr, self.saved_version))
         if self.requires_grad:
             t.grad_fn, t._output_nr = node, self.output_nr
         t._version = self.version
         return t
+
+
+def _modified_message(t, node, output_nr, expected):
+    """PyTorch's error for a tensor saved for backward and modified in place since."""
+    where = ""
+    if node is not None:
+        op = re.sub(r"Backward\d*$", "", type(node).__name__)
+        where = f", which is output {output_nr} of {op},"
+    return (f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{t.type()} {list(t.shape)}]{where} is at version "
+            f"{t._version[0]}; expected version {expected} instead. Hint: enable anomaly "
+            f"detection to find the operation that failed to compute its gradient, with "
+            f"disttrain.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 class AccumulateGrad:
@@ -244,6 +255,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("node_name") or f"{cls.__name__}Backward"
         cls._node_cls = type(name, (BackwardNode,), {"_fn": cls})
+        cls._builtin = cls.__module__.startswith("disttrain.")
 
     def __init__(self, *args, **kwargs):
         raise RuntimeError(
@@ -294,6 +306,10 @@ def _no_needs(n):
     return t
 
 
+# numpy scalars (np.float64 subclasses float) are results to wrap, not plain values
+_PLAIN = (int, float, bool, str, list)
+
+
 def _wrap_outputs(cls, ctx, args, out, record):
     """Turn forward's arrays into Tensors and, when recording, link them to ``ctx``."""
     Tensor = _Tensor
@@ -307,7 +323,7 @@ def _wrap_outputs(cls, ctx, args, out, record):
                     o = Tensor._make(a._data, False)
                     o._version = a._version
                     break
-        elif o is not None and not isinstance(o, (int, float, bool, str, list)):
+        elif o is not None and type(o) not in _PLAIN:
             o = Tensor._make(o, False)
         wrapped.append(o)
     if cls.is_view:
@@ -415,13 +431,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     gradients reaching ``inputs`` are returned and no ``.grad`` changes.
     """
     Tensor = _Tensor
-    root_edges = []
-    for i, t in enumerate(roots):
-        e = _edge(t) if t.requires_grad else None
-        if e is None:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
-                               f"a grad_fn")
-        root_edges.append(e)
+    root_edges = [_edge(t) for t in roots]
     capture, targets = None, None
     if inputs is not None:
         capture = {}
@@ -476,8 +486,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
         for i, g in enumerate(captured):
             if g is None and not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    f"the graph. Set allow_unused=True if this is the desired behavior.")
         return captured
     return None
 
@@ -564,7 +574,7 @@ def _call_node(node, grads, retain_graph, needed, deps, buffers, owned, heap, co
         if buf[nr] is None:
             buf[nr] = g
             if type(child) is AccumulateGrad:
-                owned[child] = _is_fresh(g, grads, result, idx)
+                owned[child] = _is_fresh(g, node, grads, result, idx)
         else:
             buf[nr] = buf[nr] + g
             owned[child] = True
@@ -574,11 +584,21 @@ def _call_node(node, grads, retain_graph, needed, deps, buffers, owned, heap, co
             heapq.heappush(heap, (_priority(child), next(counter), child))
 
 
-def _is_fresh(g, grads, result, idx):
-    """Whether ``g`` is a new array nothing else holds, so it can become ``.grad`` uncopied."""
+def _is_fresh(g, node, grads, result, idx):
+    """Whether ``g`` is a new array nothing else holds, so it can become ``.grad`` uncopied.
+
+    Only built-in backwards are trusted: they return new arrays, views (which have a
+    ``base``) or an incoming gradient passed through. A user's backward may return a tensor
+    it keeps (on ``ctx`` or elsewhere), so its gradients are always copied into ``.grad``.
+    """
+    if not node._fn._builtin:
+        return False
     arr = g._data
     if getattr(arr, "base", None) is not None:
         return False
+    for v in node.__dict__.values():
+        if v is g or v is arr:
+            return False
     for x in grads:
         if x is not None and (x is g or x._data is arr):
             return False
@@ -586,6 +606,20 @@ def _is_fresh(g, grads, result, idx):
         if j != idx and r is not None and (r is g or getattr(r, "_data", None) is arr):
             return False
     return True
+
+
+class _CopyGrad(Function):
+    """The copy a leaf's first gradient gets under ``create_graph`` (PyTorch's CopyBackwards)."""
+
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, g):
+        return g._data.copy()
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg
 
 
 def _accumulate(t, g, owned, create_graph):
@@ -597,10 +631,11 @@ def _accumulate(t, g, owned, create_graph):
                 g, owned = r, False
     if g._data.dtype != t._data.dtype:
         g, owned = g.to(t.dtype), True
-    cur = t.grad
+    cur = t._grad
     if cur is None:
         if create_graph:
-            t.grad = g
+            # PyTorch clones here too: the new .grad must not be the tensor the graph holds
+            t.grad = _CopyGrad.apply(g)
         else:
             t.grad = Tensor._make(g._data if owned else g._data.copy(), False)
     elif create_graph or cur.requires_grad:
@@ -615,6 +650,10 @@ def _accumulate(t, g, owned, create_graph):
 def _make_root_grads(tensors, grad_tensors, create_graph):
     Tensor = _Tensor
     out = []
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               f"a grad_fn")
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if g is None:
             if t.numel() != 1:
@@ -666,7 +705,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     roots = _make_root_grads(tensors, grads, create_graph)
     inputs = _as_tuple(inputs)
     if inputs is not None and len(inputs) == 0:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     run_backward(tensors, roots, retain_graph, create_graph, inputs=inputs, accumulate=True,
                  allow_unused=True)
 
@@ -686,8 +725,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         materialize_grads (bool): zeros instead of None for unreached inputs.
     """
     outputs = _as_tuple(outputs)
-    single_input = not isinstance(inputs, (list, tuple))
     inputs = _as_tuple(inputs)
+    if len(inputs) == 0:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if retain_graph is None:
         retain_graph = create_graph

@@ -56,19 +56,17 @@ class _Formatter:
         lo, hi = absd.min(), absd.max()
         vals = finite.tolist()
         self.int_mode = bool((finite == np.ceil(finite)).all())
-        if self.int_mode:
-            if hi / lo > 1000.0 or hi > 1.0e8:
-                self.sci_mode = True
-                self.max_width = max(len(f"{v:.{p}e}") for v in vals)
-            else:
-                self.max_width = max(len(f"{v:.0f}") + 1 for v in vals)
-        elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-            self.sci_mode = True
+        if PRINT_OPTS.sci_mode is None:
+            self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+        else:
+            self.sci_mode = PRINT_OPTS.sci_mode
+        if self.sci_mode:
             self.max_width = max(len(f"{v:.{p}e}") for v in vals)
+        elif self.int_mode:
+            # int-mode floats print with a trailing '.', one more column
+            self.max_width = max(len(f"{v:.0f}") + 1 for v in vals)
         else:
             self.max_width = max(len(f"{v:.{p}f}") for v in vals)
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
 
     def format(self, value):
         p = PRINT_OPTS.precision
@@ -138,24 +136,34 @@ def format_array(a, indent):
     return _body(a, indent, summarize, fmt)
 
 
+# Our dtype names are longer than PyTorch's ('disttrain.float64' vs 'torch.float64'); lines
+# wrap as if they had PyTorch's length so that a repr matches PyTorch's line for line.
+_NAME_EXTRA = len("disttrain.") - len("torch.")
+
+
 def _add_suffixes(text, suffixes, indent):
     out = [text]
     last = len(text) - text.rfind("\n") + 1
     for s in suffixes:
-        if last + len(s) + 2 > PRINT_OPTS.linewidth:
+        n = len(s) - _NAME_EXTRA * s.count("disttrain.")
+        if last + n + 2 > PRINT_OPTS.linewidth:
             out.append(",\n" + " " * indent + s)
-            last = indent + len(s)
+            last = indent + n
         else:
             out.append(", " + s)
-            last += len(s) + 2
+            last += n + 2
     out.append(")")
     return "".join(out)
 
 
-def tensor_repr(t, prefix="tensor("):
+def tensor_repr(t):
+    """``repr`` of a Tensor; subclasses other than Parameter print their class name."""
+    cls = type(t)
+    plain = cls.__name__ in ("Tensor", "Parameter")
+    prefix = "tensor(" if plain else f"{cls.__name__}("
     indent = len(prefix)
     data = t._data
-    host = data.get() if hasattr(data, "get") and not isinstance(data, np.ndarray) else data
+    host = data if isinstance(data, np.ndarray) else data.get()
     suffixes = []
     if t.is_cuda:
         suffixes.append(f"device='{t.device}'")
@@ -167,6 +175,8 @@ def tensor_repr(t, prefix="tensor("):
             suffixes.append(f"dtype={dt!r}")
         body = "[]"
     else:
+        if not PRINT_OPTS.edgeitems:
+            suffixes.append(f"size={tuple(host.shape)}")
         if dt not in (_dt.get_default_dtype(), _dt.int64, _dt.bool):
             suffixes.append(f"dtype={dt!r}")
         body = format_array(host, indent)
