@@ -1,0 +1,210 @@
+"""Convolution (1-d and 2-d, grouped, strided, dilated, padded) via im2col and one batched matmul.
+
+Three Functions form a closed set under differentiation, so ``create_graph=True`` works to
+any order: ``Convolution`` (the forward), ``ConvInputGrad`` (its input gradient, which is also
+the transposed convolution) and ``ConvWeightGrad`` (its weight gradient). Each one's backward
+is written with the other two.
+
+1-d convolutions run as 2-d ones with a height of 1: the arrays are reshaped, not copied.
+"""
+from collections import namedtuple
+
+from ..autograd import Function
+from ..device import array_module
+
+__all__ = ["ConvSpec", "Convolution", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose",
+           "conv_out_size"]
+
+#: stride, dilation: (sh, sw); padding: ((top, bottom), (left, right)); nd: 1 or 2 spatial dims
+ConvSpec = namedtuple("ConvSpec", "stride padding dilation groups nd")
+
+
+def conv_out_size(size, k, stride, pad_lo, pad_hi, dilation):
+    return (size + pad_lo + pad_hi - dilation * (k - 1) - 1) // stride + 1
+
+
+def _as4d(arr, nd):
+    return arr.reshape(arr.shape[:2] + (1,) + arr.shape[2:]) if nd == 1 else arr
+
+
+def _windows(xp, xpad, kh, kw, oh, ow, spec):
+    """A (N, C, KH, KW, OH, OW) view of the padded input: no copy."""
+    sn, sc, sh, sw = xpad.strides
+    (th, tw), (dh, dw) = spec.stride, spec.dilation
+    return xp.lib.stride_tricks.as_strided(
+        xpad, (xpad.shape[0], xpad.shape[1], kh, kw, oh, ow),
+        (sn, sc, sh * dh, sw * dw, sh * th, sw * tw))
+
+
+def _pad(xp, x, padding):
+    (pt, pb), (pl, pr) = padding
+    if not (pt or pb or pl or pr):
+        return x
+    n, c, h, w = x.shape
+    out = xp.zeros((n, c, h + pt + pb, w + pl + pr), x.dtype)
+    out[:, :, pt:pt + h, pl:pl + w] = x
+    return out
+
+
+def im2col(x, kh, kw, spec):
+    """Columns (N, G, C/G*KH*KW, OH*OW) of a 4-d input and the output size (OH, OW)."""
+    xp = array_module(x)
+    xpad = _pad(xp, x, spec.padding)
+    (th, tw), (dh, dw) = spec.stride, spec.dilation
+    oh = (xpad.shape[2] - dh * (kh - 1) - 1) // th + 1
+    ow = (xpad.shape[3] - dw * (kw - 1) - 1) // tw + 1
+    cols = xp.ascontiguousarray(_windows(xp, xpad, kh, kw, oh, ow, spec))
+    n, c = x.shape[:2]
+    return cols.reshape(n, spec.groups, c // spec.groups * kh * kw, oh * ow), (oh, ow)
+
+
+def conv_forward(x, w, spec, keep_cols=False):
+    """The convolution of 4-d arrays; with ``keep_cols`` also the columns, for the weight grad."""
+    o, _, kh, kw = w.shape
+    g = spec.groups
+    cols, (oh, ow) = im2col(x, kh, kw, spec)
+    out = w.reshape(g, o // g, -1) @ cols          # (N, G, O/G, OH*OW): one gemm per sample
+    out = out.reshape(x.shape[0], o, oh, ow)
+    return (out, cols) if keep_cols else out
+
+
+def conv_input_grad(gy, w, in_shape, spec):
+    """The adjoint of ``conv_forward`` in its input (col2im): the transposed convolution."""
+    xp = array_module(gy)
+    n, o, oh, ow = gy.shape
+    _, cg, kh, kw = w.shape
+    g = spec.groups
+    cols = w.reshape(g, o // g, -1).transpose(0, 2, 1) @ gy.reshape(n, g, o // g, oh * ow)
+    cols = cols.reshape(n, g * cg, kh, kw, oh, ow)
+    (pt, pb), (pl, pr) = spec.padding
+    (th, tw), (dh, dw) = spec.stride, spec.dilation
+    h, wd = in_shape[2], in_shape[3]
+    gx = xp.zeros((n, g * cg, h + pt + pb, wd + pl + pr), gy.dtype)
+    # One strided add per kernel offset: the windows overlap when stride < kernel.
+    for i in range(kh):
+        hs = slice(i * dh, i * dh + th * (oh - 1) + 1, th)
+        for j in range(kw):
+            gx[:, :, hs, j * dw:j * dw + tw * (ow - 1) + 1:tw] += cols[:, :, i, j]
+    if pt or pb or pl or pr:
+        gx = gx[:, :, pt:pt + h, pl:pl + wd]
+    return gx
+
+
+def conv_weight_grad(x, gy, w_shape, spec, cols=None):
+    """The adjoint of ``conv_forward`` in its weight: sum over the batch of gy @ cols^T."""
+    o, cg, kh, kw = w_shape
+    g = spec.groups
+    if cols is None:
+        cols, _ = im2col(x, kh, kw, spec)
+    n = gy.shape[0]
+    gyr = gy.reshape(n, g, o // g, -1)
+    gw = (gyr @ cols.transpose(0, 1, 3, 2)).sum(0)
+    return gw.reshape(w_shape)
+
+
+def _bias_axes(nd):
+    return (0, 2) if nd == 1 else (0, 2, 3)
+
+
+def _add_bias(out, b):
+    out += b.reshape((-1,) + (1,) * (out.ndim - 2))
+    return out
+
+
+class Convolution(Function):
+    """``y = conv(x, w) + b``: im2col, one batched gemm, bias added in place."""
+
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, spec):
+        nd = spec.nd
+        ctx._spec = spec
+        keep = ctx._recording and ctx.needs_input_grad[1]
+        res = conv_forward(_as4d(x._data, nd), _as4d(w._data, nd), spec, keep)
+        out, ctx.cols = res if keep else (res, None)
+        if ctx._recording:
+            ctx.save_for_backward(x, w)
+        if nd == 1:
+            out = out.reshape(out.shape[:2] + out.shape[3:])
+        return out if b is None else _add_bias(out, b._data)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        spec, needs = ctx._spec, ctx.needs_input_grad
+        gx = gw = gb = None
+        if needs[0]:
+            gx = ConvInputGrad.apply(gy, w, None, tuple(x.shape), spec)
+        if needs[1]:
+            gw = ConvWeightGrad.apply(x, gy, tuple(w.shape), spec, ctx.cols)
+        ctx.cols = None     # the columns are the largest saved array: free them now
+        if needs[2]:
+            gb = gy.sum(_bias_axes(spec.nd))
+        return gx, gw, gb, None
+
+
+class ConvInputGrad(Function):
+    """``x = conv_transpose(gy, w) + b``: the input gradient of a convolution.
+
+    ``in_shape`` is the shape of the convolution's input (the output here).
+    """
+
+    node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, w, b, in_shape, spec):
+        nd = spec.nd
+        ctx._spec = spec
+        if ctx._recording:
+            ctx.save_for_backward(gy, w)
+        shape4 = in_shape[:2] + (1,) + in_shape[2:] if nd == 1 else in_shape
+        gx = conv_input_grad(_as4d(gy._data, nd), _as4d(w._data, nd), shape4, spec)
+        gx = gx.reshape(in_shape)
+        return gx if b is None else _add_bias(gx, b._data)
+
+    @staticmethod
+    def backward(ctx, ggx):
+        gy, w = ctx.saved_tensors
+        spec, needs = ctx._spec, ctx.needs_input_grad
+        d_gy = d_w = d_b = None
+        if needs[0]:
+            d_gy = Convolution.apply(ggx, w, None, spec)
+        if needs[1]:
+            d_w = ConvWeightGrad.apply(ggx, gy, tuple(w.shape), spec, None)
+        if needs[2]:
+            d_b = ggx.sum(_bias_axes(spec.nd))
+        return d_gy, d_w, d_b, None, None
+
+
+class ConvTranspose(ConvInputGrad):
+    """The transposed convolution as a layer: the same kernel, under the name users see."""
+
+    node_name = "ConvolutionBackward0"
+
+
+class ConvWeightGrad(Function):
+    """``gw = sum_n gy[n] @ cols(x[n])^T``: the weight gradient of a convolution."""
+
+    node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, x, gy, w_shape, spec, cols=None):
+        nd = spec.nd
+        ctx._spec = spec
+        if ctx._recording:
+            ctx.save_for_backward(x, gy)
+        shape4 = w_shape[:2] + (1,) + w_shape[2:] if nd == 1 else w_shape
+        gw = conv_weight_grad(_as4d(x._data, nd), _as4d(gy._data, nd), shape4, spec, cols)
+        return gw.reshape(w_shape)
+
+    @staticmethod
+    def backward(ctx, ggw):
+        x, gy = ctx.saved_tensors
+        spec, needs = ctx._spec, ctx.needs_input_grad
+        d_x = d_gy = None
+        if needs[0]:
+            d_x = ConvInputGrad.apply(gy, ggw, None, tuple(x.shape), spec)
+        if needs[1]:
+            d_gy = Convolution.apply(x, ggw, None, spec)
+        return d_x, d_gy, None, None, None

@@ -1,0 +1,150 @@
+"""Batch, layer and group normalisation as one fused kernel (a ``Function`` per PyTorch node).
+
+The three differ only in which elements share a mean and variance and which share an
+affine weight, so one ``NormLayout`` describes each: the shape the input is viewed as for
+the statistics, the axes reduced there, and the shape the weight and bias broadcast to.
+
+Backward is the closed-form normalisation gradient on arrays. When the backward itself
+is recorded (``create_graph=True``) the same forward is rebuilt from Tensor ops and
+differentiated instead, so higher-order gradients stay exact.
+"""
+from collections import namedtuple
+
+from ..autograd import Function, grad as _autograd_grad
+from ..device import array_module
+from ..grad_mode import state as _grad_state
+from ..tensor import Tensor
+
+__all__ = ["NormLayout", "BatchNormFn", "LayerNormFn", "GroupNormFn", "batch_layout",
+           "layer_layout", "group_layout"]
+
+#: view: shape for the statistics; red: axes of ``view`` they reduce;
+#: aff: shape the weight/bias broadcast to against the input; aff_red: input axes to sum
+#: for the weight/bias gradients
+NormLayout = namedtuple("NormLayout", "view red aff aff_red")
+
+
+def batch_layout(shape):
+    c, nd = shape[1], len(shape)
+    axes = (0,) + tuple(range(2, nd))
+    return NormLayout(tuple(shape), axes, (1, c) + (1,) * (nd - 2), axes)
+
+
+def layer_layout(shape, normalized_shape):
+    k, nd = len(normalized_shape), len(shape)
+    return NormLayout(tuple(shape), tuple(range(nd - k, nd)), tuple(normalized_shape),
+                      tuple(range(nd - k)))
+
+
+def group_layout(shape, groups):
+    n, c, nd = shape[0], shape[1], len(shape)
+    return NormLayout((n, groups, -1), (2,), (1, c) + (1,) * (nd - 2),
+                      (0,) + tuple(range(2, nd)))
+
+
+def _stats(xv, red, eps):
+    mean = xv.mean(axis=red, keepdims=True)
+    xc = xv - mean
+    var = (xc * xc).mean(axis=red, keepdims=True)
+    return mean, var, xc
+
+
+class _Norm(Function):
+    """``y = (x - mean) * invstd * w + b``; ``stats=(mean, invstd)`` fixes them (eval mode).
+
+    Returns ``(y, mean, var)`` with the biased batch variance; the last two are not
+    differentiable (callers update running statistics from them).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, layout, eps, stats=None):
+        xd = x._data
+        xv = xd.reshape(layout.view)
+        if stats is None:
+            mean, var, xc = _stats(xv, layout.red, eps)
+            invstd = 1.0 / array_module(xd).sqrt(var + eps)
+        else:
+            mean, invstd = stats
+            xc = xv - mean
+            var = None
+        xhat = (xc * invstd).reshape(xd.shape)
+        y = xhat
+        if w is not None:
+            y = y * w._data.reshape(layout.aff)
+        if b is not None:
+            y = y + b._data.reshape(layout.aff)
+        if y is xhat and ctx._recording:
+            y = xhat.copy()     # xhat is saved: the output must not alias it
+        if ctx._recording:
+            ctx.save_for_backward(x, w, b)
+            ctx.arrays = (xhat, invstd)
+            ctx.conf = (layout, eps, stats)
+        outs = [Tensor._make(mean.reshape(-1)), Tensor._make(
+            var.reshape(-1) if var is not None else invstd.reshape(-1))]
+        ctx.mark_non_differentiable(*outs)
+        return (y, *outs)
+
+    @staticmethod
+    def backward(ctx, g, _gm, _gv):
+        if _grad_state.enabled:
+            return _backward_recorded(ctx, g)
+        layout, eps, stats = ctx.conf
+        x, w, b = ctx.saved_tensors
+        xhat, invstd = ctx.arrays
+        gd = g._data
+        needs = ctx.needs_input_grad
+        gx = gw = gb = None
+        if needs[0]:
+            gxhat = gd * w._data.reshape(layout.aff) if w is not None else gd
+            gv = gxhat.reshape(layout.view)
+            if stats is None:
+                hv = xhat.reshape(layout.view)
+                red = layout.red
+                gv = gv - gv.mean(axis=red, keepdims=True) - hv * (gv * hv).mean(
+                    axis=red, keepdims=True)
+            gx = Tensor._make((gv * invstd).reshape(gd.shape))
+        if w is not None and needs[1]:
+            gw = Tensor._make((gd * xhat).sum(axis=layout.aff_red).reshape(w._data.shape))
+        if b is not None and needs[2]:
+            gb = Tensor._make(gd.sum(axis=layout.aff_red).reshape(b._data.shape))
+        return gx, gw, gb, None, None, None
+
+
+def _composite(x, w, b, layout, eps, stats):
+    """The same normalisation from Tensor ops, for differentiating the backward."""
+    xv = x.reshape(layout.view)
+    if stats is None:
+        mean = xv.mean(layout.red, keepdim=True)
+        xc = xv - mean
+        xhat = xc * ((xc * xc).mean(layout.red, keepdim=True) + eps).rsqrt()
+    else:
+        xhat = (xv - Tensor._make(stats[0])) * Tensor._make(stats[1])
+    y = xhat.reshape(x.shape)
+    if w is not None:
+        y = y * w.reshape(layout.aff)
+    if b is not None:
+        y = y + b.reshape(layout.aff)
+    return y
+
+
+def _backward_recorded(ctx, g):
+    layout, eps, stats = ctx.conf
+    x, w, b = ctx.saved_tensors
+    needs = ctx.needs_input_grad
+    ins = [t for t, n in zip((x, w, b), needs) if t is not None and n]
+    y = _composite(x, w, b, layout, eps, stats)
+    grads = iter(_autograd_grad(y, ins, g, create_graph=True, allow_unused=True))
+    out = [next(grads) if t is not None and n else None for t, n in zip((x, w, b), needs)]
+    return (*out, None, None, None)
+
+
+class BatchNormFn(_Norm):
+    node_name = "NativeBatchNormBackward0"
+
+
+class LayerNormFn(_Norm):
+    node_name = "NativeLayerNormBackward0"
+
+
+class GroupNormFn(_Norm):
+    node_name = "NativeGroupNormBackward0"
