@@ -1,0 +1,259 @@
+"""The collectives of :mod:`disttrain.distributed`: Tensors in, results written in place.
+
+Each function checks its Tensors, hands their arrays to the group (a
+:class:`disttrain.comm.ProcessGroup`) and, with ``async_op=False``, waits: it returns None
+as PyTorch does, or a :class:`~disttrain.comm.Work` with ``async_op=True``. Roots
+(``src``/``dst``) are global ranks, translated to the group's numbering.
+"""
+from . import _objects
+from ._future import WorkHandle
+from ..comm import ReduceOp
+from ..core.tensor import Tensor
+
+__all__ = ["all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_tensor",
+           "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter", "barrier", "send",
+           "recv", "isend", "irecv", "all_gather_object", "broadcast_object_list",
+           "gather_object", "scatter_object_list"]
+
+
+def _pg(group):
+    from . import GroupMember, _group
+    if group is GroupMember.NON_GROUP_MEMBER:
+        return None   # this rank is not in the group: nothing to do, as in PyTorch
+    return _group(group)
+
+
+def _arr(t, name="tensor"):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type "
+                        f"disttrain.Tensor\n             but got {type(t)} instead.")
+    return t._data
+
+
+def _arrs(ts, name):
+    if not isinstance(ts, (list, tuple)):
+        raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type "
+                        f"List[disttrain.Tensor]\n             but got {type(ts)} instead.")
+    return [_arr(t, name) for t in ts]
+
+
+def _touched(*tensors):
+    for t in tensors:
+        t._version[0] += 1    # written in place: autograd must see the change
+
+
+def _local(pg, rank, name):
+    """Group rank of global ``rank``."""
+    if rank not in pg.ranks:
+        raise ValueError(f"{name}: global rank {rank} is not part of the group "
+                         f"(its ranks: {pg.ranks})")
+    return pg.ranks.index(rank)
+
+
+def _finish(work, async_op, outputs=()):
+    if async_op:
+        return WorkHandle(work, list(outputs))
+    work.wait()
+    return None
+
+
+def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
+    """Reduce ``tensor`` over all ranks with ``op``; every rank gets the result in place."""
+    arr = _arr(tensor)
+    pg = _pg(group)
+    if pg is None:
+        return None
+    _touched(tensor)
+    return _finish(pg.all_reduce(arr, op), async_op, [tensor])
+
+
+def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False):
+    """Reduce ``tensor`` onto rank ``dst`` (other ranks' tensors may change)."""
+    arr = _arr(tensor)
+    pg = _pg(group)
+    if pg is None:
+        return None
+    _touched(tensor)
+    return _finish(pg.reduce(arr, _local(pg, dst, "reduce"), op), async_op, [tensor])
+
+
+def broadcast(tensor, src=0, group=None, async_op=False):
+    """Overwrite ``tensor`` on every rank with rank ``src``'s."""
+    arr = _arr(tensor)
+    pg = _pg(group)
+    if pg is None:
+        return None
+    _touched(tensor)
+    return _finish(pg.broadcast(arr, _local(pg, src, "broadcast")), async_op, [tensor])
+
+
+def all_gather(tensor_list, tensor, group=None, async_op=False):
+    """``tensor_list[i]`` receives rank i's ``tensor``."""
+    outs, arr = _arrs(tensor_list, "tensor_list"), _arr(tensor)
+    pg = _pg(group)
+    if pg is None:
+        return None
+    _touched(*tensor_list)
+    return _finish(pg.all_gather(outs, arr), async_op, tensor_list)
+
+
+def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
+    """``output_tensor`` receives every rank's ``input_tensor``, concatenated (or stacked)."""
+    out, arr = _arr(output_tensor, "output_tensor"), _arr(input_tensor, "input_tensor")
+    pg = _pg(group)
+    if pg is None:
+        return None
+    _touched(output_tensor)
+    return _finish(pg.all_gather_into(out, arr), async_op, [output_tensor])
+
+
+def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
+    """Rank i's ``output`` receives the reduction over ranks of their ``input_list[i]``."""
+    out, ins = _arr(output, "output"), _arrs(input_list, "input_list")
+    pg = _pg(group)
+    if pg is None:
+        return None
+    _touched(output)
+    return _finish(pg.reduce_scatter(out, ins, op), async_op, [output])
+
+
+def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
+    """Reduce ``input`` over ranks; rank i's ``output`` receives its i-th block."""
+    out, arr = _arr(output, "output"), _arr(input, "input")
+    pg = _pg(group)
+    if pg is None:
+        return None
+    _touched(output)
+    return _finish(pg.reduce_scatter_into(out, arr, op), async_op, [output])
+
+
+def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
+    """Rank ``dst``'s ``gather_list[i]`` receives rank i's ``tensor``."""
+    arr = _arr(tensor)
+    pg = _pg(group)
+    if pg is None:
+        return None
+    root = _local(pg, dst, "gather")
+    outs = _arrs(gather_list, "gather_list") if pg.rank == root else None
+    if outs is not None:
+        _touched(*gather_list)
+    return _finish(pg.gather(arr, outs, root), async_op, gather_list or [])
+
+
+def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
+    """Rank i's ``tensor`` receives rank ``src``'s ``scatter_list[i]``."""
+    arr = _arr(tensor)
+    pg = _pg(group)
+    if pg is None:
+        return None
+    root = _local(pg, src, "scatter")
+    ins = _arrs(scatter_list, "scatter_list") if pg.rank == root else None
+    _touched(tensor)
+    return _finish(pg.scatter(arr, ins, root), async_op, [tensor])
+
+
+def barrier(group=None, async_op=False, device_ids=None):
+    """Wait until every rank of ``group`` reaches the barrier."""
+    pg = _pg(group)
+    if pg is None:
+        return None
+    return _finish(pg.barrier(), async_op)
+
+
+def isend(tensor, dst, group=None, tag=0):
+    """Send ``tensor`` to global rank ``dst`` asynchronously; returns a Work."""
+    arr = _arr(tensor)
+    pg = _pg(group)
+    return None if pg is None else WorkHandle(pg.send(arr, _local(pg, dst, "send"), tag),
+                                              [tensor])
+
+
+def irecv(tensor, src=None, group=None, tag=0):
+    """Receive into ``tensor`` from global rank ``src`` asynchronously; returns a Work."""
+    arr = _arr(tensor)
+    pg = _pg(group)
+    if pg is None:
+        return None
+    if src is None:
+        raise ValueError("recv: receiving from any source is not supported; pass src")
+    _touched(tensor)
+    return WorkHandle(pg.recv(arr, _local(pg, src, "recv"), tag), [tensor])
+
+
+def send(tensor, dst, group=None, tag=0):
+    """Send ``tensor`` to global rank ``dst``; returns once it may be reused."""
+    work = isend(tensor, dst, group, tag)
+    if work is not None:
+        work.wait()
+
+
+def recv(tensor, src=None, group=None, tag=0):
+    """Receive into ``tensor`` from global rank ``src``; returns ``src``."""
+    work = irecv(tensor, src, group, tag)
+    if work is None:
+        return -1
+    work.wait()
+    return src
+
+
+# -- objects: msgpack, never pickle ----------------------------------------------------------
+
+def all_gather_object(object_list, obj, group=None):
+    """``object_list[i]`` receives rank i's ``obj`` (msgpack data, arrays, Tensors)."""
+    pg = _pg(group)
+    if pg is None:
+        return None
+    if len(object_list) != pg.size:
+        raise ValueError(f"all_gather_object: object_list has {len(object_list)} entries, "
+                         f"expected one per rank ({pg.size})")
+    payloads = pg.all_gather_obj(_objects.packb(obj)).result()
+    object_list[:] = [_objects.unpackb(p) for p in payloads]
+    return None
+
+
+def broadcast_object_list(object_list, src=0, group=None, device=None):
+    """Replace every rank's ``object_list`` entries with rank ``src``'s."""
+    pg = _pg(group)
+    if pg is None:
+        return None
+    root = _local(pg, src, "broadcast_object_list")
+    payload = _objects.packb(list(object_list)) if pg.rank == root else None
+    got = _objects.unpackb(pg.broadcast_obj(payload, root).result())
+    if len(got) != len(object_list):
+        raise ValueError(f"broadcast_object_list: rank {src} sent {len(got)} objects but this "
+                         f"rank's object_list has {len(object_list)} entries")
+    object_list[:] = got
+    return None
+
+
+def gather_object(obj, object_gather_list=None, dst=0, group=None):
+    """Rank ``dst``'s ``object_gather_list[i]`` receives rank i's ``obj``."""
+    pg = _pg(group)
+    if pg is None:
+        return None
+    root = _local(pg, dst, "gather_object")
+    payloads = pg.all_gather_obj(_objects.packb(obj)).result()
+    if pg.rank == root:
+        if object_gather_list is None or len(object_gather_list) != pg.size:
+            raise ValueError(f"gather_object: object_gather_list must have one entry per "
+                             f"rank ({pg.size}) on the destination rank")
+        object_gather_list[:] = [_objects.unpackb(p) for p in payloads]
+    return None
+
+
+def scatter_object_list(scatter_object_output_list, scatter_object_input_list=None, src=0,
+                        group=None):
+    """``scatter_object_output_list[0]`` receives rank ``src``'s input list entry for this rank."""
+    pg = _pg(group)
+    if pg is None:
+        return None
+    root = _local(pg, src, "scatter_object_list")
+    payload = None
+    if pg.rank == root:
+        if scatter_object_input_list is None or len(scatter_object_input_list) != pg.size:
+            raise ValueError(f"scatter_object_list: the input list must have one entry per "
+                             f"rank ({pg.size}) on the source rank")
+        payload = _objects.packb(list(scatter_object_input_list))
+    got = _objects.unpackb(pg.broadcast_obj(payload, root).result())
+    scatter_object_output_list[0] = got[pg.rank]
+    return None
