@@ -1,0 +1,496 @@
+"""Learning-rate schedulers: adjust ``param_group["lr"]`` as training proceeds.
+
+Each scheduler computes the next learning rates from the current ones (the chainable form
+PyTorch uses, so several schedulers may act on one optimizer); ``step(epoch)`` uses the
+closed form where there is one. Call ``scheduler.step()`` after ``optimizer.step()``.
+"""
+import math
+import types
+import warnings
+from bisect import bisect_right
+from collections import Counter
+from functools import wraps
+from weakref import ref
+
+from ..core.tensor import Tensor
+from .optimizer import Optimizer
+
+__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
+           "ConstantLR", "LinearLR", "ExponentialLR", "SequentialLR", "PolynomialLR",
+           "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR",
+           "CosineAnnealingWarmRestarts", "OneCycleLR"]
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
+    "where possible. Please use `scheduler.step()` to step the scheduler. During the "
+    "deprecation, if epoch is different from None, the closed form is used instead of the new "
+    "chainable form, where available. Please open an issue if you are unable to replicate "
+    "your use case: https://github.com/pytorch/pytorch/issues/new/choose.")
+
+_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+    "later, you should call them in the opposite order: `optimizer.step()` before "
+    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+    "value of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+
+_OVERRIDE_WARNING = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    "`lr_scheduler.step()`. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+
+
+def _copy(value):
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _format_param(name, optimizer, param):
+    """One value per param group from a scalar or a per-group list."""
+    if isinstance(param, (list, tuple)):
+        if len(param) != len(optimizer.param_groups):
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                             f"{name} has {len(param)} values, param_groups has "
+                             f"{len(optimizer.param_groups)}.")
+    else:
+        param = [param] * len(optimizer.param_groups)
+    return [_copy(p) for p in param]
+
+
+def _group_values(optimizer, key):
+    return [_copy(group[key]) for group in optimizer.param_groups]
+
+
+def _set_group_value(group, key, value):
+    if isinstance(group[key], Tensor):
+        group[key].fill_(float(value))
+    else:
+        group[key] = value
+
+
+def _check_optimizer(optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+
+
+class LRScheduler:
+    """Base class of the learning-rate schedulers: subclasses implement ``get_lr``.
+
+    Args:
+        optimizer (Optimizer): the optimizer whose learning rates are scheduled.
+        last_epoch (int): index of the last epoch; ``-1`` starts afresh (and records each
+            group's ``initial_lr``). Default: -1.
+    """
+
+    _get_lr_called_within_step = False
+    _is_initial = False
+
+    def __init__(self, optimizer, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", _copy(group["lr"]))
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
+                        f"resuming scheduler with last_epoch >= 0.\nThis typically happens "
+                        f"when:\n1. You're trying to resume training from a checkpoint but "
+                        f"haven't properly loaded the optimizer state\n2. You're using "
+                        f"last_epoch >= 0 for a fresh training run (not recommended)")
+        self.base_lrs = _group_values(optimizer, "initial_lr")
+        self.last_epoch = last_epoch
+        _track_step_called(optimizer)
+        self._initial_step()
+
+    def _initial_step(self):
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def state_dict(self):
+        """Every attribute but the optimizer."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        """Restore the attributes saved by ``state_dict``."""
+        self.__dict__.update(state_dict)
+
+    def get_last_lr(self):
+        """The learning rates of the last step, one per param group."""
+        return self._last_lr
+
+    def get_lr(self):
+        """The next learning rates, one per param group."""
+        raise NotImplementedError
+
+    def step(self, epoch=None):
+        """Advance one epoch (or jump to ``epoch``, deprecated) and set the new rates."""
+        if self._step_count == 1:
+            if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
+                warnings.warn(_OVERRIDE_WARNING, UserWarning, stacklevel=2)
+            elif not getattr(self.optimizer, "_opt_called", False):
+                warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=2)
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed = getattr(self, "_get_closed_form_lr", None)
+                values = closed() if closed is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
+            _set_group_value(group, "lr", lr)
+        self._last_lr = _group_values(self.optimizer, "lr")
+
+    def _warn_outside_step(self):
+        if not self._get_lr_called_within_step:
+            warnings.warn("To get the last learning rate computed by the scheduler, please use "
+                          "`get_last_lr()`.", UserWarning, stacklevel=3)
+
+    def _scaled(self, factor):
+        return [group["lr"] * factor for group in self.optimizer.param_groups]
+
+    def _unchanged(self):
+        return _group_values(self.optimizer, "lr")
+
+
+class _LRScheduler(LRScheduler):
+    pass
+
+
+def _track_step_called(optimizer):
+    """Wrap ``optimizer.step`` so that ``step`` can warn when called in the wrong order."""
+    if hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+        return
+    opt_ref = ref(optimizer)
+    func = optimizer.step.__func__
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        opt = opt_ref()
+        opt._opt_called = True
+        return func.__get__(opt, opt.__class__)(*args, **kwargs)
+
+    wrapper._wrapped_by_lr_sched = True
+    optimizer.step = wrapper
+
+
+class _LambdaBase(LRScheduler):
+    """Shared by the schedulers driven by user functions of the epoch."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.optimizer = optimizer
+        if not isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        else:
+            if len(lr_lambda) != len(optimizer.param_groups):
+                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
+                                 f"{len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def state_dict(self):
+        """The attributes, with callable objects' ``__dict__`` for the lambdas (plain functions
+        and lambdas are not saved)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else
+                               fn.__dict__.copy() for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict):
+        lr_lambdas = state_dict.pop("lr_lambdas")
+        self.__dict__.update(state_dict)
+        state_dict["lr_lambdas"] = lr_lambdas
+        for fn, saved in zip(self.lr_lambdas, lr_lambdas):
+            if saved is not None:
+                fn.__dict__.update(saved)
+
+
+class LambdaLR(_LambdaBase):
+    """Set each group's lr to its initial lr times ``lr_lambda(epoch)``.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        lr_lambda (function or list): a function of the epoch, or one per param group.
+        last_epoch (int): index of the last epoch. Default: -1.
+
+    Example::
+
+        >>> scheduler = LambdaLR(optimizer, lr_lambda=lambda epoch: 0.95 ** epoch)
+    """
+
+    def get_lr(self):
+        self._warn_outside_step()
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaBase):
+    """Multiply each group's lr by ``lr_lambda(epoch)`` at every step.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        lr_lambda (function or list): a function of the epoch, or one per param group.
+        last_epoch (int): index of the last epoch. Default: -1.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        fns = lr_lambda if isinstance(lr_lambda, (list, tuple)) else [lr_lambda]
+        for fn in fns:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got "
+                                f"{type(fn).__name__}")
+        super().__init__(optimizer, lr_lambda, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self._is_initial:
+            return self._unchanged()
+        return [group["lr"] * fn(self.last_epoch)
+                for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+
+
+class StepLR(LRScheduler):
+    """Multiply the lr by ``gamma`` every ``step_size`` epochs.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        step_size (int): period of learning rate decay.
+        gamma (float): multiplicative factor. Default: 0.1.
+        last_epoch (int): index of the last epoch. Default: -1.
+
+    Example::
+
+        >>> scheduler = StepLR(optimizer, step_size=30, gamma=0.1)
+    """
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        self.step_size = step_size
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._unchanged()
+        return self._scaled(self.gamma)
+
+    def _get_closed_form_lr(self):
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the lr by ``gamma`` at each milestone epoch.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        milestones (list): increasing epoch indices.
+        gamma (float): multiplicative factor. Default: 0.1.
+        last_epoch (int): index of the last epoch. Default: -1.
+
+    Example::
+
+        >>> scheduler = MultiStepLR(optimizer, milestones=[30, 80], gamma=0.1)
+    """
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.milestones = Counter(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self.last_epoch not in self.milestones:
+            return self._unchanged()
+        return self._scaled(self.gamma ** self.milestones[self.last_epoch])
+
+    def _get_closed_form_lr(self):
+        milestones = sorted(self.milestones.elements())
+        return [base * self.gamma ** bisect_right(milestones, self.last_epoch)
+                for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the lr by ``factor`` until epoch ``total_iters``.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        factor (float): the multiplier, in [0, 1]. Default: 1/3.
+        total_iters (int): number of epochs scaled. Default: 5.
+        last_epoch (int): index of the last epoch. Default: -1.
+    """
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self.last_epoch == 0:
+            return self._scaled(self.factor)
+        if self.last_epoch != self.total_iters:
+            return self._unchanged()
+        return self._scaled(1.0 / self.factor)
+
+    def _get_closed_form_lr(self):
+        return [base * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """Ramp the lr's multiplier linearly from ``start_factor`` to ``end_factor`` over
+    ``total_iters`` epochs.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        start_factor (float): multiplier at the first epoch, in (0, 1]. Default: 1/3.
+        end_factor (float): multiplier at the end, in [0, 1]. Default: 1.0.
+        total_iters (int): epochs of the ramp. Default: 5.
+        last_epoch (int): index of the last epoch. Default: -1.
+    """
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
+                 last_epoch=-1):
+        if start_factor > 1.0 or start_factor <= 0:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
+                             "less or equal to 1.")
+        if end_factor > 1.0 or end_factor < 0:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self.last_epoch == 0:
+            return self._scaled(self.start_factor)
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._unchanged()
+        delta = self.end_factor - self.start_factor
+        return self._scaled(1.0 + delta / (self.total_iters * self.start_factor +
+                                           (self.last_epoch - 1) * delta))
+
+    def _get_closed_form_lr(self):
+        delta = self.end_factor - self.start_factor
+        return [base * (self.start_factor + delta * min(self.total_iters, self.last_epoch) /
+                        self.total_iters) for base in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the lr by ``gamma`` every epoch.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        gamma (float): multiplicative factor.
+        last_epoch (int): index of the last epoch. Default: -1.
+
+    Example::
+
+        >>> scheduler = ExponentialLR(optimizer, gamma=0.9)
+    """
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self._is_initial:
+            return self._unchanged()
+        return self._scaled(self.gamma)
+
+    def _get_closed_form_lr(self):
+        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the lr polynomially to zero over ``total_iters`` epochs.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        total_iters (int): epochs of the decay. Default: 5.
+        power (float): power of the polynomial. Default: 1.0.
+        last_epoch (int): index of the last epoch. Default: -1.
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._unchanged()
+        decay = ((1.0 - self.last_epoch / self.total_iters) /
+                 (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return self._scaled(decay)
+
+    def _get_closed_form_lr(self):
+        return [base * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) **
+                self.power for base in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    r"""Anneal the lr along a cosine from its initial value to ``eta_min`` over ``T_max``
+    epochs, using the recursive form (so it composes with other schedulers):
+    :math:`\eta_{t} = \eta_{min} + (\eta_{t-1} - \eta_{min})
+    \frac{1 + \cos(\pi t / T_{max})}{1 + \cos(\pi (t-1) / T_{max})}`.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        T_max (int): half period, in epochs.
+        eta_min (float): minimum learning rate. Default: 0.
+        last_epoch (int): index of the last epoch. Default: -1.
+
+    Example::
+
+        >>> scheduler = CosineAnnealingLR(optimizer, T_max=50, eta_min=0)
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        t, T, lo = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return self._unchanged()
+        if self._step_count == 1 and t > 0:
+            return [lo + (base - lo) * (1 + math.cos(t * math.pi / T)) / 2
+                    for base in self.base_lrs]
+        if (t - 1 - T) % (2 * T) == 0:
+            return [group["lr"] + (base - lo) * (1 - math.cos(math.pi / T)) / 2
+                    for base, group in zip(self.base_lrs, self.optimizer.param_groups)]
+        return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) *
+                (group["lr"] - lo) + lo for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [self.eta_min + (base - self.eta_min) *
+                (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
+
+
+from ._schedulers import (ChainedScheduler, CosineAnnealingWarmRestarts,  # noqa: E402
+                          CyclicLR, OneCycleLR, ReduceLROnPlateau, SequentialLR)
