@@ -1,0 +1,125 @@
+"""Batch normalisation layers with running statistics: BatchNorm1d, BatchNorm2d."""
+from ...core import creation as _creation, dtype as _dt
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
+
+
+class _BatchNorm(Module):
+    """Parameters, running-statistics buffers and the forward shared by the BatchNorm layers."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.use_bias = affine and bias
+        kw = {"device": device, "dtype": dtype}
+        if affine:
+            self.weight = Parameter(_creation.empty(num_features, **kw))
+        else:
+            self.register_parameter("weight", None)
+        if self.use_bias:
+            self.bias = Parameter(_creation.empty(num_features, **kw))
+        else:
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", _creation.zeros(num_features, **kw))
+            self.register_buffer("running_var", _creation.ones(num_features, **kw))
+            self.register_buffer("num_batches_tracked",
+                                 _creation.tensor(0, dtype=_dt.long, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        """Zero the running mean and batch count, set the running variance to one."""
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self):
+        """Running statistics reset; weight ones, bias zeros."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.use_bias}, "
+                f"track_running_stats={self.track_running_stats}")
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked._data += 1
+            self.num_batches_tracked._version[0] += 1
+            if self.momentum is None:    # a cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        keep = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if keep else None,
+                            self.running_var if keep else None, self.weight, self.bias,
+                            use_batch, factor, self.eps)
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over (N, C) or (N, C, L), per channel C.
+
+    Args:
+        num_features (int): C.
+        eps (float): added to the variance. Default 1e-5.
+        momentum (float or None): weight of each batch in the running statistics; None for
+            a cumulative average. Default 0.1.
+        affine (bool): learnable per-channel weight and bias. Default True.
+        track_running_stats (bool): keep running mean/variance for eval mode. Default True.
+        bias (bool, keyword): learnable bias (with ``affine``). Default True.
+
+    Shape:
+        - Input: (N, C) or (N, C, L); Output: the same shape.
+
+    Example::
+
+        >>> m = nn.BatchNorm1d(100)
+        >>> m(disttrain.randn(20, 100)).shape
+        disttrain.Size([20, 100])
+    """
+
+    def _check_input_dim(self, input):
+        if input.dim() not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over (N, C, H, W), per channel C.
+
+    Args:
+        num_features (int): C.
+        eps (float): added to the variance. Default 1e-5.
+        momentum (float or None): weight of each batch in the running statistics; None for
+            a cumulative average. Default 0.1.
+        affine (bool): learnable per-channel weight and bias. Default True.
+        track_running_stats (bool): keep running mean/variance for eval mode. Default True.
+        bias (bool, keyword): learnable bias (with ``affine``). Default True.
+
+    Shape:
+        - Input: (N, C, H, W); Output: the same shape.
+
+    Example::
+
+        >>> nn.BatchNorm2d(6)
+        BatchNorm2d(6, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    """
+
+    def _check_input_dim(self, input):
+        if input.dim() != 4:
+            raise ValueError(f"expected 4D input (got {input.dim()}D input)")

@@ -1,0 +1,200 @@
+"""Pooling layers: max, average and adaptive, in one and two dimensions."""
+from .. import functional as F
+from .module import Module
+
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+
+
+class _MaxPoolNd(Module):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
+    """1-d max pooling over (N, C, L) or (C, L).
+
+    Args:
+        kernel_size (int): window size.
+        stride (int, optional): default ``kernel_size``.
+        padding (int): implicit -inf on both sides, at most half the kernel. Default 0.
+        dilation (int): spacing between window elements. Default 1.
+        return_indices (bool): also return the argmax indices. Default False.
+        ceil_mode (bool): round the output length up. Default False.
+
+    Shape:
+        - Output: L_out = (L_in + 2p - d(k - 1) - 1) // s + 1 (ceil with ``ceil_mode``)
+
+    Example::
+
+        >>> nn.MaxPool1d(3, stride=2)(disttrain.randn(20, 16, 50)).shape
+        disttrain.Size([20, 16, 24])
+    """
+
+    def forward(self, input):
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """2-d max pooling over (N, C, H, W) or (C, H, W).
+
+    Args:
+        kernel_size (int or tuple): window size.
+        stride (int or tuple, optional): default ``kernel_size``.
+        padding (int or tuple): implicit -inf on both sides, at most half the kernel.
+        dilation (int or tuple): spacing between window elements. Default 1.
+        return_indices (bool): also return the flat argmax indices. Default False.
+        ceil_mode (bool): round the output size up. Default False.
+
+    Shape:
+        - Output: H_out = (H_in + 2p - d(k - 1) - 1) // s + 1 (ceil with ``ceil_mode``)
+
+    Example::
+
+        >>> nn.MaxPool2d(2)
+        MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def forward(self, input):
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+def _single(v):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v,)
+
+
+class AvgPool1d(Module):
+    """1-d average pooling over (N, C, L) or (C, L).
+
+    Args:
+        kernel_size (int): window size.
+        stride (int, optional): default ``kernel_size``.
+        padding (int): zeros on both sides. Default 0.
+        ceil_mode (bool): round the output length up. Default False.
+        count_include_pad (bool): count the padding in the divisor. Default True.
+
+    Example::
+
+        >>> nn.AvgPool1d(3, stride=2)(disttrain.tensor([[[1., 2, 3, 4, 5, 6, 7]]]))
+        tensor([[[2., 4., 6.]]])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input):
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+
+class AvgPool2d(Module):
+    """2-d average pooling over (N, C, H, W) or (C, H, W).
+
+    Args:
+        kernel_size (int or tuple): window size.
+        stride (int or tuple, optional): default ``kernel_size``.
+        padding (int or tuple): zeros on both sides. Default 0.
+        ceil_mode (bool): round the output size up. Default False.
+        count_include_pad (bool): count the padding in the divisor. Default True.
+        divisor_override (int, optional): divide by this instead of the window size.
+
+    Example::
+
+        >>> nn.AvgPool2d(2)
+        AvgPool2d(kernel_size=2, stride=2, padding=0)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input):
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
+class _AdaptivePool(Module):
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptivePool):
+    """Average pooling of (N, C, L) or (C, L) to ``output_size`` positions.
+
+    Example::
+
+        >>> nn.AdaptiveAvgPool1d(5)(disttrain.randn(1, 64, 8)).shape
+        disttrain.Size([1, 64, 5])
+    """
+
+    def forward(self, input):
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveAvgPool2d(_AdaptivePool):
+    """Average pooling of (N, C, H, W) or (C, H, W) to ``output_size`` (None keeps a size).
+
+    Example::
+
+        >>> nn.AdaptiveAvgPool2d((5, 7))(disttrain.randn(1, 64, 8, 9)).shape
+        disttrain.Size([1, 64, 5, 7])
+    """
+
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class _AdaptiveMaxPool(_AdaptivePool):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
+    """Max pooling of (N, C, L) or (C, L) to ``output_size`` positions."""
+
+    def forward(self, input):
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+    """Max pooling of (N, C, H, W) or (C, H, W) to ``output_size``.
+
+    Example::
+
+        >>> nn.AdaptiveMaxPool2d(3)(disttrain.randn(1, 64, 8, 9)).shape
+        disttrain.Size([1, 64, 3, 3])
+    """
+
+    def forward(self, input):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
