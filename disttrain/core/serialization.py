@@ -109,7 +109,7 @@ class _Plan:
         else:
             kind, rg, dev = "ndarray", False, "cpu"
             dtype = arr.dtype.newbyteorder("<").str
-        arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+        arr = arr.astype(arr.dtype.newbyteorder("<"), order="C", copy=False)
         self.size = _align(self.size)
         self.entries.append({"kind": kind, "dtype": dtype, "shape": list(arr.shape),
                              "offset": self.size, "nbytes": arr.nbytes, "requires_grad": rg,
