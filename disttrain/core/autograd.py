@@ -211,6 +211,8 @@ class AccumulateGrad:
 
 def _edge(t):
     """The (node, output_nr) a gradient for ``t`` flows into, or None."""
+    if t._base is not None:
+        _refresh_view(t)
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
     if t.requires_grad:
@@ -293,7 +295,7 @@ class Function:
             out = cls.forward(ctx, *args, **kwargs)
         finally:
             _grad_state.enabled = prev
-        return _wrap_outputs(cls, ctx, args, out, record)
+        return _wrap_outputs(cls, ctx, args, out, record, kwargs)
 
 
 _no_needs_cache = {}
@@ -310,7 +312,7 @@ def _no_needs(n):
 _PLAIN = (int, float, bool, str, list)
 
 
-def _wrap_outputs(cls, ctx, args, out, record):
+def _wrap_outputs(cls, ctx, args, out, record, kwargs=None):
     """Turn forward's arrays into Tensors and, when recording, link them to ``ctx``."""
     Tensor = _Tensor
     single = not isinstance(out, tuple)
@@ -328,9 +330,20 @@ def _wrap_outputs(cls, ctx, args, out, record):
         wrapped.append(o)
     if cls.is_view:
         base = args[0]
+        # how to make this view again from its base: replayed when it is modified in place
+        if len(wrapped) > 1:
+            chain = _MULTI_VIEW
+        elif base._base is None:
+            chain = ((cls, args[1:], kwargs),)
+        else:
+            prev = getattr(base, "_view_chain", None)
+            chain = prev + ((cls, args[1:], kwargs),) if type(prev) is tuple else _MULTI_VIEW
+        root = base._base if base._base is not None else base
         for o in wrapped:
             o._version = base._version
-            o._base = base._base if base._base is not None else base
+            o._base = root
+            o._view_chain = chain
+            o._view_src = root.grad_fn
     if record:
         ctx._edges = tuple(_edge(a) if isinstance(a, Tensor) and a.requires_grad else None
                            for a in args)
@@ -350,6 +363,108 @@ def _wrap_outputs(cls, ctx, args, out, record):
         if ctx._saved:
             ctx._saved, ctx._saved_versions = _prepare_saved(ctx._saved, wrapped)
     return wrapped[0] if single else tuple(wrapped)
+
+
+# ---------------------------------------------------------------- in-place writes to views
+_MULTI_VIEW = "multi"   # the view came from split/chunk/unbind: it cannot be rebased
+
+
+def check_inplace_view(t):
+    """Raise PyTorch's errors for in-place writes to views that autograd cannot follow."""
+    base = t._base
+    if base is None:
+        return
+    if base.grad_fn is None and base._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if getattr(t, "_view_chain", None) is _MULTI_VIEW and t.grad_fn is not None:
+        op = re.sub(r"Backward\d*$", "", type(t.grad_fn).__name__)
+        raise RuntimeError(
+            f"Output {t._output_nr} of {op} is a view and is being modified inplace. This view "
+            f"is the output of a function that returns multiple views. Such functions do not "
+            f"allow the output views to be modified inplace. You should replace the inplace "
+            f"operation by an out-of-place one.")
+
+
+def rebase_view(t, res):
+    """After ``t`` (a view) was overwritten in place by ``res``, route gradients through it.
+
+    As PyTorch does, the base gets a ``CopySlices`` node: the gradient of the written region
+    flows to ``res``'s graph and the rest to the base's old graph; ``t`` becomes a fresh view
+    of the rebased base. Returns False when ``t`` is no view of its base's memory.
+    """
+    base, chain = t._base, getattr(t, "_view_chain", None)
+    if base is None or type(chain) is not tuple or not _shares_memory(t._data, base._data):
+        return False
+    old = _Tensor._make(base._data, base._requires_grad)
+    old.grad_fn, old._output_nr = base.grad_fn, base._output_nr
+    prev = _grad_state.enabled
+    _grad_state.enabled = True
+    try:
+        new = CopySlices.apply(old, res, chain)
+        base.grad_fn, base._output_nr, base._requires_grad = new.grad_fn, 0, True
+        again = _replay_view(base, chain)
+    finally:
+        _grad_state.enabled = prev
+    t.grad_fn, t._output_nr, t._requires_grad = again.grad_fn, again._output_nr, True
+    t._view_src = base.grad_fn
+    return True
+
+
+def _refresh_view(t):
+    """Re-derive a view's graph node when its base was modified in place since it was made."""
+    base = t._base
+    if getattr(t, "_view_src", base.grad_fn) is base.grad_fn:
+        return
+    chain = getattr(t, "_view_chain", None)
+    if type(chain) is not tuple or not _shares_memory(t._data, base._data):
+        return
+    prev = _grad_state.enabled
+    _grad_state.enabled = True
+    try:
+        again = _replay_view(base, chain)
+    finally:
+        _grad_state.enabled = prev
+    t.grad_fn, t._output_nr = again.grad_fn, again._output_nr
+    t._view_src = base.grad_fn
+
+
+def _shares_memory(a, b):
+    xp = _array_module(a)
+    return bool(xp.may_share_memory(a, b)) if hasattr(xp, "may_share_memory") else True
+
+
+def _replay_view(x, chain):
+    for cls, args, kwargs in chain:
+        x = cls.apply(x, *args, **(kwargs or {}))
+    return x
+
+
+class CopySlices(Function):
+    """A base whose view was written in place: ``base`` outside the view, ``src`` inside."""
+
+    node_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, src, chain):
+        ctx.chain, ctx.shape = chain, base._data.shape
+        return base._data      # already holds the written values: the view shares its memory
+
+    @staticmethod
+    def backward(ctx, g):
+        g_base = g_src = None
+        if ctx.needs_input_grad[0]:
+            keep = _array_module(g._data).ones(ctx.shape, g._data.dtype)
+            prev = _grad_state.enabled
+            _grad_state.enabled = False
+            try:
+                _replay_view(_Tensor._make(keep), ctx.chain)._data[...] = 0
+            finally:
+                _grad_state.enabled = prev
+            g_base = g * _Tensor._make(keep)
+        if ctx.needs_input_grad[1]:
+            g_src = _replay_view(g, ctx.chain)
+        return g_base, g_src, None
 
 
 def _prepare_saved(saved, outputs):

@@ -5,6 +5,7 @@ from . import functions as F
 from . import dtype as _dt
 from .grad_mode import state as _grad_state
 from .ops import elementwise as E, index as I, shape as S
+from .autograd import check_inplace_view, rebase_view
 from .tensor import Tensor
 
 __all__ = ["apply_inplace"]
@@ -23,6 +24,7 @@ def apply_inplace(t, fn, *args):
         if t.grad_fn is None and t._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
+        check_inplace_view(t)
         old = Tensor._make(t._data.copy(), t._requires_grad)
         old.grad_fn, old._output_nr = t.grad_fn, t._output_nr
         res = fn(old, *args)
@@ -42,7 +44,7 @@ def apply_inplace(t, fn, *args):
                                    ) from None
         t._data[...] = d
     t._version[0] += 1
-    if recording:
+    if recording and not (t._base is not None and rebase_view(t, res)):
         t.grad_fn, t._output_nr, t._requires_grad = res.grad_fn, res._output_nr, True
     return t
 

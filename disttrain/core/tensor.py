@@ -39,7 +39,8 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version",
-                 "_base", "_acc", "_hooks", "_post_hooks", "__weakref__", "__dict__")
+                 "_base", "_acc", "_hooks", "_post_hooks", "_view_chain", "_view_src",
+                 "__weakref__", "__dict__")
 
     __array_priority__ = 1000    # numpy defers ``ndarray op Tensor`` to our reflected ops
 

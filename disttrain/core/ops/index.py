@@ -81,6 +81,14 @@ class Select(GetItem):
     node_name = "SelectBackward0"
     is_view = True
 
+    @staticmethod
+    def forward(ctx, x, idx):
+        out = GetItem.forward(ctx, x, idx)
+        if isinstance(out, np.generic):
+            # numpy returns a scalar copy when every dim gets an int; '...' keeps a 0-d view
+            out = x._data[tuple(idx) + (Ellipsis,)]
+        return out
+
 
 class Slice(GetItem):
     node_name = "SliceBackward0"
