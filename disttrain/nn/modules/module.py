@@ -409,7 +409,7 @@ class Module:
                 m._apply(fn)
         with no_grad():
             for p in self._parameters.values():
-                if p is None or is_lazy(p):
+                if p is None:
                     continue
                 new = fn(p)
                 if new is not p:
@@ -537,7 +537,7 @@ class Module:
                                   f'torch.Tensor or Tensor-like object from checkpoint but '
                                   f'received {type(src)}')
                 continue
-            if is_lazy(param):
+            if is_lazy(param) and not is_lazy(src):
                 with no_grad():
                     param.materialize(src.shape)
             if src.shape != param.shape:

@@ -1,0 +1,352 @@
+"""Kernels behind ``nn.functional``: activations, softmax, erf, embedding, linear variants.
+
+Each is one ``Function`` because a fused kernel is either more stable (softmax, softplus)
+or saves memory and passes over the data (GELU, ELU, embedding). Backward formulas are
+written with Tensor ops so that higher-order gradients work.
+"""
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..device import array_module
+from ..tensor import Tensor
+from .linalg import Linear
+from ._util import unbroadcast
+
+__all__ = []
+
+
+def _float(arr):
+    from .. import dtype as _dt
+    return arr.astype(_dt.get_default_dtype().np) if arr.dtype.kind in "biu" else arr
+
+
+# ---------------------------------------------------------------------------------- erf
+def _erf_taylor(c, deg):
+    """Taylor coefficients of erf at ``c``: erf^(k)(c) = 2/sqrt(pi) (-1)^(k-1) H_{k-1}(c) e^-c²
+    with H the physicists' Hermite polynomials (computed by their recurrence)."""
+    h = [1.0, 2.0 * c]
+    for n in range(1, deg):
+        h.append(2 * c * h[n] - 2 * n * h[n - 1])
+    scale = 2 / math.sqrt(math.pi) * math.exp(-c * c)
+    return [math.erf(c)] + [scale * (-1) ** (k - 1) * h[k - 1] / math.factorial(k)
+                            for k in range(1, deg + 1)]
+
+
+# Degree-27 expansions about 0, 1, ..., 6 cover |x| < 6.5 with |x - c| <= 0.5, enough for
+# float64 (within 2 ulp of math.erf); beyond, erf(x) rounds to ±1.
+_ERF_DEG = 27
+_ERF_COEF = [_erf_taylor(float(c), _ERF_DEG) for c in range(7)]
+
+
+def erf_array(x):
+    """erf of an array (numpy or cupy), accurate to float64 precision."""
+    xp = array_module(x)
+    dt = x.dtype
+    a = xp.abs(x.astype(np.float64))
+    out = xp.ones_like(a)
+    center = xp.floor(a + 0.5)
+    for i, co in enumerate(_ERF_COEF):
+        m = center == i
+        if not bool(m.any()):
+            continue
+        t = a[m] - i
+        r = xp.full_like(t, co[-1])
+        for c in co[-2::-1]:
+            r = r * t + c
+        out[m] = r
+    out = xp.where(xp.isnan(a), a, out)
+    return xp.copysign(out, x).astype(dt, copy=False)
+
+
+class Erf(Function):
+    """The error function (needed by exact GELU)."""
+
+    node_name = "ErfBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        if ctx._recording:
+            ctx.save_for_backward(x)
+        return erf_array(_float(x._data))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp()
+
+
+# ---------------------------------------------------------------------------- activations
+class LeakyRelu(Function):
+    node_name = "LeakyReluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        xd = x._data
+        ctx.slope = slope
+        if ctx._recording:
+            ctx.save_for_backward(x)
+        return array_module(xd).where(xd > 0, xd, xd * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g.where(x > 0, g * ctx.slope), None
+
+
+class Elu(Function):
+    """ELU (and SELU/CELU through ``scale``/``input_scale``): x>0 ? s*x : s*a*(exp(i*x)-1)."""
+
+    node_name = "EluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale=1.0, input_scale=1.0):
+        xd = x._data
+        xp = array_module(xd)
+        ctx.args = (alpha, scale, input_scale)
+        if ctx._recording:
+            ctx.save_for_backward(x)
+        with np.errstate(over="ignore"):
+            neg = alpha * xp.expm1(xp.minimum(xd, 0) * input_scale)
+        return scale * xp.where(xd > 0, xd, neg).astype(xd.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.args
+        neg = (x.clamp(max=0) * input_scale).exp() * (alpha * scale * input_scale)
+        return (g * scale).where(x > 0, g * neg), None, None, None
+
+
+_SQRT1_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_TANH_K = math.sqrt(2 / math.pi)
+
+
+class Gelu(Function):
+    """GELU: x·Φ(x) with the exact normal CDF, or its tanh approximation."""
+
+    node_name = "GeluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        xd = _float(x._data)
+        xp = array_module(xd)
+        ctx.approximate = approximate
+        if ctx._recording:
+            ctx.save_for_backward(x)
+        if approximate == "tanh":
+            return 0.5 * xd * (1 + xp.tanh(_TANH_K * (xd + 0.044715 * xd ** 3)))
+        return 0.5 * xd * (1 + erf_array(xd * _SQRT1_2))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = (_TANH_K * (x + 0.044715 * x ** 3)).tanh()
+            dt = _TANH_K * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dt), None
+        cdf = 0.5 * (1 + Erf.apply(x * _SQRT1_2))
+        pdf = (-0.5 * x * x).exp() * _INV_SQRT_2PI
+        return g * (cdf + x * pdf), None
+
+
+def _sigmoid_array(xp, x):
+    # exp of a non-positive number only: no overflow for large |x|
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Silu(Function):
+    node_name = "SiluBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        xd = _float(x._data)
+        if ctx._recording:
+            ctx.save_for_backward(x)
+        return xd * _sigmoid_array(array_module(xd), xd)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        s = x.sigmoid()
+        return g * s * (1 + x * (1 - s))
+
+
+class Softplus(Function):
+    """log(1 + exp(beta·x)) / beta, linear above ``threshold`` as PyTorch does."""
+
+    node_name = "SoftplusBackward0"
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        xd = _float(x._data)
+        xp = array_module(xd)
+        ctx.beta, ctx.threshold = beta, threshold
+        if ctx._recording:
+            ctx.save_for_backward(x)
+        bx = xd * beta
+        return xp.where(bx > threshold, xd, xp.logaddexp(0, bx) / beta).astype(xd.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        bx = x * ctx.beta
+        return g.where(bx > ctx.threshold, g * bx.sigmoid()), None, None
+
+
+class Hardtanh(Function):
+    node_name = "HardtanhBackward0"
+
+    @staticmethod
+    def forward(ctx, x, min_val, max_val):
+        xd = x._data
+        ctx.bounds = (min_val, max_val)
+        if ctx._recording:
+            ctx.save_for_backward(x)
+        return array_module(xd).clip(xd, min_val, max_val)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return g.masked_fill((x <= lo) | (x >= hi), 0), None, None
+
+
+class Prelu(Function):
+    """max(0, x) + w·min(0, x) with one learned slope per channel (dim 1) or one in all."""
+
+    node_name = "PreluKernelBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w):
+        xd, wd = x._data, w._data
+        shape = _prelu_shape(xd.ndim, wd.size)
+        ctx.shape = shape
+        if ctx._recording:
+            ctx.save_for_backward(x, w)
+        return array_module(xd).where(xd > 0, xd, xd * wd.reshape(shape))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        pos = x > 0
+        gx = gw = None
+        if ctx.needs_input_grad[0]:
+            gx = g.where(pos, g * w.reshape(ctx.shape))
+        if ctx.needs_input_grad[1]:
+            gw = unbroadcast((g * x).masked_fill(pos, 0), ctx.shape).reshape(w.shape)
+        return gx, gw
+
+
+def _prelu_shape(ndim, n_weights):
+    if n_weights == 1 or ndim < 2:
+        return (1,) * ndim if ndim else ()
+    return (1, n_weights) + (1,) * (ndim - 2)
+
+
+class Softmax(Function):
+    node_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xd = _float(x._data)
+        xp = array_module(xd)
+        m = xd.max(axis=dim, keepdims=True) if xd.size else 0
+        e = xp.exp(xd - xp.where(xp.isfinite(m), m, 0))
+        y = e / e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        if ctx._recording:
+            ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
+
+
+class LogSoftmax(Function):
+    node_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xd = _float(x._data)
+        xp = array_module(xd)
+        m = xd.max(axis=dim, keepdims=True) if xd.size else 0
+        shifted = xd - xp.where(xp.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):
+            y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        if ctx._recording:
+            ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
+
+
+# ----------------------------------------------------------------------------- embedding
+class Embedding(Function):
+    """Rows of ``weight`` picked by integer ``indices``; the padding row gets no gradient."""
+
+    node_name = "EmbeddingBackward0"
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx=None):
+        idx = indices._data
+        ctx.idx, ctx.num, ctx.padding_idx = idx, weight._data.shape[0], padding_idx
+        return weight._data[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        return EmbeddingDenseBackward.apply(g, ctx.idx, ctx.num, ctx.padding_idx), None, None
+
+
+class EmbeddingDenseBackward(Function):
+    """Scatter-add of row gradients into a (num_embeddings, dim) table; its own backward is
+    the lookup again, so double backward works."""
+
+    node_name = "EmbeddingDenseBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, idx, num, padding_idx):
+        gd = g._data
+        xp = array_module(gd)
+        out = xp.zeros((num,) + gd.shape[idx.ndim:], dtype=gd.dtype)
+        flat = idx.reshape(-1)
+        rows = gd.reshape((flat.size,) + gd.shape[idx.ndim:])
+        if padding_idx is not None:
+            keep = flat != padding_idx
+            flat, rows = flat[keep], rows[keep]
+        xp.add.at(out, flat, rows)
+        ctx.idx, ctx.padding_idx = idx, padding_idx
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        out = Embedding.apply(gg, Tensor._make(ctx.idx))
+        if ctx.padding_idx is not None:
+            out = out.masked_fill(Tensor._make(ctx.idx == ctx.padding_idx).unsqueeze(-1), 0)
+        return out, None, None, None
+
+
+# -------------------------------------------------------------------------------- linear
+class LinearNoBias(Linear):
+    """``x @ w.T`` (the fused Linear without its bias); named as PyTorch names it."""
+
+    node_name = "MmBackward0"
+
+
+class LinearND(Linear):
+    """``x @ w.T + b`` for inputs of more than two dims."""
+
+    node_name = "ViewBackward0"
+
+
+class LinearNDNoBias(Linear):
+    node_name = "UnsafeViewBackward0"
