@@ -173,8 +173,9 @@ def _verify_shapes(group, names, params):
                     f"('{ref_names[i]}' with sizes {a[0]} and dtype {a[1]}).")
 
 
-def _sync_states(group, tensors):
-    """Overwrite ``tensors`` everywhere with rank 0's, one broadcast per dtype and device."""
+def _sync_states(group, tensors, root=0):
+    """Overwrite ``tensors`` everywhere with rank ``root``'s, one broadcast per dtype and
+    device."""
     if group.size == 1 or not tensors:
         return
     by_kind = {}
@@ -184,7 +185,7 @@ def _sync_states(group, tensors):
         xp = _xp(ts[0]._data)
         flat = xp.concatenate([t._data.reshape(-1) for t in ts]) if len(ts) > 1 else \
             ts[0]._data.reshape(-1).copy()
-        group.broadcast(flat, 0).wait()
+        group.broadcast(flat, root).wait()
         off = 0
         for t in ts:
             n = t._data.size

@@ -1,0 +1,350 @@
+"""Distributed optimizers: gradient all-reduce at ``step`` and sharded optimizer state.
+
+* :func:`DistributedOptimizer` (Horovod's style): wraps an optimizer so that ``step()``
+  first averages every gradient over the ranks, in the optimizer's flat buffers. For code
+  that does not wrap its model in DistributedDataParallel.
+* :func:`broadcast_parameters` / :func:`broadcast_optimizer_state`: start every rank from
+  the root's weights and optimizer state.
+* :class:`ZeroRedundancyOptimizer`: each rank keeps the optimizer state of only its share
+  of the parameters (partitioned greedily by size), steps that share, then the updated
+  parameters are all-gathered. State memory per rank falls as 1/world size.
+"""
+import numpy as np
+
+from ..comm import ReduceOp
+from ..core.grad_mode import enable_grad
+from ..core.tensor import Tensor
+from ..optim.optimizer import Optimizer
+from . import _objects
+from .ddp import _sync_states
+
+__all__ = ["DistributedOptimizer", "broadcast_parameters", "broadcast_optimizer_state",
+           "ZeroRedundancyOptimizer"]
+
+
+def _pg(group):
+    from . import _group
+    return _group(group)
+
+
+# ------------------------------------------------------------------ Horovod style
+_SUBCLASSES = {}
+
+
+def DistributedOptimizer(optimizer, named_parameters=None, compression=None,
+                         backward_passes_per_step=1, op=ReduceOp.AVG, process_group=None):
+    """Make ``optimizer.step()`` average the gradients over all ranks first.
+
+    The result is an instance of a subclass of the optimizer's class sharing its state
+    (``param_groups``, ``state``): use it instead of the original. Gradients are reduced in
+    the optimizer's flat gradient buffers, one all-reduce per buffer.
+
+    Args:
+        optimizer (Optimizer): the optimizer to wrap.
+        named_parameters (iterable of (str, Tensor), optional): names of the parameters,
+            checked to cover the optimizer's parameters (for error messages).
+        compression: only None (no compression) is supported.
+        backward_passes_per_step (int): accepted for Horovod compatibility; gradients
+            accumulated over several backward passes are reduced once, at ``step``.
+        op (ReduceOp): ``AVG`` (default) or ``SUM``.
+        process_group (ProcessGroup, optional): default: the default group.
+
+    Example::
+
+        >>> opt = DistributedOptimizer(SGD(model.parameters(), lr=0.1))
+        >>> broadcast_parameters(model.state_dict(), root_rank=0)
+        >>> loss.backward(); opt.step()
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"DistributedOptimizer expects an Optimizer, got "
+                        f"{type(optimizer).__name__}")
+    if compression is not None:
+        raise ValueError("DistributedOptimizer: gradient compression is not supported; use "
+                         "DistributedDataParallel with fp16_compress_hook")
+    base = type(optimizer)
+    sub = _SUBCLASSES.get(base)
+    if sub is None:
+        # The methods are set after the class exists so that Optimizer does not wrap step
+        # a second time (the base class's step already runs the step hooks).
+        sub = type(base.__name__, (base,), {"__module__": base.__module__})
+        sub.step = _distributed_step
+        sub.synchronize = _synchronize
+        _SUBCLASSES[base] = sub
+    dist_opt = object.__new__(sub)
+    dist_opt.__dict__.update(optimizer.__dict__)
+    dist_opt._dist_base = base
+    dist_opt._dist_op = op
+    dist_opt._dist_group = _pg(process_group)
+    if named_parameters is not None:
+        _check_names(dist_opt, list(named_parameters))
+    return dist_opt
+
+
+def _check_names(opt, named):
+    ids = {id(p) for _, p in named}
+    for gi, g in enumerate(opt.param_groups):
+        for p in g["params"]:
+            if id(p) not in ids:
+                raise ValueError(f"DistributedOptimizer: a parameter of param group {gi} with "
+                                 f"shape {list(p.shape)} is missing from named_parameters")
+
+
+def _synchronize(self):
+    """Average every parameter's gradient over the ranks, in place."""
+    group, op = self._dist_group, self._dist_op
+    if group.size == 1:
+        return
+    works = []
+    for fg in self._flat_groups():
+        active = fg.gather_grads()
+        for i in np.flatnonzero(~active):
+            fg.grad[fg.slice(i)] = 0       # no gradient here: contribute zeros
+        works.append((fg, active, group.all_reduce(fg.grad, op)))
+    for fg, active, work in works:
+        work.wait()
+        for i in np.flatnonzero(active):
+            g = fg.params[i]._grad
+            if g is not None and g._data is not fg.gviews[i]:
+                g._data[...] = fg.gviews[i]
+
+
+def _distributed_step(self, closure=None):
+    loss = None
+    if closure is not None:
+        with enable_grad():
+            loss = closure()
+    self.synchronize()
+    self._dist_base.step(self)
+    return loss
+
+
+def broadcast_parameters(params, root_rank=0, process_group=None):
+    """Overwrite the tensors in ``params`` with ``root_rank``'s on every rank.
+
+    Args:
+        params: a ``state_dict()``, ``named_parameters()`` or a list of Tensors.
+        root_rank (int): the rank whose values win.
+    """
+    if isinstance(params, dict):
+        tensors = list(params.values())
+    else:
+        tensors = [p[1] if isinstance(p, tuple) else p for p in params]
+    tensors = [t for t in tensors if isinstance(t, Tensor)]
+    _sync_states(_pg(process_group), tensors, root_rank)
+
+
+def broadcast_optimizer_state(optimizer, root_rank=0, process_group=None):
+    """Load ``root_rank``'s optimizer state (and hyperparameters) on every rank."""
+    group = _pg(process_group)
+    if group.size == 1:
+        return
+    payload = _objects.packb(optimizer.state_dict()) if group.rank == root_rank else None
+    state = _objects.unpackb(group.broadcast_obj(payload, root_rank).result())
+    if group.rank != root_rank:
+        optimizer.load_state_dict(state)
+
+
+# ------------------------------------------------------------------ ZeRO stage 1
+class ZeroRedundancyOptimizer(Optimizer):
+    """Shards optimizer state over the ranks (ZeRO stage 1).
+
+    Every rank holds all parameters, but the state of ``optimizer_class`` (momentum, Adam's
+    moments...) only for its share: parameters are assigned, largest first, to the rank with
+    the fewest bytes so far. ``step()`` updates this rank's share with its gradients
+    (average them first, e.g. with DistributedDataParallel), then one all-gather brings
+    every rank's updated parameters to all.
+
+    Args:
+        params (iterable): Tensors or param-group dicts, as for any optimizer.
+        optimizer_class (type): the local optimizer, e.g. ``disttrain.optim.Adam``.
+        process_group (ProcessGroup, optional): default: the default group.
+        **defaults: the local optimizer's hyperparameters (``lr=...``).
+
+    Example::
+
+        >>> opt = ZeroRedundancyOptimizer(ddp.parameters(), optim.Adam, lr=1e-3)
+        >>> loss.backward(); opt.step()
+        >>> opt.consolidate_state_dict(to=0)
+        >>> if rank == 0: save(opt.state_dict(), "optim.dt")
+    """
+
+    def __init__(self, params, optimizer_class, process_group=None,
+                 parameters_as_bucket_view=False, overlap_with_ddp=False, **defaults):
+        if overlap_with_ddp:
+            raise ValueError("ZeroRedundancyOptimizer: overlap_with_ddp is not supported")
+        super().__init__(params, defaults)
+        self.process_group = _pg(process_group)
+        self.world_size, self.rank = self.process_group.size, self.process_group.rank
+        self.optimizer_class = optimizer_class
+        self._all = [p for g in self.param_groups for p in g["params"]]
+        self._index = {id(p): i for i, p in enumerate(self._all)}
+        self._owner = _partition(self.param_groups, self.world_size)
+        local = []
+        for g in self.param_groups:
+            lg = {k: v for k, v in g.items() if k not in ("params", "param_names")}
+            lg["params"] = [p for p in g["params"] if self._owner[id(p)] == self.rank]
+            local.append(lg)
+        self.optim = optimizer_class(local, **defaults)
+        self._consolidated = None
+        self._layout = _GatherLayout(self._all, self._owner, self.world_size, self.rank)
+
+    def __repr__(self):
+        return f"ZeroRedundancyOptimizer({self.optim!r}, rank={self.rank}/{self.world_size})"
+
+    def step(self, closure=None):
+        """Update this rank's share of the parameters, then share the results."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        self._push_hyperparameters()
+        self.optim.step()
+        self._layout.gather(self.process_group)
+        return loss
+
+    def _push_hyperparameters(self):
+        # Schedulers change this optimizer's param_groups; the local one follows them.
+        for g, lg in zip(self.param_groups, self.optim.param_groups):
+            for k, v in g.items():
+                if k not in ("params", "param_names"):
+                    lg[k] = v
+
+    def local_state_dict(self):
+        """This rank's share: ``state`` keyed by the parameters' global indices."""
+        local = self.optim.state_dict()
+        mine = [p for lg in self.optim.param_groups for p in lg["params"]]
+        state = {self._index[id(mine[i])]: st for i, st in local["state"].items()}
+        return {"state": state, "param_groups": self._groups_meta(),
+                "world_size": self.world_size, "rank": self.rank}
+
+    def _groups_meta(self):
+        out = []
+        for g in self.param_groups:
+            meta = {k: v for k, v in g.items() if k not in ("params", "param_names")}
+            meta["params"] = [self._index[id(p)] for p in g["params"]]
+            out.append(meta)
+        return out
+
+    def consolidate_state_dict(self, to=0):
+        """Collect every rank's share on rank ``to`` (a collective: every rank calls it)."""
+        self._push_hyperparameters()
+        shards = self.process_group.all_gather_obj(
+            _objects.packb(self.local_state_dict())).result()
+        if self.rank == to:
+            self._consolidated = merge_shards([_objects.unpackb(s) for s in shards])
+        else:
+            self._consolidated = None
+
+    def state_dict(self):
+        """The whole optimizer's state, as the unsharded optimizer would give it.
+
+        Only on the rank that :meth:`consolidate_state_dict` collected it to.
+        """
+        if self._consolidated is None:
+            raise RuntimeError("Optimizer state has not been consolidated on this rank. Please "
+                               "call `consolidate_state_dict(to=...)` on all ranks beforehand "
+                               "if you meant to save the global state.")
+        return self._consolidated
+
+    def load_state_dict(self, state_dict):
+        """Load a whole state (from :meth:`state_dict`, or merged shards saved on any number
+        of ranks); each rank keeps the part of its own share."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        mine = [p for lg in self.optim.param_groups for p in lg["params"]]
+        state = {}
+        for li, p in enumerate(mine):
+            st = state_dict["state"].get(self._index[id(p)])
+            if st is not None:
+                state[li] = st
+        local_groups, li = [], 0
+        for g, lg, saved in zip(self.param_groups, self.optim.param_groups, groups):
+            meta = {k: v for k, v in saved.items() if k not in ("params", "param_names")}
+            g.update(meta)
+            meta["params"] = list(range(li, li + len(lg["params"])))
+            li += len(lg["params"])
+            local_groups.append(meta)
+        self.optim.load_state_dict({"state": state, "param_groups": local_groups})
+
+    def state_bytes(self):
+        """Bytes of optimizer state held by this rank."""
+        total = 0
+        for st in self.optim.state.values():
+            for v in st.values():
+                if isinstance(v, Tensor):
+                    total += int(v._data.nbytes)
+        return total
+
+
+def merge_shards(shards):
+    """One whole optimizer state from :meth:`ZeroRedundancyOptimizer.local_state_dict`
+    shards (saved on any number of ranks)."""
+    state = {}
+    for sh in shards:
+        state.update({int(k): v for k, v in sh["state"].items()})
+    return {"state": state, "param_groups": shards[0]["param_groups"]}
+
+
+def _partition(param_groups, world_size):
+    """Owner rank of each parameter: largest first, to the least loaded rank."""
+    sizes = [0] * world_size
+    owner = {}
+    for g in param_groups:
+        for p in sorted(g["params"], key=lambda t: -t._data.size):
+            r = int(np.argmin(sizes))
+            owner[id(p)] = r
+            sizes[r] += int(p._data.size)
+    return owner
+
+
+class _GatherLayout:
+    """Where each rank's parameters sit in one all-gather per (dtype, device)."""
+
+    def __init__(self, params, owner, world_size, rank):
+        self.rank = rank
+        self.kinds = []
+        by_kind = {}
+        for p in params:
+            by_kind.setdefault((p._data.dtype.str, str(p.device)), []).append(p)
+        for ps in by_kind.values():
+            per_rank = [[p for p in ps if owner[id(p)] == r] for r in range(world_size)]
+            width = max(sum(int(p._data.size) for p in rp) for rp in per_rank)
+            xp = _xp(ps[0]._data)
+            out = xp.zeros(width * world_size, ps[0]._data.dtype)
+            self.kinds.append((per_rank, width, out))
+
+    def gather(self, group):
+        if group.size == 1:
+            return
+        for per_rank, width, out in self.kinds:
+            if width == 0:
+                continue
+            mine = out[self.rank * width:(self.rank + 1) * width]
+            _pack(per_rank[self.rank], mine)
+            group.all_gather_into(out, mine.copy()).wait()
+            for r, rp in enumerate(per_rank):
+                if r != self.rank:
+                    _unpack(rp, out[r * width:(r + 1) * width])
+
+
+def _pack(params, flat):
+    off = 0
+    for p in params:
+        n = int(p._data.size)
+        flat[off:off + n] = p._data.reshape(-1)
+        off += n
+
+
+def _unpack(params, flat):
+    off = 0
+    for p in params:
+        n = int(p._data.size)
+        p._data[...] = flat[off:off + n].reshape(p._data.shape)
+        p._version[0] += 1
+        off += n
+
+
+def _xp(arr):
+    from ..core.device import array_module
+    return array_module(arr)
