@@ -60,19 +60,26 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                       .reshape(*t.shape[:-3], t.shape[-3] * rep, *t.shape[-2:])
                       for t in (key, value))
     scores = query.matmul(key.transpose(-2, -1)) * scale
+    keep = None
     if is_causal:
         if attn_mask is not None:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                                "set when is_causal=True")
         keep = _c.ones((L, S), dtype=_dt.bool, device=query.device).tril()
-        scores = scores.masked_fill(keep.logical_not(), float("-inf"))
     elif attn_mask is not None:
         if attn_mask.dtype.name == "bool":
-            scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
+            keep = attn_mask
         else:
             scores = scores + attn_mask
-    weights = _dropout(scores.softmax(-1), dropout_p, True)
-    return weights.matmul(value)
+    if keep is None:
+        weights = scores.softmax(-1)
+    else:
+        # A query that may attend to nothing gets zero output (PyTorch's rule), not NaN:
+        # its scores are neutralised before the softmax and its weights zeroed after.
+        dead = keep.logical_not().all(-1, keepdim=True)
+        scores = scores.masked_fill(keep.logical_not(), float("-inf")).masked_fill(dead, 0.0)
+        weights = scores.softmax(-1).masked_fill(dead, 0.0)
+    return _dropout(weights, dropout_p, True).matmul(value)
 
 
 def _in_projection(query, key, value, e, in_proj_weight, in_proj_bias, separate, qw, kw, vw):
