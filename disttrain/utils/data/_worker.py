@@ -79,7 +79,10 @@ class ExceptionWrapper:
             exc = self.exc_type(msg)
         except Exception:
             raise RuntimeError(msg) from None
-        raise exc
+        try:
+            raise exc
+        finally:
+            del exc     # no exception -> traceback -> this frame -> exception cycle
 
 
 class _KeyErrorMessage(str):

@@ -255,6 +255,9 @@ class _BaseIter:
         self._drop_last = loader.drop_last
         self._collate_fn = loader.collate_fn
         self._index_sampler = loader._index_sampler
+        # Drawn before the sampler's own draw, as PyTorch does, so that a seed gives the same
+        # shuffle with and without workers.
+        self._base_seed = _draw_seed(loader.generator)
 
     def _reset(self, loader):
         self._sampler_iter = iter(self._index_sampler)
@@ -329,13 +332,12 @@ class _MultiProcessIter(_BaseIter):
         self._shutdown = False
         self._result_queue = ctx.Queue()
         self._index_queues, self._workers = [], []
-        base_seed = _draw_seed(loader.generator)
         for wid in range(self._num_workers):
             iq = ctx.Queue()
             iq.cancel_join_thread()     # never block our exit on a worker that is gone
             w = ctx.Process(target=worker_loop, daemon=True, args=(
                 self._dataset, self._is_iterable, self._auto_collation, self._collate_fn,
-                self._drop_last, iq, self._result_queue, base_seed + wid,
+                self._drop_last, iq, self._result_queue, self._base_seed + wid,
                 loader.worker_init_fn, wid, self._num_workers, os.getpid()))
             w.start()
             self._index_queues.append(iq)
@@ -433,7 +435,7 @@ class _MultiProcessIter(_BaseIter):
                 pass
             self._check_workers()
             if deadline is not None and time.monotonic() >= deadline:
-                self._shutdown_workers()
+                self._shutdown_workers(wait=False)    # a stuck worker would not exit soon
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
 
     def _check_workers(self):
@@ -452,7 +454,8 @@ class _MultiProcessIter(_BaseIter):
             raise RuntimeError(f"DataLoader worker (pid(s) {w.pid}) exited unexpectedly: "
                                f"worker {wid} {how}")
 
-    def _shutdown_workers(self):
+    def _shutdown_workers(self, wait=True):
+        """Ask the workers to exit (``wait``: give them a few seconds), then terminate them."""
         if self._shutdown:
             return
         self._shutdown = True
@@ -461,7 +464,7 @@ class _MultiProcessIter(_BaseIter):
                 q.put(None)
             except (OSError, ValueError):
                 pass
-        deadline = time.monotonic() + _JOIN_TIMEOUT
+        deadline = time.monotonic() + (_JOIN_TIMEOUT if wait else 0.0)
         for w in self._workers:
             w.join(timeout=max(0.0, deadline - time.monotonic()))
         for w in self._workers:

@@ -146,8 +146,8 @@ class DistributedSampler(Sampler):
         """
         self.epoch = int(state["epoch"])
         self.seed = int(state.get("seed", self.seed))
-        self._start = int(state.get("consumed", 0))
-        self._iter_start = self._yielded = 0
+        self._start = self._iter_start = int(state.get("consumed", 0))
+        self._yielded = 0
 
 
 def _pad(indices, total):
