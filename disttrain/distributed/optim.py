@@ -185,6 +185,13 @@ class ZeroRedundancyOptimizer(Optimizer):
             lg["params"] = [p for p in g["params"] if self._owner[id(p)] == self.rank]
             local.append(lg)
         self.optim = optimizer_class(local, **defaults)
+        # The global groups show every hyperparameter of the local optimizer (its defaults
+        # included), so schedulers and checkpoints see what the local one uses.
+        self.defaults = dict(self.optim.defaults)
+        for g, lg in zip(self.param_groups, self.optim.param_groups):
+            for k, v in lg.items():
+                if k != "params":
+                    g.setdefault(k, v)
         self._consolidated = None
         self._layout = _GatherLayout(self._all, self._owner, self.world_size, self.rank)
 

@@ -1,0 +1,368 @@
+"""Coordinated checkpoints: every rank saves one step together, atomically, verifiably.
+
+A checkpoint is a directory ``step_00000042/`` in the job's checkpoint directory::
+
+    replicated.dt       state every rank holds the same (model, optimizer, scheduler...),
+                        written once, by rank 0
+    shard_rank{r}.dt    what is rank r's own: its RNG states and its share of sharded
+                        state (a ZeroRedundancyOptimizer's optimizer state)
+    MANIFEST.json       step, world size and a sha256 of every file; written last
+
+:func:`save` agrees on the step across ranks, writes into a temporary directory, flushes
+(fsync of every file and of the directory), renames it into place and only then writes
+the manifest: a directory without a manifest is incomplete. ``keep_last`` removes old
+checkpoints only after the new one is complete. :func:`load_latest` takes the newest
+checkpoint whose manifest and checksums are intact, warning about (and skipping) any that
+is not, and restores it into the objects given, also on a different number of ranks
+(sharded state is re-sharded). Files are written with :func:`disttrain.save`: data only,
+never pickle.
+
+Example::
+
+    state = {"model": ddp, "optim": opt, "sched": sched, "sampler": sampler}
+    ckpt = checkpoint.load_latest(ckpt_dir, state)       # None on a fresh start
+    step = ckpt.step if ckpt else 0
+    ...
+    checkpoint.save({**state, "epoch": epoch}, ckpt_dir, step, keep_last=2)
+"""
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import warnings
+from collections import namedtuple
+
+import numpy as np
+
+from ..core import random as _random
+from ..core.serialization import load as _load, save as _save
+
+__all__ = ["save", "load_latest", "load", "list_checkpoints", "Checkpoint", "step_dir"]
+
+MANIFEST = "MANIFEST.json"
+REPLICATED = "replicated.dt"
+_STEP_RE = re.compile(r"^step_(\d{8,})$")
+_TMP_PREFIX = ".tmp_step_"
+
+Checkpoint = namedtuple("Checkpoint", ["step", "path", "state"])
+Checkpoint.__doc__ = """A loaded checkpoint: its ``step``, directory ``path`` and ``state``
+(what was saved under each key: state dicts for objects, plain values as they were)."""
+
+
+def step_dir(step):
+    """The name of step ``step``'s directory: ``step_00000042``."""
+    return f"step_{int(step):08d}"
+
+
+def shard_name(rank):
+    return f"shard_rank{rank}.dt"
+
+
+# ------------------------------------------------------------------ the group
+class _Solo:
+    """Stand-in group for a process without a process group."""
+    rank, size = 0, 1
+
+
+def _group(group):
+    from . import is_initialized, _group as world
+    if group is not None:
+        return group
+    return world(None) if is_initialized() else _Solo()
+
+
+def _gather(group, obj):
+    return [obj] if group.size == 1 else group.all_gather_obj(obj).result()
+
+
+def _bcast(group, obj):
+    return obj if group.size == 1 else group.broadcast_obj(obj, 0).result()
+
+
+# ------------------------------------------------------------------ what is saved
+def _is_sharded(obj):
+    from .optim import ZeroRedundancyOptimizer
+    return isinstance(obj, ZeroRedundancyOptimizer)
+
+
+def _split(state):
+    """(replicated entries, sharded entries) of a user's state dict, as data."""
+    replicated, sharded = {}, {}
+    for key, value in state.items():
+        if _is_sharded(value):
+            sharded[key] = value.local_state_dict()
+        elif hasattr(value, "state_dict") and callable(value.state_dict):
+            replicated[key] = value.state_dict()
+        else:
+            replicated[key] = value
+    return replicated, sharded
+
+
+def rng_state():
+    """This process's random states: disttrain's default generator, numpy's global RNG and
+    Python's ``random``."""
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    return {"disttrain": _random.get_rng_state(),
+            "numpy": {"name": name, "keys": keys, "pos": int(pos),
+                      "has_gauss": int(has_gauss), "cached_gaussian": float(gauss)},
+            "python": {"version": version, "internal": list(internal),
+                       "gauss_next": gauss_next}}
+
+
+def set_rng_state(state):
+    """Restore what :func:`rng_state` returned."""
+    _random.set_rng_state(state["disttrain"])
+    n = state["numpy"]
+    np.random.set_state((n["name"], np.asarray(n["keys"], np.uint32), n["pos"],
+                         n["has_gauss"], n["cached_gaussian"]))
+    p = state["python"]
+    random.setstate((p["version"], tuple(p["internal"]), p["gauss_next"]))
+
+
+# ------------------------------------------------------------------ saving
+def save(state, directory, step, keep_last=None, group=None):
+    """Save ``state`` as checkpoint ``step`` of ``directory``; every rank calls it.
+
+    Args:
+        state (dict): name -> object with ``state_dict()`` (module, optimizer, scheduler,
+            sampler, DataLoader...) or plain data (numbers, tensors, dicts). A
+            ZeroRedundancyOptimizer is saved as one shard per rank; everything else once,
+            by rank 0. Every rank's RNG states are saved too.
+        directory (str): the checkpoint directory (created if needed).
+        step (int): the step; all ranks must pass the same.
+        keep_last (int, optional): keep only the newest ``keep_last`` complete checkpoints.
+
+    Returns:
+        str: the new checkpoint's directory.
+
+    Raises:
+        RuntimeError: on every rank, if the ranks disagree on the step (naming them) or a
+            rank failed to write (naming it and why).
+    """
+    group = _group(group)
+    step = int(step)
+    _agree_on_step(group, step)
+    directory = os.fspath(directory)
+    final = os.path.join(directory, step_dir(step))
+    tmp = os.path.join(directory, _TMP_PREFIX + step_dir(step)[5:])
+    if group.rank == 0:
+        os.makedirs(directory, exist_ok=True)
+        _remove_stale_tmp(directory)
+        os.makedirs(tmp)
+    _bcast(group, "ready")      # the temporary directory exists for everyone
+    files, error = {}, None
+    try:
+        files = _write_rank_files(state, tmp, group.rank)
+    except Exception as exc:   # every rank must still reach the gather below
+        error = f"{type(exc).__name__}: {exc}"
+    reports = _gather(group, {"files": files, "error": error})
+    outcome = None
+    if group.rank == 0:
+        outcome = _publish(reports, tmp, final, directory, step, group.size, keep_last)
+    outcome = _bcast(group, outcome)
+    if outcome != "ok":
+        raise RuntimeError(f"checkpoint.save(step {step}) failed: {outcome}")
+    return final
+
+
+def _agree_on_step(group, step):
+    if group.size == 1:
+        return
+    both = np.array([step, -step], np.int64)
+    group.all_reduce(both, "MAX").wait()
+    if both[0] == -both[1]:
+        return
+    steps = group.all_gather_obj(step).result()
+    detail = ", ".join(f"rank {r}: {s}" for r, s in enumerate(steps))
+    raise RuntimeError(f"checkpoint.save: the ranks disagree on the step ({detail}); every "
+                       f"rank must save the same step")
+
+
+def _write_rank_files(state, tmp, rank):
+    replicated, sharded = _split(state)
+    out = {}
+    if rank == 0:
+        path = os.path.join(tmp, REPLICATED)
+        _save(replicated, path)
+        out[REPLICATED] = _digest(path)
+    path = os.path.join(tmp, shard_name(rank))
+    _save({"rank": rank, "rng": rng_state(), "sharded": sharded}, path)
+    out[shard_name(rank)] = _digest(path)
+    return out
+
+
+def _digest(path):
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+            size += len(block)
+    return {"sha256": h.hexdigest(), "bytes": size}
+
+
+def _publish(reports, tmp, final, directory, step, world_size, keep_last):
+    """Rank 0: rename the finished temporary directory into place, then write the manifest."""
+    errors = [f"rank {r}: {rep['error']}" for r, rep in enumerate(reports) if rep["error"]]
+    if errors:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return "; ".join(errors)
+    files = {}
+    for rep in reports:
+        files.update(rep["files"])
+    _fsync_dir(tmp)
+    if os.path.exists(final):          # the same step saved again (after a restart)
+        shutil.rmtree(final)
+    os.rename(tmp, final)
+    _fsync_dir(directory)
+    manifest = {"format": 1, "step": step, "world_size": world_size, "files": files}
+    _write_manifest(final, manifest)
+    if keep_last is not None:
+        _prune(directory, int(keep_last))
+    return "ok"
+
+
+def _write_manifest(final, manifest):
+    path = os.path.join(final, MANIFEST)
+    part = path + ".part"
+    with open(part, "w") as fh:
+        json.dump(manifest, fh, indent=1, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.rename(part, path)
+    _fsync_dir(final)
+
+
+def _fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_tmp(directory):
+    # Left by a job killed while saving: every rank is inside this save, so none is live.
+    for name in os.listdir(directory):
+        if name.startswith(_TMP_PREFIX):
+            shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
+
+
+def _prune(directory, keep_last):
+    if keep_last < 1:
+        raise ValueError(f"checkpoint.save: keep_last must be at least 1, got {keep_last}")
+    complete = [s for s, p in list_checkpoints(directory)
+                if os.path.exists(os.path.join(p, MANIFEST))]
+    for s in complete[:-keep_last]:
+        shutil.rmtree(os.path.join(directory, step_dir(s)), ignore_errors=True)
+
+
+# ------------------------------------------------------------------ loading
+def list_checkpoints(directory):
+    """``[(step, path)]`` of the step directories in ``directory``, oldest first (complete
+    or not)."""
+    if not os.path.isdir(directory):
+        return []
+    found = []
+    for name in os.listdir(directory):
+        m = _STEP_RE.match(name)
+        if m and os.path.isdir(os.path.join(directory, name)):
+            found.append((int(m.group(1)), os.path.join(directory, name)))
+    return sorted(found)
+
+
+def verify(path):
+    """The manifest of the checkpoint at ``path`` if it is complete and intact; else raise
+    ValueError saying what is wrong."""
+    mpath = os.path.join(path, MANIFEST)
+    if not os.path.exists(mpath):
+        raise ValueError("it is incomplete (no manifest)")
+    try:
+        with open(mpath) as fh:
+            manifest = json.load(fh)
+        files = manifest["files"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"its manifest is unreadable ({exc})") from None
+    for name, want in sorted(files.items()):
+        fpath = os.path.join(path, name)
+        if not os.path.exists(fpath):
+            raise ValueError(f"{name} is missing")
+        got = _digest(fpath)
+        if got != want:
+            raise ValueError(f"{name} is corrupt (sha256 {got['sha256'][:12]}... != "
+                             f"{want['sha256'][:12]}..., {got['bytes']} vs {want['bytes']} "
+                             f"bytes)")
+    return manifest
+
+
+def _choose(directory):
+    """The newest intact checkpoint as (step, path, manifest), warning about the others."""
+    for step, path in reversed(list_checkpoints(directory)):
+        try:
+            return step, path, verify(path)
+        except ValueError as why:
+            warnings.warn(f"checkpoint {path} skipped: {why}; falling back to an older one",
+                          RuntimeWarning, stacklevel=3)
+    return None
+
+
+def load_latest(directory, state=None, map_location=None, restore_rng=True, group=None):
+    """Load the newest complete, intact checkpoint of ``directory``; every rank calls it.
+
+    Args:
+        directory (str): the checkpoint directory.
+        state (dict, optional): name -> object with ``load_state_dict``: each is restored in
+            place from the entry saved under its name.
+        map_location (optional): as for :func:`disttrain.load`.
+        restore_rng (bool): restore this rank's RNG states (Python, numpy, disttrain).
+            On a new rank beyond the saving job's world size they are left alone.
+
+    Returns:
+        Checkpoint or None: ``(step, path, state)``, or None if there is no usable one.
+    """
+    group = _group(group)
+    chosen = None
+    if group.rank == 0:
+        found = _choose(os.fspath(directory))
+        chosen = None if found is None else [found[0], found[1], found[2]["world_size"]]
+    chosen = _bcast(group, chosen)
+    if chosen is None:
+        return None
+    step, path, saved_world = chosen
+    return load(path, state, map_location, restore_rng, group, saved_world, step)
+
+
+def load(path, state=None, map_location=None, restore_rng=True, group=None,
+         saved_world=None, step=None):
+    """Load the checkpoint directory ``path`` (see :func:`load_latest`)."""
+    group = _group(group)
+    if saved_world is None or step is None:
+        manifest = verify(path)
+        saved_world, step = manifest["world_size"], manifest["step"]
+    loaded = _load(os.path.join(path, REPLICATED), map_location=map_location)
+    own = None
+    if group.rank < saved_world:
+        own = _load(os.path.join(path, shard_name(group.rank)), map_location=map_location)
+    sharded = _sharded_entries(path, own, saved_world, group.size, map_location)
+    loaded.update(sharded)
+    if state:
+        for key, obj in state.items():
+            if key in loaded and hasattr(obj, "load_state_dict"):
+                obj.load_state_dict(loaded[key])
+    if restore_rng and own is not None:
+        set_rng_state(own["rng"])
+    return Checkpoint(int(step), path, loaded)
+
+
+def _sharded_entries(path, own, saved_world, world, map_location):
+    """Whole states of the sharded entries (merged over the saving ranks' shards)."""
+    from .optim import merge_shards
+    if own is not None and not own["sharded"]:
+        return {}
+    shards = [_load(os.path.join(path, shard_name(r)), map_location=map_location)
+              for r in range(saved_world)]
+    keys = shards[0]["sharded"].keys()
+    return {k: merge_shards([sh["sharded"][k] for sh in shards]) for k in keys}
