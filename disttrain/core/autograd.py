@@ -12,6 +12,8 @@ recording off otherwise, so they cost no graph building.
 import heapq
 import itertools
 import re
+
+import numpy as np
 import weakref
 
 from . import grad_mode
@@ -59,15 +61,14 @@ _FREED_MSG = (
 class BackwardNode:
     """The ctx of one Function call and, once an input requires grad, its graph node."""
 
+    # Defaults live on the class so that making a ctx (once per op call) stores nothing.
     _fn = None
     _materialize = True
-
-    def __init__(self):
-        self._recording = False
-        self._saved = ()
-        self._non_diff = None
-        self._pre_hooks = None        # output_nr -> {id: hook}, hooks of non-leaf tensors
-        self._hooks = None            # node hooks: hook(grad_inputs, grad_outputs)
+    _recording = False
+    _saved = ()
+    _non_diff = None
+    _pre_hooks = None        # output_nr -> {id: hook}, hooks of non-leaf tensors
+    _hooks = None            # node hooks: hook(grad_inputs, grad_outputs)
 
     # ---- ctx API used inside forward ----
     def save_for_backward(self, *tensors):
@@ -278,34 +279,35 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        prev = _grad_state.enabled
-        record = False
+        state = _grad_state
+        prev = state.enabled
         ctx = cls._node_cls()
+        record = False
         if prev and cls.differentiable:
             Tensor = _Tensor
-            needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-            record = True in needs
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
         if record:
-            ctx.needs_input_grad = needs
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
+                                         for a in args)
             ctx._recording = True
         else:
-            ctx.needs_input_grad = _no_needs(len(args))
-        _grad_state.enabled = False
+            n = len(args)
+            ctx.needs_input_grad = _NO_NEEDS[n] if n < 8 else (False,) * n
+        state.enabled = False
         try:
             out = cls.forward(ctx, *args, **kwargs)
         finally:
-            _grad_state.enabled = prev
+            state.enabled = prev
+        if type(out) is _ndarray and not record and not cls.is_view:
+            return _Tensor._wrap(out)      # the common case, kept short: one new array
         return _wrap_outputs(cls, ctx, args, out, record, kwargs)
 
 
-_no_needs_cache = {}
-
-
-def _no_needs(n):
-    t = _no_needs_cache.get(n)
-    if t is None:
-        t = _no_needs_cache[n] = (False,) * n
-    return t
+_NO_NEEDS = tuple((False,) * n for n in range(8))
+_ndarray = np.ndarray
 
 
 # numpy scalars (np.float64 subclasses float) are results to wrap, not plain values
@@ -315,11 +317,13 @@ _PLAIN = (int, float, bool, str, list)
 def _wrap_outputs(cls, ctx, args, out, record, kwargs=None):
     """Turn forward's arrays into Tensors and, when recording, link them to ``ctx``."""
     Tensor = _Tensor
-    single = not isinstance(out, tuple)
+    single = type(out) is not tuple
     outs = (out,) if single else out
     wrapped = []
     for o in outs:
-        if isinstance(o, Tensor):
+        if type(o) is _ndarray:
+            o = Tensor._wrap(o)
+        elif isinstance(o, Tensor):
             for a in args:
                 if o is a:      # forward returned an input: hand back an alias, not the input
                     o = Tensor._make(a._data, False)
@@ -345,23 +349,34 @@ def _wrap_outputs(cls, ctx, args, out, record, kwargs=None):
             o._view_chain = chain
             o._view_src = root.grad_fn
     if record:
-        ctx._edges = tuple(_edge(a) if isinstance(a, Tensor) and a.requires_grad else None
-                           for a in args)
-        ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)
+        edges, is_tensor = [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                is_tensor.append(True)
+                edges.append(_edge(a) if a._requires_grad else None)
+            else:
+                is_tensor.append(False)
+                edges.append(None)
+        ctx._edges, ctx._tensor_args = edges, is_tensor
         ctx._seq = next(_seq)
-        non_diff = ctx._non_diff or ()
+        non_diff = ctx._non_diff
         meta = []
-        for i, o in enumerate(wrapped):
+        i = 0
+        for o in wrapped:
             if isinstance(o, Tensor):
-                meta.append((o._data.shape, o._data.dtype, o._data))
-                if o.dtype.is_floating_point and not any(o is n for n in non_diff):
+                d = o._data
+                # the array's type, not the array: the graph must not keep outputs alive
+                meta.append((d.shape, d.dtype, type(d)))
+                if d.dtype.kind == "f" and not (non_diff and any(o is n for n in non_diff)):
                     o._requires_grad = True
-                    o.grad_fn, o._output_nr = ctx, i
+                    o.grad_fn = ctx
+                    o._output_nr = i
             else:
                 meta.append(None)
+            i += 1
         ctx._out_meta = meta
         if ctx._saved:
-            ctx._saved, ctx._saved_versions = _prepare_saved(ctx._saved, wrapped)
+            ctx._saved, ctx._saved_versions = _prepare_saved(ctx._saved, wrapped, outs)
     return wrapped[0] if single else tuple(wrapped)
 
 
@@ -467,12 +482,15 @@ class CopySlices(Function):
         return g_base, g_src, None
 
 
-def _prepare_saved(saved, outputs):
+def _prepare_saved(saved, outputs, originals):
     Tensor = _Tensor
     items, versions = [], []
     for s in saved:
-        for o in outputs:
-            if isinstance(o, Tensor) and (s is o or s is o._data) and o.grad_fn is not None:
+        # ``originals`` are forward's own results: a numpy scalar (a 0-d result) is wrapped
+        # into a new array, so it is recognised by identity with what forward returned
+        for o, r in zip(outputs, originals):
+            if isinstance(o, Tensor) and (s is o or s is o._data or s is r) and \
+                    o.grad_fn is not None:
                 s = _SavedOutput(o)
                 break
         else:
@@ -489,8 +507,8 @@ def _prepare_saved(saved, outputs):
 
 
 def _zeros_for(meta):
-    shape, dt, like = meta
-    xp = _array_module(like)
+    shape, dt, array_type = meta
+    xp = np if array_type is _ndarray else _array_module(array_type(0))
     return _Tensor._make(xp.zeros(shape, dt), False)
 
 

@@ -16,7 +16,7 @@ from .ops import elementwise as E, reduce as R, shape as S, index as I, linalg a
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-    "remainder", "fmod", "neg", "negative", "pow", "exp", "expm1", "log", "log2", "log10",
+    "remainder", "fmod", "neg", "rsub", "negative", "pow", "exp", "expm1", "log", "log2", "log10",
     "log1p", "sqrt", "rsqrt", "reciprocal", "square", "sin", "cos", "tan", "tanh", "sigmoid",
     "asin", "acos", "atan", "sinh", "cosh", "relu", "abs", "sign", "floor", "ceil", "trunc",
     "frac", "round", "clamp", "clip", "maximum", "minimum", "where", "eq", "ne", "lt", "le",
@@ -30,7 +30,7 @@ __all__ = [
     "bmm", "dot", "mv", "outer", "clone", "numel", "is_tensor", "is_floating_point", "sort",
     "argsort", "topk", "nonzero", "unique", "tril", "triu", "diag", "einsum", "lerp", "addcmul",
     "addcdiv", "mean", "broadcast_to", "atan2", "hstack", "vstack", "movedim", "tile",
-    "count_nonzero", "select", "softmax", "log_softmax", "numel",
+    "count_nonzero", "select", "argwhere", "unbind", "unflatten", "roll", "softmax", "log_softmax", "numel",
 ]
 
 _builtin_max, _builtin_min, _builtin_all, _builtin_any = builtins.max, builtins.min, \
@@ -55,40 +55,68 @@ def _out(result, out):
     return out
 
 
-def _scalar_or_tensor(x):
+def _scalar_or_tensor(x, op):
     if isinstance(x, (Tensor, int, float, bool, np.number, np.bool_)):
         return x
-    raise TypeError(f"unsupported operand type: {type(x).__name__}")
+    raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not "
+                    f"{type(x).__name__}")
+
+
+def _check_alpha(input, other, alpha):
+    if isinstance(alpha, float) and not _builtin_any(
+            isinstance(v, Tensor) and v.is_floating_point() or isinstance(v, float)
+            for v in (input, other)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
 
 
 # ------------------------------------------------------------------- arithmetic
 def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other``, broadcasting, with PyTorch's type promotion."""
     if not isinstance(input, Tensor):
         input, other = other, input
-    return _out(E.Add.apply(input, _scalar_or_tensor(other), alpha), out)
+    other = _scalar_or_tensor(other, "add")
+    if alpha != 1:
+        _check_alpha(input, other, alpha)
+    return _out(E.Add.apply(input, other, alpha), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
-    if not isinstance(input, Tensor):
-        return _out(E.Rsub.apply(other, input) if alpha == 1 else
-                    E.Add.apply(other * -alpha, input), out)
-    return _out(E.Sub.apply(input, _scalar_or_tensor(other), alpha), out)
+    """``input - alpha * other``, broadcasting, with PyTorch's type promotion."""
+    other = _scalar_or_tensor(other, "sub")
+    if alpha != 1:
+        _check_alpha(input, other, alpha)
+    return _out(E.Sub.apply(input, other, alpha), out)
 
 
 subtract = sub
 
 
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input``."""
+    if not isinstance(other, Tensor):
+        if alpha != 1:
+            return E.Add.apply(input * -alpha, other)
+        return E.Rsub.apply(input, other)
+    return E.Sub.apply(other, input, alpha)
+
+
 def mul(input, other, *, out=None):
     if not isinstance(input, Tensor):
         input, other = other, input
-    return _out(E.Mul.apply(input, _scalar_or_tensor(other)), out)
+    return _out(E.Mul.apply(input, _scalar_or_tensor(other, "mul")), out)
 
 
 multiply = mul
 
 
 def div(input, other, *, rounding_mode=None, out=None):
-    return _out(E.Div.apply(input, _scalar_or_tensor(other), rounding_mode), out)
+    if rounding_mode is None:
+        return _out(E.Div.apply(input, _scalar_or_tensor(other, "div")), out)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    return _out(E.DivMode.apply(input, _scalar_or_tensor(other, "div"), rounding_mode), out)
 
 
 divide = true_divide = div
@@ -99,7 +127,8 @@ def floor_divide(input, other, *, out=None):
 
 
 def remainder(input, other, *, out=None):
-    return _out(E.Remainder.apply(input, other), out)
+    cls = E.Remainder if isinstance(other, Tensor) else E.RemainderScalar
+    return _out(cls.apply(input, other), out)
 
 
 def fmod(input, other, *, out=None):
@@ -116,6 +145,8 @@ negative = neg
 def pow(input, exponent, *, out=None):
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         return _out(E.PowScalar.apply(input, exponent), out)
+    if not isinstance(input, Tensor):
+        return _out(E.RPow.apply(input, exponent), out)
     return _out(E.Pow.apply(input, exponent), out)
 
 
@@ -143,10 +174,14 @@ for _f, _n in ((exp, "exp"), (expm1, "expm1"), (log, "log"), (log2, "log2"), (lo
 
 
 def round(input, *, decimals=0, out=None):
-    return _out(E.Round.apply(input, decimals), out)
+    if decimals:
+        return _out(E.RoundDecimals.apply(input, decimals), out)
+    return _out(E.Round.apply(input), out)
 
 
 def clamp(input, min=None, max=None, *, out=None):
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _out(E.ClampTensor.apply(input, min, max), out)
     return _out(E.Clamp.apply(input, min, max), out)
 
 
@@ -281,7 +316,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, out=None):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    return R.Prod.apply(input, dim, keepdim, _dt.to_dtype(dtype))
+    cls = R.ProdAll if dim is None else R.Prod
+    return cls.apply(input, dim, keepdim, _dt.to_dtype(dtype))
 
 
 class _ValuesIndices(tuple):
@@ -324,17 +360,13 @@ def min(input, dim=None, keepdim=False, *, out=None):
 
 
 def amax(input, dim=(), keepdim=False):
-    if dim == () or dim is None:
-        return R.MaxAll.apply(input) if not keepdim else input.max().reshape([1] * input.dim())
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    out = input
-    for d in sorted((input._dim(d) for d in dims), reverse=True):
-        out = R.MaxMinDim.apply(out, d, keepdim)[0]
-    return out
+    """The largest values over ``dim`` (all dims by default); ties share the gradient."""
+    return R.Amax.apply(input, dim, keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
-    return -amax(-input, dim, keepdim)
+    """The smallest values over ``dim`` (all dims by default); ties share the gradient."""
+    return R.Amin.apply(input, dim, keepdim)
 
 
 def argmax(input, dim=None, keepdim=False):
@@ -358,7 +390,9 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return R.Std.apply(input, dim, _correction(unbiased, correction), keepdim)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -370,18 +404,22 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    if p == "fro" or p == 2 or p is None:
-        return input.mul(input).sum(dim, keepdim).sqrt() if not isinstance(p, str) or \
-            dim is None or True else None
-    if p == math.inf or p == "inf":
-        return input.abs().amax(dim if dim is not None else (), keepdim)
-    if p == -math.inf:
-        return input.abs().amin(dim if dim is not None else (), keepdim)
-    if p == 1:
-        return input.abs().sum(dim, keepdim)
-    if p == 0:
-        return (input != 0).to(input.dtype).sum(dim, keepdim)
-    return input.abs().pow(p).sum(dim, keepdim).pow(1.0 / p)
+    """The vector p-norm of ``input`` over ``dim`` (all elements by default).
+
+    Args:
+        p (float or str): the order; ``'fro'`` (default) is the 2-norm, ``inf``/``-inf`` the
+            largest/smallest absolute value, 0 the count of non-zeros.
+        dim (int or tuple of ints, optional): the dims to reduce.
+        keepdim (bool): keep the reduced dims with size 1.
+        dtype (disttrain.dtype, optional): cast the input to this dtype first.
+    """
+    if dtype is not None:
+        input = input.to(_dt.to_dtype(dtype))
+    if p is None or p == "fro":
+        p = 2
+    elif isinstance(p, str):
+        raise RuntimeError(f"norm(): unsupported norm type '{p}'")
+    return R.Norm.apply(input, float(p), dim, keepdim)
 
 
 def logsumexp(input, dim, keepdim=False):
@@ -434,12 +472,10 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 def squeeze(input, dim=None):
     if dim is None:
-        dims = tuple(range(input.dim()))
-    elif isinstance(dim, (tuple, list)):
-        dims = tuple(input._dim(d) for d in dim)
-    else:
-        dims = (input._dim(dim),)
-    return S.Squeeze.apply(input, dims)
+        return S.Squeeze.apply(input, tuple(range(input.dim())))
+    if isinstance(dim, (tuple, list)):
+        return S.SqueezeDims.apply(input, tuple(input._dim(d) for d in dim))
+    return S.SqueezeDim.apply(input, (input._dim(dim),))
 
 
 def unsqueeze(input, dim):
@@ -483,6 +519,40 @@ cat = concat = concatenate = S.cat
 stack = S.stack
 chunk = S.chunk
 split = S.split
+
+
+def unbind(input, dim=0):
+    """The slices of ``input`` along ``dim``, as a tuple."""
+    d = input._dim(dim)
+    return tuple(I.Select.apply(input, (slice(None),) * d + (i,))
+                 for i in range(input.shape[d]))
+
+
+def unflatten(input, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
+    d = input._dim(dim)
+    shape = tuple(input.shape)
+    inner = S.infer_shape(sizes, shape[d])
+    return S.view(input, shape[:d] + inner + shape[d + 1:])
+
+
+def roll(input, shifts, dims=None):
+    """Rotate elements along ``dims`` by ``shifts`` (flattened first when ``dims`` is None)."""
+    if dims is None:
+        return roll(input.flatten(), shifts, 0).view(input.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
+                           f"{len(dims)}")
+    out = input
+    for k, d in zip(shifts, dims):
+        d = out._dim(d)
+        n = out.shape[d]
+        k = k % n if n else 0
+        if k:
+            out = cat([out.narrow(d, n - k, k), out.narrow(d, 0, n - k)], d)
+    return out
 
 
 def hstack(tensors):
@@ -541,15 +611,26 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
-    return I.Scatter.apply(input, dim, index, src if src is not None else value, reduce)
+    src = src if src is not None else value
+    cls = I.Scatter if isinstance(src, Tensor) else I.ScatterValue
+    return cls.apply(input, dim, index, src, reduce)
 
 
 def scatter_add(input, dim, index, src):
-    return I.Scatter.apply(input, dim, index, src, "add")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not "
+                        f"{type(src).__name__}")
+    return I.ScatterAdd.apply(input, dim, index, src, "add")
 
 
 def masked_fill(input, mask, value):
-    return I.MaskedFill.apply(input, mask, value)
+    cls = I.MaskedFillTensor if isinstance(value, Tensor) else I.MaskedFill
+    return cls.apply(input, mask, value)
+
+
+def argwhere(input):
+    """The indices of the non-zero elements, one row each."""
+    return nonzero(input)
 
 
 def masked_select(input, mask):
@@ -652,49 +733,6 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return tuple(out)
 
 
-def einsum(equation, *operands):
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    return _Einsum.apply(equation, *operands)
-
-
-from .autograd import Function as _Function  # noqa: E402
-
-
-class _Einsum(_Function):
-    node_name = "EinsumBackward0"
-
-    @staticmethod
-    def forward(ctx, eq, *ops):
-        ctx.eq = eq.replace(" ", "")
-        if ctx._recording:
-            ctx.save_for_backward(*ops)
-        return _am(ops[0]).einsum(ctx.eq, *[o._data for o in ops])
-
-    @staticmethod
-    def backward(ctx, g):
-        ops = ctx.saved_tensors
-        lhs, _, out = ctx.eq.partition("->")
-        ins = lhs.split(",")
-        grads = [None]
-        for i, (spec, need) in enumerate(zip(ins, ctx.needs_input_grad[1:])):
-            if not need:
-                grads.append(None)
-                continue
-            others = [o for j, o in enumerate(ops) if j != i]
-            other_specs = [s for j, s in enumerate(ins) if j != i]
-            # letters of the input that appear nowhere else get broadcast back by expand
-            eq = ",".join([out] + other_specs) + "->" + "".join(
-                c for c in spec if c in out or _builtin_any(c in s for s in other_specs))
-            gi = einsum(eq, g, *others)
-            if gi.shape != ops[i].shape:
-                shape = [ops[i].shape[k] if c in eq.split("->")[1] else 1
-                         for k, c in enumerate(spec)]
-                gi = gi.reshape(shape).expand(ops[i].shape)
-            grads.append(gi)
-        return tuple(grads)
-
-
 def softmax(input, dim, dtype=None):
     x = input if dtype is None else input.to(_dt.to_dtype(dtype))
     return (x - x.logsumexp(dim, keepdim=True)).exp()
@@ -705,7 +743,8 @@ def log_softmax(input, dim, dtype=None):
     return x - x.logsumexp(dim, keepdim=True)
 
 
-matmul, mm, bmm, dot, mv, outer = L.matmul, L.mm, L.bmm, L.dot, L.mv, L.outer
+matmul, mm, bmm, dot, mv, outer, einsum = L.matmul, L.mm, L.bmm, L.dot, L.mv, L.outer, \
+    L.einsum
 inner = dot
 ger = outer
 _ = grad_mode

@@ -68,40 +68,76 @@ def _shape_method(fn):
     return method
 
 
+_SCALARS = (int, float, bool, np.number, np.bool_)
+
+
+def _operator(fn, tensor_only=False):
+    """A binary dunder: operands Python can't combine with a Tensor give NotImplemented, so
+    Python raises its usual ``TypeError`` (or falls back to identity for ``==``/``!=``)."""
+    def method(self, other):
+        if not isinstance(other, Tensor):
+            if isinstance(other, np.ndarray):
+                other = Tensor._make(other)
+            elif tensor_only or not isinstance(other, _SCALARS):
+                return NotImplemented
+        return fn(self, other)
+    return method
+
+
+def _rtruediv(self, other):
+    return E.Mul.apply(E.Reciprocal.apply(self), other)
+
+
 T = Tensor
-T.__add__ = T.add = lambda self, other, *, alpha=1: F.add(self, other, alpha=alpha)
-T.__radd__ = lambda self, other: F.add(self, other)
-T.__sub__ = T.sub = T.subtract = lambda self, other, *, alpha=1: F.sub(self, other, alpha=alpha)
-T.__rsub__ = lambda self, other: F.sub(other, self)
-T.__mul__ = T.mul = T.multiply = lambda self, other: F.mul(self, other)
-T.__rmul__ = lambda self, other: F.mul(self, other)
-T.__truediv__ = T.div = T.divide = T.true_divide = \
+T.add = lambda self, other, *, alpha=1: F.add(self, other, alpha=alpha)
+T.sub = T.subtract = lambda self, other, *, alpha=1: F.sub(self, other, alpha=alpha)
+T.mul = T.multiply = lambda self, other: F.mul(self, other)
+T.div = T.divide = T.true_divide = \
     lambda self, other, *, rounding_mode=None: F.div(self, other, rounding_mode=rounding_mode)
-T.__rtruediv__ = lambda self, other: F.div(other, self) if isinstance(other, Tensor) else \
-    E.Mul.apply(E.Reciprocal.apply(self), other)
-T.__floordiv__ = T.floor_divide = lambda self, other: F.floor_divide(self, other)
-T.__rfloordiv__ = lambda self, other: E.FloorDivide.apply(other, self)
-T.__mod__ = T.remainder = lambda self, other: F.remainder(self, other)
-T.__rmod__ = lambda self, other: E.Remainder.apply(other, self)
+T.floor_divide = lambda self, other: F.floor_divide(self, other)
+T.remainder = lambda self, other: F.remainder(self, other)
 T.fmod = F.fmod
-T.__pow__ = T.pow = lambda self, e: F.pow(self, e)
-T.__rpow__ = lambda self, b: E.Pow.apply(b, self)
-T.__matmul__ = T.matmul = F.matmul
-T.__rmatmul__ = _rev(F.matmul)
+T.pow = lambda self, e: F.pow(self, e)
+T.matmul = F.matmul
+T.rsub = lambda self, other, *, alpha=1: F.rsub(self, other, alpha=alpha)
+# Operators call the Functions directly: they are the hot path of every model.
+T.__add__ = T.__radd__ = _operator(E.Add.apply)
+T.__sub__ = _operator(E.Sub.apply)
+T.__rsub__ = _operator(E.Rsub.apply)
+T.__mul__ = T.__rmul__ = _operator(E.Mul.apply)
+T.__truediv__ = _operator(E.Div.apply)
+T.__rtruediv__ = _operator(_rtruediv)
+T.__floordiv__ = _operator(E.FloorDivide.apply)
+T.__rfloordiv__ = _operator(_rev(E.FloorDivide.apply))
+T.__mod__ = _operator(F.remainder)
+T.__rmod__ = _operator(_rev(E.RemainderScalar.apply))
+T.__pow__ = _operator(F.pow)
+T.__rpow__ = _operator(_rev(E.RPow.apply))
+T.__matmul__ = _operator(F.matmul, tensor_only=True)
+T.__rmatmul__ = _operator(_rev(F.matmul), tensor_only=True)
 T.__neg__ = T.neg = T.negative = F.neg
 T.__pos__ = lambda self: self
 T.__abs__ = T.abs = T.absolute = F.abs
-T.__eq__ = T.eq = F.eq
-T.__ne__ = T.ne = T.not_equal = F.ne
-T.__lt__ = T.lt = T.less = F.lt
-T.__le__ = T.le = T.less_equal = F.le
-T.__gt__ = T.gt = T.greater = F.gt
-T.__ge__ = T.ge = T.greater_equal = F.ge
-T.__and__ = T.bitwise_and = F.bitwise_and
-T.__or__ = T.bitwise_or = F.bitwise_or
-T.__xor__ = T.bitwise_xor = F.bitwise_xor
-T.__rand__, T.__ror__, T.__rxor__ = T.__and__, T.__or__, T.__xor__
-T.__invert__ = T.bitwise_not = F.bitwise_not
+T.eq, T.ne, T.not_equal, T.lt, T.less = F.eq, F.ne, F.ne, F.lt, F.lt
+T.le, T.less_equal, T.gt, T.greater, T.ge, T.greater_equal = F.le, F.le, F.gt, F.gt, F.ge, F.ge
+T.__eq__, T.__ne__ = _operator(E.Eq.apply), _operator(E.Ne.apply)
+T.__lt__, T.__le__ = _operator(E.Lt.apply), _operator(E.Le.apply)
+T.__gt__, T.__ge__ = _operator(E.Gt.apply), _operator(E.Ge.apply)
+T.bitwise_and, T.bitwise_or, T.bitwise_xor = F.bitwise_and, F.bitwise_or, F.bitwise_xor
+T.__and__ = T.__rand__ = _operator(E.BitwiseAnd.apply)
+T.__or__ = T.__ror__ = _operator(E.BitwiseOr.apply)
+T.__xor__ = T.__rxor__ = _operator(E.BitwiseXor.apply)
+T.bitwise_not = F.bitwise_not
+
+
+def _invert(self):
+    if self._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return E.BitwiseNot.apply(self)
+
+
+T.__invert__ = _invert
 T.__hash__ = object.__hash__
 
 for _name in ("exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal",
@@ -115,12 +151,12 @@ for _name in ("exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", 
               "masked_select", "narrow", "select", "flip", "mm", "bmm", "dot", "mv", "outer",
               "clone", "sort", "argsort", "topk", "nonzero", "unique", "tril", "triu", "diag",
               "lerp", "addcmul", "addcdiv", "isnan", "isinf", "isfinite", "equal", "allclose",
-              "isclose", "movedim", "atan2", "count_nonzero", "softmax", "log_softmax"):
+              "isclose", "movedim", "atan2", "count_nonzero", "unbind", "unflatten", "roll", "softmax", "log_softmax"):
     setattr(T, _name, getattr(F, _name))
 
 T.where = lambda self, condition, other: F.where(condition, self, other)
 T.reshape = _shape_method(F.reshape)
-T.view = lambda self, *shape: self.to(shape[0]) if len(shape) == 1 and isinstance(
+T.view = lambda self, *shape: S.view_dtype(self, shape[0]) if len(shape) == 1 and isinstance(
     shape[0], _dt.dtype) else S.view(self, F._shape_args(shape))
 T.expand = _shape_method(S.expand)
 T.repeat = _shape_method(lambda self, r: S.Repeat.apply(self, r))
@@ -141,13 +177,21 @@ T.__getitem__ = I.getitem
 
 
 def _setitem(self, index, value):
-    idx, _ = I.convert_index(index, self)
+    idx, basic = I.convert_index(index, self)
+    if basic:
+        I.check_bounds(self._data, idx)
     if not isinstance(value, Tensor) and not isinstance(value, (int, float, bool, np.number)):
         from .creation import tensor as _tensor
         value = _tensor(value, dtype=self.dtype, device=self.device)
-    apply_inplace(self, lambda x, v: I.SetItem.apply(x, idx, v), value) if (
-        _grad_state.enabled and (self._requires_grad or getattr(value, "_requires_grad", False))
-    ) else _setitem_fast(self, idx, value)
+    if _grad_state.enabled and (self._requires_grad or getattr(value, "_requires_grad", False)):
+        if basic and self.grad_fn is None and self._requires_grad:
+            # PyTorch writes through a view of ``self``, hence its wording
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        cls = I.SetItem if basic else I.IndexPut
+        apply_inplace(self, lambda x, v: cls.apply(x, idx, v), value)
+    else:
+        _setitem_fast(self, idx, value)
 
 
 def _setitem_fast(self, idx, value):

@@ -6,11 +6,20 @@ from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
 
-__all__ = ["binary_arrays", "unbroadcast", "SumToSize", "as_array", "shape_str"]
+__all__ = ["binary_arrays", "unbroadcast", "SumToSize", "as_array", "shape_str", "type_name"]
+
+_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+               "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
+               "bool": "Bool"}
 
 
 def shape_str(shape):
     return "x".join(str(s) for s in shape) if len(shape) else "[]"
+
+
+def type_name(np_dtype):
+    """PyTorch's scalar-type name of a numpy dtype, as its error messages print it ('Long')."""
+    return _TYPE_NAMES[np.dtype(np_dtype).name]
 
 
 def as_array(x, like):

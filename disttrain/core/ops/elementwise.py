@@ -5,7 +5,7 @@ from .. import dtype as _dt
 from ..autograd import Function
 from ..device import array_module, move_array
 from ..tensor import Tensor
-from ._util import binary_arrays, unbroadcast
+from ._util import binary_arrays, unbroadcast, type_name
 
 __all__ = []
 
@@ -17,13 +17,6 @@ def _shape(x):
 def _float_input(arr):
     """Integer and bool inputs of float-valued math compute in the default float dtype."""
     return arr.astype(_dt.get_default_dtype().np) if arr.dtype.kind in "biu" else arr
-
-
-def _check_broadcast(a, b, op):
-    try:
-        return np.broadcast_shapes(a, b)
-    except ValueError:
-        raise RuntimeError(_broadcast_msg(a, b)) from None
 
 
 def _broadcast_msg(a, b):
@@ -38,6 +31,11 @@ def _broadcast_msg(a, b):
 
 def _binary(fn, a, b):
     ad, bd = binary_arrays(a, b)
+    return _call(fn, ad, bd)
+
+
+def _call(fn, ad, bd):
+    """``fn(ad, bd)`` with numpy's broadcasting ValueError turned into PyTorch's message."""
     try:
         return fn(ad, bd)
     except ValueError:
@@ -74,6 +72,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.shapes, ctx.alpha = (_shape(a), _shape(b)), alpha
+        _check_bool_sub(a, b)
         if alpha != 1:
             return _binary(lambda x, y: x - y * alpha, a, b)
         return _binary(_sub, a, b)
@@ -87,10 +86,28 @@ class Sub(Function):
 
 
 def _sub(x, y):
-    if getattr(x, "dtype", None) == np.bool_ and getattr(y, "dtype", None) == np.bool_:
+    return x - y
+
+
+def _is_bool(v):
+    """Whether an operand (Tensor, array or Python scalar) is boolean."""
+    if isinstance(v, Tensor):
+        v = v._data
+    return v.dtype == np.bool_ if hasattr(v, "dtype") else isinstance(v, bool)
+
+
+def _check_bool_sub(x, y):
+    if _is_bool(x) or _is_bool(y):
+        _bool_sub_error(x, y)
+
+
+def _bool_sub_error(x, y):
+    if _is_bool(x) and _is_bool(y):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    return x - y
+    raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                       "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                       "operator instead.")
 
 
 class Rsub(Function):
@@ -100,8 +117,8 @@ class Rsub(Function):
 
     @staticmethod
     def forward(ctx, a, s):
-        ad, sd = binary_arrays(a, s)
-        return sd - ad
+        _check_bool_sub(s, a)
+        return _binary(lambda x, y: y - x, a, s)
 
     @staticmethod
     def backward(ctx, g):
@@ -135,18 +152,18 @@ class Div(Function):
     node_name = "DivBackward0"
 
     @staticmethod
-    def forward(ctx, a, b, rounding_mode=None):
+    def forward(ctx, a, b):
         ctx.shapes = (_shape(a), _shape(b))
         ad, bd = binary_arrays(a, b)
-        if rounding_mode is None:
-            ad, bd = _true_div_operands(ad, bd)
-            if ctx._recording:
-                ctx.save_for_backward(a, b)
-            xp = array_module(ad if hasattr(ad, "dtype") else bd)
-            with np.errstate(divide="ignore", invalid="ignore"):
+        ad, bd = _true_div_operands(ad, bd)
+        if ctx._recording:
+            ctx.save_for_backward(a, b)
+        xp = array_module(ad if hasattr(ad, "dtype") else bd)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            try:
                 return xp.true_divide(ad, bd)
-        ctx.mark_non_differentiable()
-        return _rounded_div(ad, bd, rounding_mode)
+            except ValueError:
+                raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -154,6 +171,28 @@ class Div(Function):
         na, nb = ctx.needs_input_grad[:2]
         ga = unbroadcast(g / b, ctx.shapes[0]) if na else None
         gb = unbroadcast(-g * a / (b * b), ctx.shapes[1]) if nb else None
+        return ga, gb
+
+
+class DivMode(Function):
+    """``div`` with ``rounding_mode`` 'trunc' or 'floor': piecewise constant, zero gradient."""
+
+    node_name = "DivBackward2"
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode):
+        ctx.shapes = (_shape(a), _shape(b))
+        ad, bd = binary_arrays(a, b)
+        try:
+            return _rounded_div(ad, bd, rounding_mode)
+        except ValueError:
+            raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        na, nb = ctx.needs_input_grad[:2]
+        ga = unbroadcast(g * 0, ctx.shapes[0]) if na else None
+        gb = unbroadcast(g * 0, ctx.shapes[1]) if nb else None
         return ga, gb, None
 
 
@@ -172,11 +211,11 @@ def _true_div_operands(ad, bd):
 def _rounded_div(ad, bd, mode):
     xp = array_module(ad if hasattr(ad, "dtype") else bd)
     if mode == "floor":
-        if _is_int(ad) and _is_int(bd) and xp.any(xp.asarray(bd) == 0):
-            raise RuntimeError("ZeroDivisionError")
+        _check_int_zero(xp, ad, bd, "div_floor")
         with np.errstate(divide="ignore", invalid="ignore"):
             return xp.floor_divide(ad, bd)
     if mode == "trunc":
+        _check_int_zero(xp, ad, bd, "div_trunc")
         if _is_int(ad) and _is_int(bd):
             q = xp.abs(ad) // xp.abs(bd)
             return (q * xp.sign(ad) * xp.sign(bd)).astype(xp.result_type(ad, bd))
@@ -190,6 +229,15 @@ def _is_int(x):
     return (x.dtype.kind in "biu") if hasattr(x, "dtype") else isinstance(x, int)
 
 
+def _check_int_zero(xp, ad, bd, name):
+    """Integer division by zero raises as in PyTorch (numpy would return 0 and warn)."""
+    if _is_int(ad) and _is_int(bd):
+        if _is_bool(ad) and _is_bool(bd):
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+        if xp.any(xp.asarray(bd) == 0):
+            raise RuntimeError("ZeroDivisionError")
+
+
 class FloorDivide(Function):
     differentiable = False
 
@@ -200,7 +248,9 @@ class FloorDivide(Function):
 
 
 class Remainder(Function):
-    node_name = "RemainderBackward0"
+    """``a % b`` with a tensor divisor (PyTorch names the scalar-divisor node ...Backward0)."""
+
+    node_name = "RemainderBackward1"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -209,8 +259,12 @@ class Remainder(Function):
         if ctx._recording:
             ctx.save_for_backward(a, b)
         xp = array_module(ad if hasattr(ad, "dtype") else bd)
+        _check_int_zero(xp, ad, bd, "remainder")
         with np.errstate(divide="ignore", invalid="ignore"):
-            return xp.mod(ad, bd)
+            try:
+                return xp.mod(ad, bd)
+            except ValueError:
+                raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -219,6 +273,10 @@ class Remainder(Function):
         ga = unbroadcast(g, ctx.shapes[0]) if na else None
         gb = unbroadcast(-g * (a / b).floor(), ctx.shapes[1]) if nb else None
         return ga, gb
+
+
+class RemainderScalar(Remainder):
+    node_name = "RemainderBackward0"
 
 
 class Neg(Function):
@@ -250,7 +308,7 @@ class PowScalar(Function):
         xd = x._data
         if isinstance(p, float) and xd.dtype.kind in "biu":
             xd = _float_input(xd)
-        if xd.dtype.kind in "iu" and isinstance(p, int) and p < 0:
+        if xd.dtype.kind in "biu" and isinstance(p, int) and p < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if p == 2:
             return xd * xd
@@ -278,7 +336,10 @@ class Pow(Function):
         ad, bd = binary_arrays(a, b)
         xp = array_module(ad if hasattr(ad, "dtype") else bd)
         with np.errstate(divide="ignore", invalid="ignore"):
-            y = xp.power(ad, bd)
+            try:
+                y = xp.power(ad, bd)
+            except ValueError:
+                y = _int_power_negative(xp, ad, bd)
         if ctx._recording:
             ctx.save_for_backward(a, b, y)
         return y
@@ -290,11 +351,30 @@ class Pow(Function):
         ga = unbroadcast(g * b * a ** (b - 1), ctx.shapes[0]) if na else None
         gb = None
         if nb:
-            loga = a.log() if isinstance(a, Tensor) else Tensor._make(
-                array_module(y._data).log(np.asarray(a, dtype=y._data.dtype)))
-            gb = unbroadcast(g * y * loga.masked_fill(y == 0, 0) if isinstance(a, Tensor)
-                             else g * y * loga, ctx.shapes[1])
+            if not isinstance(a, Tensor):
+                a = Tensor._make(array_module(y._data).asarray(a, dtype=y._data.dtype))
+            # 0 ** b has a zero derivative in b for b >= 0 (log 0 would make it nan)
+            gb = (g * y * a.log()).masked_fill((a == 0) & (b >= 0), 0)
+            gb = unbroadcast(gb, ctx.shapes[1])
         return ga, gb
+
+
+def _int_power_negative(xp, ad, bd):
+    """Integer powers with negative integer exponents, which numpy refuses: PyTorch truncates
+    the exact result (``2 ** -1 == 0``, ``(-1) ** -3 == -1``)."""
+    rt = xp.result_type(ad, bd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        try:
+            f = xp.power(xp.asarray(ad, dtype=np.float64), xp.asarray(bd, dtype=np.float64))
+        except ValueError:
+            raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
+    return xp.trunc(f).astype(rt)
+
+
+class RPow(Pow):
+    """``scalar ** tensor``."""
+
+    node_name = "PowBackward2"
 
 
 def _unary(name, node, fwd, bwd, saves="x", float_only=True):
@@ -328,7 +408,7 @@ Log2 = _unary("Log2", "Log2Backward0", lambda xp, x: xp.log2(x),
               lambda g, x: g / (x * 0.6931471805599453))
 Log10 = _unary("Log10", "Log10Backward0", lambda xp, x: xp.log10(x),
                lambda g, x: g / (x * 2.302585092994046))
-Log1p = _unary("Log1p", "Log1pBackward0", lambda xp, x: xp.log1p(x), lambda g, x: g / (x + 1))
+Log1p = _unary("Log1p", "Log1PBackward0", lambda xp, x: xp.log1p(x), lambda g, x: g / (x + 1))
 Sqrt = _unary("Sqrt", "SqrtBackward0", lambda xp, x: xp.sqrt(x), lambda g, y: g / (2 * y), "y")
 Rsqrt = _unary("Rsqrt", "RsqrtBackward0", lambda xp, x: 1 / xp.sqrt(x),
                lambda g, y: g * (-0.5 * y * y * y), "y")
@@ -361,7 +441,14 @@ Ceil = _unary("Ceil", "CeilBackward0", lambda xp, x: xp.ceil(x) if x.dtype.kind 
               x.copy(), lambda g, x: g * 0, float_only=False)
 Trunc = _unary("Trunc", "TruncBackward0", lambda xp, x: xp.trunc(x) if x.dtype.kind == "f" else
                x.copy(), lambda g, x: g * 0, float_only=False)
-Frac = _unary("Frac", "FracBackward0", lambda xp, x: x - xp.trunc(x), lambda g, x: g)
+Frac = _unary("Frac", "FracBackward0", lambda xp, x: _frac(xp, x), lambda g, x: g,
+              float_only=False)
+
+
+def _frac(xp, x):
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{type_name(x.dtype)}'")
+    return x - xp.trunc(x)
 Square = _unary("Square", "PowBackward0", lambda xp, x: x * x, lambda g, x: g * (2 * x),
                 float_only=False)
 
@@ -387,17 +474,22 @@ class Round(Function):
         return g * 0, None
 
 
+class RoundDecimals(Round):
+    node_name = "RoundBackward1"
+
+
 class Clamp(Function):
+    """``clamp`` with Python-number bounds."""
+
     node_name = "ClampBackward1"
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):
         if min is None and max is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+            raise RuntimeError("disttrain.clamp: At least one of 'min' or 'max' must not be None")
         xd = x._data
         xp = array_module(xd)
-        lo = min._data if isinstance(min, Tensor) else min
-        hi = max._data if isinstance(max, Tensor) else max
+        lo, hi = min, max
         if isinstance(lo, float) and xd.dtype.kind in "biu" or isinstance(hi, float) and \
                 xd.dtype.kind in "biu":
             xd = _float_input(xd)
@@ -422,23 +514,74 @@ class Clamp(Function):
         return g * ctx.mask, None, None
 
 
+class ClampTensor(Function):
+    """``clamp`` with tensor bounds, which broadcast and receive gradients too."""
+
+    node_name = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):
+        ops = [v for v in (x, min, max) if v is not None]
+        rt = _dt.result_type(ops).np
+        xp = array_module(x._data)
+        arrs = [None if v is None else xp.asarray(v._data if isinstance(v, Tensor) else v, rt)
+                for v in (x, min, max)]
+        xd, lo, hi = arrs
+        try:
+            shape = np.broadcast_shapes(*[a.shape for a in arrs if a is not None])
+        except ValueError:
+            shapes = [a.shape for a in arrs if a is not None]
+            raise RuntimeError(_broadcast_msg(*_first_clash(shapes))) from None
+        y = xd if lo is None else xp.maximum(xd, lo)
+        y = y if hi is None else xp.minimum(y, hi)
+        ctx.shapes = [_shape(v) for v in (x, min, max)]
+        if ctx._recording:
+            ctx.save_for_backward(x, min, max)
+        return xp.broadcast_to(y, shape).copy() if y.shape != shape or y is xd else y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved_tensors
+        nx, nlo, nhi = ctx.needs_input_grad
+        keep = None
+        if lo is not None:
+            keep = x >= lo
+        if hi is not None:
+            keep = (x <= hi) if keep is None else keep & (x <= hi)
+        gx = unbroadcast(g * keep, ctx.shapes[0]) if nx else None
+        glo = unbroadcast(g * (x < lo), ctx.shapes[1]) if nlo else None
+        ghi = unbroadcast(g * (x > hi), ctx.shapes[2]) if nhi else None
+        return gx, glo, ghi
+
+
+def _first_clash(shapes):
+    """The pair of shapes whose broadcast fails first, left to right (for the error message)."""
+    acc = shapes[0]
+    for s in shapes[1:]:
+        try:
+            acc = np.broadcast_shapes(acc, s)
+        except ValueError:
+            return acc, s
+    return shapes[0], shapes[-1]
+
+
 class Maximum(Function):
     node_name = "MaximumBackward0"
-    _pick = staticmethod(lambda xp: xp.maximum)
     _greater = True
 
     @classmethod
     def forward(cls, ctx, a, b):
-        ad, bd = binary_arrays(a, b)
         ctx.shapes = (_shape(a), _shape(b))
         if ctx._recording:
             ctx.save_for_backward(a, b)
-        return _binary(cls._pick(array_module(ad)), ad, bd)
+        xp = array_module((a if isinstance(a, Tensor) else b)._data)
+        return _binary(xp.maximum if cls._greater else xp.minimum, a, b)
 
     @classmethod
     def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         wins = (a > b) if cls._greater else (a < b)
+        # ties split the gradient evenly, as PyTorch does
         share = wins.to(g.dtype) + (a == b).to(g.dtype) * 0.5
         na, nb = ctx.needs_input_grad
         ga = unbroadcast(g * share, ctx.shapes[0]) if na else None
@@ -448,7 +591,6 @@ class Maximum(Function):
 
 class Minimum(Maximum):
     node_name = "MinimumBackward0"
-    _pick = staticmethod(lambda xp: xp.minimum)
     _greater = False
 
 
@@ -457,14 +599,23 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        cd = cond._data if isinstance(cond, Tensor) else cond
-        if getattr(cd, "dtype", None) != np.bool_:
+        cd = cond._data
+        if cd.dtype != np.bool_:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                               f"tensor with dtype {_dt.from_numpy_dtype(cd.dtype).name.title()}")
-        ad, bd = binary_arrays(a, b) if isinstance(a, Tensor) or isinstance(b, Tensor) else (a, b)
-        ctx.cond = cond if isinstance(cond, Tensor) else Tensor._make(cd)
+                               f"tensor with dtype {type_name(cd.dtype)}")
+        xp = array_module(cd)
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            ad, bd = binary_arrays(a, b)
+        else:
+            rt = _dt.result_type((a, b)).np
+            ad, bd = xp.asarray(a, rt), xp.asarray(b, rt)
+        ctx.cond = cond
         ctx.shapes = (_shape(a), _shape(b))
-        return _binary(lambda x, y: array_module(cd).where(cd, x, y), ad, bd)
+        try:
+            return xp.where(cd, ad, bd)
+        except ValueError:
+            shapes = [cd.shape, np.shape(ad), np.shape(bd)]
+            raise RuntimeError(_broadcast_msg(*_first_clash(shapes))) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -489,20 +640,21 @@ Gt = _compare("Gt", lambda x, y: x > y)
 Ge = _compare("Ge", lambda x, y: x >= y)
 
 
-def _bitwise(name, fn, sym):
+def _bitwise(name, fn):
     def forward(ctx, a, b):
         ad, bd = binary_arrays(a, b)
         for v in (ad, bd):
-            if getattr(v, "dtype", np.dtype(int)).kind == "f" or isinstance(v, float):
-                raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
-        return fn(ad, bd)
+            if getattr(v, "dtype", None) is not None and v.dtype.kind == "f":
+                raise NotImplementedError(f"\"{name}_cpu\" not implemented for "
+                                          f"'{type_name(v.dtype)}'")
+        return _call(fn, ad, bd)
     return type(name.title(), (Function,), {"differentiable": False,
                                             "forward": staticmethod(forward)})
 
 
-BitwiseAnd = _bitwise("bitwise_and", lambda x, y: x & y, "&")
-BitwiseOr = _bitwise("bitwise_or", lambda x, y: x | y, "|")
-BitwiseXor = _bitwise("bitwise_xor", lambda x, y: x ^ y, "^")
+BitwiseAnd = _bitwise("bitwise_and", lambda x, y: x & y)
+BitwiseOr = _bitwise("bitwise_or", lambda x, y: x | y)
+BitwiseXor = _bitwise("bitwise_xor", lambda x, y: x ^ y)
 
 
 class BitwiseNot(Function):
@@ -511,7 +663,8 @@ class BitwiseNot(Function):
     @staticmethod
     def forward(ctx, x):
         if x._data.dtype.kind == "f":
-            raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+            raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
+                                      f"'{type_name(x._data.dtype)}'")
         return ~x._data
 
 

@@ -10,6 +10,10 @@ from ._util import unbroadcast
 __all__ = []
 
 
+_BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+              "are valid indices (got {})")
+
+
 def convert_index(idx, x):
     """Turn a Python/Tensor index into one numpy understands, and say if it is basic."""
     if not isinstance(idx, tuple):
@@ -18,42 +22,43 @@ def convert_index(idx, x):
     for k in idx:
         if isinstance(k, Tensor):
             a = k._data
-            if a.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool "
-                                 "tensors")
-            if a.dtype == np.uint8:
-                a = a.astype(bool)
-            out.append(a)
+            if a.ndim == 0 and a.dtype.kind in "iu":
+                out.append(int(a))      # a 0-d integer tensor indexes like an int (select)
+                continue
+            out.append(_index_array(a))
             basic = False
         elif isinstance(k, (list, np.ndarray)):
-            a = np.asarray(k)
-            if a.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool "
-                                 "tensors")
-            out.append(array_module(x._data).asarray(a))
+            out.append(array_module(x._data).asarray(_index_array(np.asarray(k))))
             basic = False
         elif isinstance(k, bool):
             out.append(k)
             basic = False
-        else:
+        elif k is None or k is Ellipsis or isinstance(k, (int, slice, np.integer)):
             out.append(k)
+        else:
+            raise IndexError(_BAD_INDEX.format(type(k).__name__))
     return tuple(out), basic
+
+
+def _index_array(a):
+    if a.dtype.kind == "f":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return a.astype(bool) if a.dtype == np.uint8 else a
 
 
 def check_bounds(x, idx):
     """IndexError like PyTorch's for an integer index past the end of its dimension."""
-    dim = 0
-    for k in idx:
+    dim, n = 0, x.ndim
+    consuming = sum(1 for k in idx if k is not None and k is not Ellipsis)
+    if consuming > n:
+        raise IndexError(f"too many indices for tensor of dimension {n}")
+    for i, k in enumerate(idx):
         if k is None:
             continue
         if k is Ellipsis:
-            dim = x.ndim - sum(1 for j in idx if j is not None and j is not Ellipsis and
-                               not (hasattr(j, "dtype") and j.dtype == bool and j.ndim > 1)) + \
-                dim - dim
+            dim = n - sum(1 for j in idx[i + 1:] if j is not None)
             continue
-        if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
-            if dim >= x.ndim:
-                raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
+        if isinstance(k, (int, np.integer)):
             size = x.shape[dim]
             if not -size <= k < size:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
@@ -62,6 +67,8 @@ def check_bounds(x, idx):
 
 
 class GetItem(Function):
+    """``x[idx]`` with an advanced (tensor, list or mask) index: a copy."""
+
     node_name = "IndexBackward0"
 
     @staticmethod
@@ -70,7 +77,7 @@ class GetItem(Function):
         try:
             return x._data[idx]
         except IndexError as e:
-            raise IndexError(_index_msg(str(e), x)) from None
+            raise IndexError(_index_msg(str(e), x._data.shape, idx)) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -78,6 +85,8 @@ class GetItem(Function):
 
 
 class Select(GetItem):
+    """Basic indexing whose last step is an integer; a view."""
+
     node_name = "SelectBackward0"
     is_view = True
 
@@ -91,14 +100,59 @@ class Select(GetItem):
 
 
 class Slice(GetItem):
+    """Basic indexing whose last step is a slice; a view."""
+
     node_name = "SliceBackward0"
     is_view = True
 
 
-def _index_msg(msg, x):
+class UnsqueezeIndex(GetItem):
+    """Basic indexing whose last step is ``None``; a view."""
+
+    node_name = "UnsqueezeBackward0"
+    is_view = True
+
+
+class Alias(GetItem):
+    """``x[...]`` or ``x[:, :]``: the whole tensor, a view."""
+
+    node_name = "AliasBackward0"
+    is_view = True
+
+
+def _index_msg(msg, shape, idx):
+    """numpy's indexing messages in PyTorch's words."""
     if "out of bounds" in msg:
         return msg.replace("axis", "dimension")
+    if "too many indices" in msg:
+        return f"too many indices for tensor of dimension {len(shape)}"
+    if "boolean index did not match" in msg:
+        return _mask_msg(shape, idx) or msg
+    if "could not be broadcast" in msg:
+        shapes = [list(np.shape(k)) for k in idx if hasattr(k, "dtype") and k.dtype != bool]
+        return (f"shape mismatch: indexing tensors could not be broadcast together with shapes "
+                f"{', '.join(str(s) for s in shapes)}")
     return msg
+
+
+def _mask_msg(shape, idx):
+    dim = 0
+    for i, k in enumerate(idx):
+        if k is None:
+            continue
+        if k is Ellipsis:
+            dim = len(shape) - sum(np.ndim(j) if getattr(j, "dtype", None) == bool else 1
+                                   for j in idx[i + 1:] if j is not None)
+            continue
+        if getattr(k, "dtype", None) == bool:
+            for j, m in enumerate(k.shape):
+                if dim + j < len(shape) and m != shape[dim + j]:
+                    return (f"The shape of the mask {list(k.shape)} at index {j} does not match "
+                            f"the shape of the indexed tensor {list(shape)} at index {dim + j}")
+            dim += k.ndim
+        else:
+            dim += 1
+    return None
 
 
 class IndexAccumulate(Function):
@@ -130,11 +184,29 @@ def _is_basic(idx):
     return True
 
 
+_FULL = slice(None)
+
+
 def getitem(x, index):
     idx, basic = convert_index(index, x)
     if basic:
         check_bounds(x, idx)
-        cls = Select if all(isinstance(k, (int, np.integer)) for k in idx) else Slice
+        # PyTorch names the node after the last indexing step that does something
+        cls = Alias
+        for k in reversed(idx):
+            if k is None:
+                cls = UnsqueezeIndex
+            elif isinstance(k, slice):
+                if k == _FULL:
+                    continue
+                cls = Slice
+            elif k is Ellipsis:
+                continue
+            else:
+                cls = Select
+            break
+        if cls is Alias and idx and isinstance(idx[0], slice) and len(idx) == 1:
+            cls = Slice
         return cls.apply(x, idx)
     return GetItem.apply(x, idx)
 
@@ -172,9 +244,32 @@ def _assign(arr, idx, v):
     try:
         arr[idx] = v
     except ValueError as e:
-        tshape = np.shape(arr[idx])
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot "
+        tshape, vshape = tuple(np.shape(arr[idx])), tuple(np.shape(v))
+        if _is_basic(idx):
+            raise RuntimeError(_expand_msg(vshape, tshape)) from None
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot "
                            f"be broadcast to indexing result of shape {list(tshape)}") from e
+    except IndexError as e:
+        raise IndexError(_index_msg(str(e), arr.shape, idx)) from None
+
+
+def _expand_msg(vshape, tshape):
+    """PyTorch's message when a value can't be expanded to the slice it is copied into."""
+    lead = len(tshape) - len(vshape)
+    for k in range(max(lead, 0), len(tshape)):
+        v = vshape[k - lead]
+        if v != 1 and v != tshape[k]:
+            return (f"The expanded size of the tensor ({tshape[k]}) must match the existing size "
+                    f"({v}) at non-singleton dimension {k}.  Target sizes: {list(tshape)}.  "
+                    f"Tensor sizes: {list(vshape)}")
+    return (f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to "
+            f"indexing result of shape {list(tshape)}")
+
+
+class IndexPut(SetItem):
+    """``x[idx] = v`` with an advanced index."""
+
+    node_name = "IndexPutBackward0"
 
 
 class IndexSelect(Function):
@@ -185,12 +280,12 @@ class IndexSelect(Function):
         if index._data.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
         if index._data.dtype.kind not in "iu":
-            raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         d = x._dim(dim)
         n = x._data.shape[d] if x._data.ndim else 1
         idx = index._data.reshape(-1)
-        if idx.size and (idx.max() >= n or idx.min() < -n):
-            raise IndexError(f"index out of range in self")
+        if idx.size and (idx.max() >= n or idx.min() < 0):
+            raise IndexError("index out of range in self")
         ctx.d, ctx.idx, ctx.in_shape = d, idx, x._data.shape
         return array_module(x._data).take(x._data, idx, axis=d) if x._data.ndim else \
             x._data.reshape(1)[idx].reshape(())
@@ -212,24 +307,42 @@ def _grid(index_arr, dim):
     return tuple(grids)
 
 
-def _check_index(x, dim, index, name):
-    if index._data.dtype != np.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
-    if index.dim() != x.dim() and not (index.dim() <= 1 and x.dim() <= 1):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
-                           f"tensor")
-    d = x._dim(dim)
-    for k in range(index.dim()):
-        if k != d and index.shape[k] > x.shape[k]:
-            raise RuntimeError(f"Size does not match at dimension {k} expected index "
-                               f"{list(index.shape)} to be smaller than self "
-                               f"{list(x.shape)} apart from dimension {d}")
+def _check_index(x, dim, index, name, src=None):
+    """PyTorch's checks of a gather/scatter index: dtype, rank, sizes and bounds."""
     ia = index._data
-    n = x.shape[d] if x.dim() else 1
-    if ia.size and (ia.max() >= n or ia.min() < -n):
-        raise RuntimeError(f"index {int(ia.max() if ia.max() >= n else ia.min())} is out of "
-                           f"bounds for dimension {d} with size {n}")
+    if ia.dtype != np.int64 and ia.dtype != np.int32:
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    d = x._dim(dim)
+    if index.dim() != x.dim() and not (index.dim() <= 1 and x.dim() <= 1):
+        what = "input" if name == "gather" else "self"
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {what} "
+                           f"tensor")
+    xs, ixs = x.shape, index.shape
+    too_big = any(k != d and ixs[k] > xs[k] for k in range(index.dim()))
+    if name == "gather" and too_big:
+        k = next(k for k in range(index.dim()) if k != d and ixs[k] > xs[k])
+        raise RuntimeError(f"Size does not match at dimension {k} expected index {list(ixs)} to "
+                           f"be no larger than self {list(xs)} apart from dimension {d}")
+    if name != "gather":
+        src_small = isinstance(src, Tensor) and (src.dim() != index.dim() or any(
+            ixs[k] > src.shape[k] for k in range(index.dim())))
+        if too_big or src_small:
+            tail = f" and to be no larger size than src {list(src.shape)}" if isinstance(
+                src, Tensor) else ""
+            raise RuntimeError(f"Expected index {list(ixs)} to be no larger than self "
+                               f"{list(xs)} apart from dimension {d}{tail}")
+    n = xs[d] if x.dim() else 1
+    if ia.size:
+        bad = (ia < 0) | (ia >= n)
+        if bad.any():
+            v = int(ia.reshape(-1)[bad.reshape(-1).argmax()])
+            raise RuntimeError(f"index {v} is out of bounds for dimension {d} with size {n}")
     return d
+
+
+def _grid_of(x, index, d):
+    # 0-d operands index like 1-element vectors
+    return _grid(index._data.reshape(-1) if x.dim() == 0 else index._data, d)
 
 
 class Gather(Function):
@@ -239,47 +352,55 @@ class Gather(Function):
     def forward(ctx, x, dim, index):
         d = _check_index(x, dim, index, "gather")
         ctx.d, ctx.index, ctx.in_shape = d, index, x._data.shape
-        return x._data[_grid(index._data, d)]
+        xd = x._data.reshape(-1) if x.dim() == 0 else x._data
+        return xd[_grid_of(x, index, d)].reshape(index._data.shape)
 
     @staticmethod
     def backward(ctx, g):
+        if not ctx.in_shape:
+            return g.sum(), None, None
         return IndexAccumulate.apply(g, _grid(ctx.index._data, ctx.d), ctx.in_shape), None, None
 
 
 class Scatter(Function):
+    """``scatter`` of a tensor ``src``; ``reduce`` 'add'/'multiply' accumulate instead."""
+
     node_name = "ScatterBackward0"
 
     @staticmethod
     def forward(ctx, x, dim, index, src, reduce=None):
-        d = _check_index(x, dim, index, "scatter")
+        d = _check_index(x, dim, index, "scatter", src)
+        if reduce not in (None, "add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
         ctx.d, ctx.index, ctx.reduce = d, index, reduce
         grid = _grid(index._data, d)
         out = x._data.copy()
         xp = array_module(out)
         if isinstance(src, Tensor):
+            if src._data.dtype != out.dtype:
+                raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
             sv = src._data[tuple(slice(0, s) for s in index._data.shape)]
-            if sv.dtype != out.dtype:
-                sv = sv.astype(out.dtype)
         else:
             sv = src
-        if reduce in ("add", "sum"):
+        if reduce == "add":
             (np.add.at if xp is np else xp.add.at)(out, grid, sv)
-        elif reduce in ("multiply", "prod"):
+        elif reduce == "multiply":
             (np.multiply.at if xp is np else xp.multiply.at)(out, grid, sv)
-        elif reduce is None:
-            out[grid] = sv
         else:
-            raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+            out[grid] = sv
         ctx.src_shape = src._data.shape if isinstance(src, Tensor) else None
         return out
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.reduce == "multiply":
+            raise RuntimeError("the derivative for 'scatter' with reduce='multiply' is not "
+                               "implemented")
         grid = _grid(ctx.index._data, ctx.d)
         gx = gs = None
         if ctx.needs_input_grad[0]:
-            gx = g if ctx.reduce in ("add", "sum") else SetItem.apply(g, grid, 0.0)
-        if ctx.needs_input_grad[3]:
+            gx = g if ctx.reduce == "add" else SetItem.apply(g, grid, 0.0)
+        if len(ctx.needs_input_grad) > 3 and ctx.needs_input_grad[3]:
             picked = GetItem.apply(g, grid)
             if picked.shape != ctx.src_shape:
                 picked = _pad_to(picked, ctx.src_shape)
@@ -287,12 +408,26 @@ class Scatter(Function):
         return gx, None, None, gs, None
 
 
+class ScatterValue(Scatter):
+    node_name = "ScatterBackward1"
+
+
+class ScatterAdd(Scatter):
+    node_name = "ScatterAddBackward0"
+
+
 def _pad_to(t, shape):
     z = t.new_zeros(shape)
     return SetItem.apply(z, tuple(slice(0, s) for s in t.shape), t)
 
 
+_C_TYPES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
+            "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char"}
+
+
 class MaskedFill(Function):
+    """``masked_fill`` with a Python-number value."""
+
     node_name = "MaskedFillBackward0"
 
     @staticmethod
@@ -300,31 +435,39 @@ class MaskedFill(Function):
         md = mask._data
         if md.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
-                               f"dtype {_dt.from_numpy_dtype(md.dtype)}")
-        v = value._data if isinstance(value, Tensor) else value
+                               f"dtype {_C_TYPES[md.dtype.name]}")
         if isinstance(value, Tensor) and value.dim() != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
                                f"got tensor with {value.dim()} dimension(s).")
-        ctx.mask = mask
         xd = x._data
+        xp = array_module(xd)
+        v = value._data.astype(xd.dtype) if isinstance(value, Tensor) else xd.dtype.type(value)
         try:
-            out = array_module(xd).where(md, xd.dtype.type(v) if not hasattr(v, "dtype")
-                                         else v.astype(xd.dtype), xd)
+            out = xp.where(md, v, xd)
         except ValueError:
-            raise RuntimeError(f"The size of tensor a ({xd.shape}) must match the size of "
-                               f"tensor b ({md.shape})") from None
-        if out.shape != xd.shape:
-            raise RuntimeError(f"masked_fill: the mask of shape {list(md.shape)} cannot be "
-                               f"broadcast to the tensor of shape {list(xd.shape)}")
+            raise RuntimeError(_broadcast_text(md.shape, xd.shape)) from None
+        ctx.mask, ctx.in_shape = mask, xd.shape
         return out
 
     @staticmethod
     def backward(ctx, g):
-        gx = g.masked_fill(ctx.mask, 0.0) if ctx.needs_input_grad[0] else None
-        gv = None
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            gx = unbroadcast(g.masked_fill(ctx.mask, 0.0), ctx.in_shape)
         if ctx.needs_input_grad[2]:
             gv = (g * ctx.mask).sum()
         return gx, None, gv
+
+
+class MaskedFillTensor(MaskedFill):
+    """``masked_fill`` with a 0-d tensor value (which receives a gradient)."""
+
+    node_name = "MaskedFillBackward1"
+
+
+def _broadcast_text(a, b):
+    from .elementwise import _broadcast_msg
+    return _broadcast_msg(a, b)
 
 
 class MaskedSelect(Function):

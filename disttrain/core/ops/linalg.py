@@ -1,21 +1,22 @@
 """Matrix products: matmul with every broadcasting case, mm, bmm, mv, dot, outer, linear."""
+import math
+
 import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import unbroadcast, shape_str
+from ._util import unbroadcast, shape_str, type_name
 from .. import dtype as _dt
 
 __all__ = []
 
+_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+            "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
+            "uint8": "unsigned char", "bool": "bool"}
 
-def _promoted(a, b):
-    ad, bd = a._data, b._data
-    if ad.dtype != bd.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_dt.from_numpy_dtype(ad.dtype).name.title().replace('Float32', 'float')}"
-                           f" != {_dt.from_numpy_dtype(bd.dtype).name}")
-    return ad, bd
+
+def _c_name(t):
+    return _C_NAMES[t._data.dtype.name]
 
 
 class Matmul(Function):
@@ -25,16 +26,16 @@ class Matmul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ad, bd = _promoted(a, b)
-        ctx.shapes = (ad.shape, bd.shape)
+        ctx.shapes = (a._data.shape, b._data.shape)
         if ctx._recording:
             ctx.save_for_backward(a, b)
-        return ad @ bd
+        return a._data @ b._data
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         sa, sb = ctx.shapes
+        # a 1-d operand is a matrix with one row (a) or one column (b), squeezed afterwards
         a2 = a.unsqueeze(0) if len(sa) == 1 else a
         b2 = b.unsqueeze(-1) if len(sb) == 1 else b
         g2 = g
@@ -44,11 +45,9 @@ class Matmul(Function):
             g2 = g2.unsqueeze(-1)
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = g2.matmul(b2.transpose(-1, -2))
-            ga = unbroadcast(ga, a2.shape).reshape(sa)
+            ga = unbroadcast(g2.matmul(b2.transpose(-1, -2)), a2.shape).reshape(sa)
         if ctx.needs_input_grad[1]:
-            gb = a2.transpose(-1, -2).matmul(g2)
-            gb = unbroadcast(gb, b2.shape).reshape(sb)
+            gb = unbroadcast(a2.transpose(-1, -2).matmul(g2), b2.shape).reshape(sb)
         return ga, gb
 
 
@@ -60,66 +59,121 @@ class Mv(Matmul):
     node_name = "MvBackward0"
 
 
-class Dot(Matmul):
-    node_name = "DotBackward0"
-
-
 class Bmm(Matmul):
     node_name = "BmmBackward0"
 
 
+class Dot(Function):
+    node_name = "DotBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if ctx._recording:
+            ctx.save_for_backward(a, b)
+        return a._data @ b._data
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        return (g * b if na else None), (g * a if nb else None)
+
+
 def matmul(a, b):
-    if not isinstance(b, Tensor) or not isinstance(a, Tensor):
-        raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not "
-                        f"{type(b).__name__}")
-    sa, sb = a.shape, b.shape
-    if len(sa) == 0 or len(sb) == 0:
+    """Matrix product with PyTorch's rules for 1-d operands and broadcast batch dims."""
+    for name, t, pos in (("input", a, 0), ("other", b, 1)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"matmul(): argument '{name}' (position {pos + 1}) must be Tensor, "
+                            f"not {type(t).__name__}")
+    sa, sb = a._data.shape, b._data.shape
+    da, db = len(sa), len(sb)
+    if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{len(sa)}D and {len(sb)}D")
-    if len(sa) == 1 and len(sb) == 1:
+                           f"{da}D and {db}D")
+    if da == 1 and db == 1:
         return dot(a, b)
-    if len(sa) == 2 and len(sb) == 2:
-        return mm(a, b)
-    if len(sa) == 2 and len(sb) == 1:
+    if da == 2 and db == 1:
         return mv(a, b)
-    k_a = sa[-1]
-    k_b = sb[-2] if len(sb) > 1 else sb[0]
-    if k_a != k_b:
-        if len(sa) == 1:
-            raise RuntimeError(f"size mismatch, got input ({sa[0]}), mat "
-                               f"({shape_str(sb[-2:])}), vec ({sa[0]})")
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{sa[0] if len(sa) > 2 else 1}, {k_a}] but got: "
-                           f"[{sb[0] if len(sb) > 2 else 1}, {k_b}].")
-    try:
-        np.broadcast_shapes(sa[:-2], sb[:-2] if len(sb) > 1 else ())
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({sa[-3]}) must match the size of tensor b "
-                           f"({sb[-3]}) at non-singleton dimension 0") from None
+    if da == 2 and db == 2:
+        return mm(a, b)
+    if db <= 2 or da <= 2:
+        _check_folded(a, b, sa, sb)
+    else:
+        _check_batched(a, b, sa, sb)
     return Matmul.apply(a, b)
 
 
+def _check_folded(a, b, sa, sb):
+    """Errors of the cases PyTorch computes as one mm/mv on folded batch dims."""
+    if len(sb) <= 2:            # (..., n, k) @ (k[, m]): a's leading dims fold into rows
+        rows, k, kb = (math.prod(sa[:-1]) if len(sa) > 1 else 1), sa[-1], sb[0]
+        mat, other = a, b
+        other_shape = shape_str(sb)
+    else:                       # (k,) or (n, k) @ (..., k, m): computed as b.mT @ a.T
+        rows, k, kb = math.prod(sb[:-2]) * sb[-1], sb[-2], sa[-1]
+        mat, other = b, a
+        other_shape = shape_str(sa[::-1])
+    vec = other._data.ndim == 1
+    if k != kb:
+        if vec:
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({kb})")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
+                           f"{other_shape})")
+    if a._data.dtype != b._data.dtype:
+        if vec:
+            v, m = type_name(other._data.dtype), type_name(mat._data.dtype)
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {m}, "
+                               f"and {v}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(mat)} "
+                           f"!= {_c_name(other)}")
+
+
+def _check_batched(a, b, sa, sb):
+    try:
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        from .elementwise import _broadcast_msg
+        raise RuntimeError(_broadcast_msg(sa[:-2], sb[:-2])) from None
+    if sa[-1] != sb[-2]:
+        n = math.prod(batch)
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{n}, {sa[-1]}] but got: [{n}, {sb[-2]}].")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected scalar type {type_name(a._data.dtype)} but found "
+                           f"{type_name(b._data.dtype)}")
+
+
 def mm(a, b):
+    """``a @ b`` for two matrices."""
     if a.dim() != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if b.dim() != 2:
-        raise RuntimeError(f"mat2 must be a matrix")
+        raise RuntimeError("mat2 must be a matrix")
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({shape_str(a.shape)} and "
                            f"{shape_str(b.shape)})")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(a)} != "
+                           f"{_c_name(b)}")
     return Mm.apply(a, b)
 
 
 def mv(a, v):
+    """``a @ v`` for a matrix and a vector."""
     if a.dim() != 2 or v.dim() != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {a.dim()}, {v.dim()}")
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.dim()}, {v.dim()}")
     if a.shape[1] != v.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({shape_str(a.shape)}), "
                            f"vec ({v.shape[0]})")
+    if a._data.dtype != v._data.dtype:
+        vn, mn = type_name(v._data.dtype), type_name(a._data.dtype)
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vn}, {mn}, "
+                           f"and {vn}")
     return Mv.apply(a, v)
 
 
 def dot(a, b):
+    """The inner product of two vectors."""
     if a.dim() != 1 or b.dim() != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.dim()}D and {b.dim()}D tensors")
     if a.shape[0] != b.shape[0]:
@@ -128,25 +182,99 @@ def dot(a, b):
                            f"{a.shape[0]} and {b.shape[0]} elements respectively")
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{a.dtype.name.title()} and {b.dtype.name.title()}")
+                           f"{type_name(a._data.dtype)} and {type_name(b._data.dtype)}")
     return Dot.apply(a, b)
 
 
 def bmm(a, b):
+    """Batched ``a @ b`` for two 3-d tensors with the same batch size."""
     if a.dim() != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if b.dim() != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected scalar type {type_name(a._data.dtype)} but found "
+                           f"{type_name(b._data.dtype)}")
     return Bmm.apply(a, b)
 
 
 def outer(a, b):
-    if a.dim() != 1 or b.dim() != 1:
-        raise RuntimeError(f"outer: expected 1-D vectors, got {a.dim()}D and {b.dim()}D")
+    """The outer product of two vectors."""
+    for name, t in (("self", a), ("vec2", b)):
+        if t.dim() != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
     return a.unsqueeze(1) * b.unsqueeze(0)
+
+
+def einsum(equation, *operands):
+    """Einstein summation over the operands, e.g. ``einsum("bij,bjk->bik", a, b)``."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise NotImplementedError("einsum: '...' in the equation is not supported")
+    lhs, arrow, out = eq.partition("->")
+    if not arrow:       # implicit output: the letters used once, in alphabetical order
+        letters = lhs.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return Einsum.apply(f"{lhs}->{out}", *operands)
+
+
+class Einsum(Function):
+    node_name = "EinsumBackward0"
+
+    @staticmethod
+    def forward(ctx, eq, *ops):
+        ctx.eq = eq
+        if ctx._recording:
+            ctx.save_for_backward(*ops)
+        return _xp(ops[0]).einsum(eq, *[o._data for o in ops])
+
+    @staticmethod
+    def backward(ctx, g):
+        ops = ctx.saved_tensors
+        lhs, _, out = ctx.eq.partition("->")
+        specs = lhs.split(",")
+        grads = [None]
+        for i, need in enumerate(ctx.needs_input_grad[1:]):
+            grads.append(_einsum_grad(g, out, ops, specs, i) if need else None)
+        return tuple(grads)
+
+
+def _einsum_grad(g, out, ops, specs, i):
+    """d(einsum)/d(operand i): the output gradient contracted with the other operands."""
+    spec, x = specs[i], ops[i]
+    size = {c: x.shape[k] for k, c in enumerate(spec)}
+    uniq = "".join(dict.fromkeys(spec))
+    others = [s for j, s in enumerate(specs) if j != i]
+    avail = "".join(c for c in uniq if c in out or any(c in s for s in others))
+    gi = einsum(",".join([out] + others) + "->" + avail, g,
+                *[o for j, o in enumerate(ops) if j != i])
+    if avail != uniq:   # letters summed within this operand alone: broadcast back
+        gi = gi.reshape([size[c] if c in avail else 1 for c in uniq])
+        gi = gi.expand([size[c] for c in uniq])
+    if uniq != spec:    # repeated letters (a diagonal): embed with identity matrices
+        free = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                if c not in ",".join(specs) + out]
+        target, eyes, eye_specs = "", [], []
+        for c in spec:
+            if c in target:
+                f = free.pop()
+                eyes.append(Tensor._make(_xp(x).eye(size[c], dtype=x._data.dtype)))
+                eye_specs.append(c + f)
+                target += f
+            else:
+                target += c
+        gi = einsum(",".join([uniq] + eye_specs) + "->" + target, gi, *eyes)
+    return gi
+
+
+def _xp(t):
+    from ..device import array_module
+    return array_module(t._data)
 
 
 class Linear(Function):

@@ -5,22 +5,28 @@ from .. import dtype as _dt
 from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
+from ._util import type_name
 
 __all__ = []
 
 
 def norm_dims(x, dim):
-    """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes, or None."""
+    """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes, or None (all).
+
+    A 0-d tensor accepts dim 0 or -1 and reduces nothing: the result is ``()``.
+    """
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return None
         dims = tuple(sorted(x._dim(d) for d in dim))
-        if len(set(dims)) != len(dims):
-            raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
-        return dims
-    return (x._dim(dim),)
+        for a, b in zip(dims, dims[1:]):
+            if a == b:
+                raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    else:
+        dims = (x._dim(dim),)
+    return dims if x._data.ndim else ()
 
 
 def _restore_shape(g, in_shape, dims, keepdim):
@@ -72,7 +78,7 @@ class Mean(Function):
         if dtype is not None:
             xd = xd.astype(dtype.np)
         if xd.dtype.kind in "biu":
-            name = _dt.from_numpy_dtype(xd.dtype).name.title()
+            name = type_name(xd.dtype)
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {name}")
@@ -95,6 +101,8 @@ class MeanAll(Mean):
 
 
 class Prod(Function):
+    """``prod`` along dims; the gradient is exact where the input has zeros."""
+
     node_name = "ProdBackward1"
 
     @staticmethod
@@ -116,24 +124,29 @@ class Prod(Function):
         return g * others, None, None, None
 
 
+class ProdAll(Prod):
+    node_name = "ProdBackward0"
+
+
 def _prod_excluding(x, dims):
     """For each element, the product of the other elements along ``dims`` (zeros handled)."""
-    xp = array_module(x._data)
-    moved = x
+    from .shape import cat
+    if not dims:
+        return x * 0 + 1
     n = len(dims)
-    # flatten the reduced dims to the end, then use exclusive cumulative products both ways
+    # move the reduced dims to the end and flatten them, then multiply the exclusive
+    # cumulative products from the left and from the right: no division, so zeros are exact
     perm = [d for d in range(x.dim()) if d not in dims] + list(dims)
     moved = x.permute(perm)
-    kept = moved.shape[: x.dim() - n]
-    flat = moved.reshape(tuple(kept) + (-1,))
-    ones = flat.new_ones(tuple(kept) + (1,))
-    left = Tensor.cat_([ones, flat[..., :-1]], -1).cumprod(-1)
-    right = Tensor.cat_([ones, flat.flip(-1)[..., :-1]], -1).cumprod(-1).flip(-1)
+    kept = tuple(moved.shape[: x.dim() - n])
+    flat = moved.reshape(kept + (-1,))
+    ones = flat.new_ones(kept + (1,))
+    left = cat([ones, flat[..., :-1]], -1).cumprod(-1)
+    right = cat([ones, flat.flip(-1)[..., :-1]], -1).cumprod(-1).flip(-1)
     out = (left * right).reshape(moved.shape)
     inv = [0] * len(perm)
     for i, p in enumerate(perm):
         inv[p] = i
-    del xp
     return out.permute(inv)
 
 
@@ -283,28 +296,149 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, dim=None, correction=1, keepdim=False):
-        xd = x._data
-        if xd.dtype.kind in "biu":
-            raise RuntimeError("std and var only support floating point and complex dtypes")
-        dims = norm_dims(x, dim)
-        n = xd.size if dims is None else int(np.prod([xd.shape[d] for d in dims]))
-        ctx.in_shape, ctx.dims, ctx.keepdim, ctx.n, ctx.corr = xd.shape, dims, keepdim, n, \
-            correction
-        if ctx._recording:
-            ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = xd.mean(axis=dims, keepdims=True)
-            dev = xd - mean
-            ss = (dev * dev).sum(axis=dims, keepdims=keepdim)
-            return ss / xd.dtype.type(max(n - correction, 0))
+        return _var(ctx, x, dim, correction, keepdim)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
         g = _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim)
-        dims = ctx.dims if ctx.dims is not None else tuple(range(x.dim()))
-        mean = x.mean(dim=dims, keepdim=True) if dims else x
-        return g * (2.0 / max(ctx.n - ctx.corr, 0)) * (x - mean), None, None, None
+        return g * (2.0 * _inv_dof(ctx)) * _centered(x, ctx.dims), None, None, None
+
+
+def _var(ctx, x, dim, correction, keepdim):
+    xd = x._data
+    if xd.dtype.kind in "biu":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    dims = norm_dims(x, dim)
+    n = xd.size if dims is None else int(np.prod([xd.shape[d] for d in dims]))
+    ctx.in_shape, ctx.dims, ctx.keepdim, ctx.n, ctx.corr = xd.shape, dims, keepdim, n, \
+        correction
+    if ctx._recording:
+        ctx.save_for_backward(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev = xd - xd.mean(axis=dims, keepdims=True)
+        ss = (dev * dev).sum(axis=dims, keepdims=keepdim)
+        return ss / xd.dtype.type(max(n - correction, 0))
+
+
+def _inv_dof(ctx):
+    # no degrees of freedom left: the forward is inf/nan, so is the gradient
+    d = ctx.n - ctx.corr
+    return 1.0 / d if d > 0 else float("inf")
+
+
+def _centered(x, dims):
+    if dims == ():
+        return x - x
+    return x - x.mean(dim=dims, keepdim=True) if dims is not None else x - x.mean()
+
+
+class Std(Function):
+    node_name = "StdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim=None, correction=1, keepdim=False):
+        v = _var(ctx, x, dim, correction, keepdim)
+        y = array_module(v).sqrt(v)
+        if ctx._recording:
+            ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        g = _restore_shape(g / y, ctx.in_shape, ctx.dims, ctx.keepdim)
+        return g * _inv_dof(ctx) * _centered(x, ctx.dims), None, None, None
+
+
+class Norm(Function):
+    """The vector p-norm over ``dims`` (all when None): ``linalg.vector_norm``."""
+
+    node_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p=2, dim=None, keepdim=False):
+        xd = x._data
+        if xd.dtype.kind in "biu":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                               f"as input. Got {type_name(xd.dtype)}")
+        xp = array_module(xd)
+        dims = norm_dims(x, dim)
+        a = xp.abs(xd)
+        if p == 2:
+            y = xp.sqrt((xd * xd).sum(axis=dims, keepdims=keepdim))
+        elif p == 1:
+            y = a.sum(axis=dims, keepdims=keepdim)
+        elif p == float("inf"):
+            y = a.max(axis=dims, keepdims=keepdim)
+        elif p == float("-inf"):
+            y = a.min(axis=dims, keepdims=keepdim)
+        elif p == 0:
+            y = (xd != 0).sum(axis=dims, keepdims=keepdim).astype(xd.dtype)
+        else:
+            y = (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+        ctx.p, ctx.in_shape, ctx.dims, ctx.keepdim = p, xd.shape, dims, keepdim
+        if ctx._recording:
+            ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        p = ctx.p
+        g = _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        y = _restore_shape(y, ctx.in_shape, ctx.dims, ctx.keepdim)
+        if p == 0:
+            return x * 0 * g, None, None, None
+        if p == 1:
+            return g * x.sign(), None, None, None
+        if p in (float("inf"), float("-inf")):
+            hit = (x.abs() == y).to(x.dtype)
+            return g * x.sign() * hit / _count(hit, ctx.dims), None, None, None
+        # the norm's gradient is 0 at 0 (a subgradient), as in PyTorch
+        safe = y.masked_fill(y == 0, 1)
+        if p == 2:
+            return g * x / safe, None, None, None
+        scale = x * x.abs() ** (p - 2) / safe ** (p - 1)
+        return g * scale.masked_fill(y == 0, 0), None, None, None
+
+
+def _count(mask, dims):
+    return mask.sum(dim=dims, keepdim=True) if dims is not None else mask.sum()
+
+
+class Amax(Function):
+    """``amax`` over dims; ties share the gradient evenly."""
+
+    node_name = "AmaxBackward0"
+    _is_max = True
+
+    @classmethod
+    def forward(cls, ctx, x, dim=None, keepdim=False):
+        xd = x._data
+        dims = norm_dims(x, dim) if dim not in ((), []) else None
+        name = "amax" if cls._is_max else "amin"
+        if xd.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                             f"== 0. Specify the reduction dim with the 'dim' argument.")
+        y = (xd.max if cls._is_max else xd.min)(axis=dims, keepdims=keepdim)
+        ctx.in_shape, ctx.dims, ctx.keepdim = xd.shape, dims, keepdim
+        if ctx._recording:
+            ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        g = _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        y = _restore_shape(y, ctx.in_shape, ctx.dims, ctx.keepdim)
+        hit = (x == y).to(g.dtype)
+        return g * hit / _count(hit, ctx.dims), None, None
+
+
+class Amin(Amax):
+    node_name = "AminBackward0"
+    _is_max = False
 
 
 class LogSumExp(Function):
@@ -344,5 +478,7 @@ class AllAny(Function):
     @staticmethod
     def forward(ctx, x, kind, dim=None, keepdim=False):
         dims = norm_dims(x, dim)
-        fn = x._data.all if kind == "all" else x._data.any
-        return fn(axis=dims, keepdims=keepdim)
+        xd = x._data
+        r = (xd.all if kind == "all" else xd.any)(axis=dims, keepdims=keepdim)
+        # uint8 inputs give uint8 results, as in PyTorch
+        return r.astype(np.uint8) if xd.dtype == np.uint8 else r

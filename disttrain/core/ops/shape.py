@@ -15,9 +15,10 @@ def infer_shape(shape, numel):
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    for s in shape:
+    for i, s in enumerate(shape):
         if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}")
     if neg:
         known = 1
         for s in shape:
@@ -157,7 +158,7 @@ def expand(x, sizes):
     sizes = tuple(int(s) for s in sizes)
     xs = x._data.shape
     if len(sizes) < len(xs):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(xs)}}}, size={list(sizes)}): the "
+        raise RuntimeError(f"expand({x.type()}{{{list(xs)}}}, size={list(sizes)}): the "
                            f"number of sizes provided ({len(sizes)}) must be greater or equal to "
                            f"the number of dimensions in the tensor ({len(xs)})")
     lead = len(sizes) - len(xs)
@@ -239,7 +240,7 @@ class Cat(Function):
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("disttrain.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
@@ -318,6 +319,12 @@ class Split(Function):
         return cat(parts, ctx.dim), None, None
 
 
+class SplitEqual(Split):
+    """``split`` by one chunk size (and ``chunk``), which PyTorch records as its own node."""
+
+    node_name = "SplitBackward0"
+
+
 def split(x, split_size_or_sections, dim=0):
     d = x._dim(dim)
     n = x.shape[d]
@@ -327,6 +334,7 @@ def split(x, split_size_or_sections, dim=0):
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
                                f"dimension size of {n}")
         sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else [0]
+        return SplitEqual.apply(x, tuple(sizes), d)
     else:
         sizes = [int(v) for v in split_size_or_sections]
         if sum(sizes) != n:
@@ -345,6 +353,8 @@ def chunk(x, chunks, dim=0):
 
 
 class Squeeze(Function):
+    """``squeeze()``: every size-1 dim."""
+
     node_name = "SqueezeBackward0"
     is_view = True
 
@@ -357,6 +367,14 @@ class Squeeze(Function):
     @staticmethod
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None
+
+
+class SqueezeDim(Squeeze):
+    node_name = "SqueezeBackward1"
+
+
+class SqueezeDims(Squeeze):
+    node_name = "SqueezeBackward2"
 
 
 class Unsqueeze(Function):
@@ -396,6 +414,26 @@ class Contiguous(Function):
     @staticmethod
     def backward(ctx, g):
         return g
+
+
+def view_dtype(x, dtype):
+    """The same bytes read as another dtype (not differentiable, as in PyTorch)."""
+    d = x._data
+    if dtype.np == d.dtype:
+        v = d.view()
+    else:
+        ratio = max(dtype.itemsize, d.itemsize) // min(dtype.itemsize, d.itemsize)
+        if dtype.itemsize > d.itemsize and (d.ndim == 0 or d.shape[-1] % ratio or
+                                            d.strides[-1] != d.itemsize):
+            from ._util import type_name
+            raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view "
+                               f"{type_name(d.dtype)} as {type_name(dtype.np)} (different "
+                               f"element sizes), but got {d.shape[-1] if d.ndim else 1}")
+        v = (d if d.ndim else d.reshape(1)).view(dtype.np)
+    t = Tensor._make(v)
+    t._version = x._version
+    t._base = x._base if x._base is not None else x
+    return t
 
 
 def is_cuda(x):
