@@ -207,18 +207,16 @@ class _ConvTransposeNd(_ConvNd):
         if len(output_size) != nd:
             raise ValueError(f"ConvTranspose{nd}D: for {input.dim()}D input, output_size must "
                              f"have {nd} or {nd + 2} elements (got {len(output_size)})")
-        res = []
+        spatial = input.shape[input.dim() - nd:]
+        lows = [(spatial[d] - 1) * self.stride[d] - 2 * self.padding[d]
+                + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(nd)]
+        highs = [lo + self.stride[d] - 1 for d, lo in enumerate(lows)]
         for d in range(nd):
-            size = input.shape[input.dim() - nd + d]
-            lo = ((size - 1) * self.stride[d] - 2 * self.padding[d]
-                  + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
-            hi = lo + self.stride[d] - 1
-            if not lo <= output_size[d] <= hi:
-                raise ValueError(f"requested an output size of {output_size}, but valid sizes "
-                                 f"range from {[lo]} to {[hi]} (for an input of "
-                                 f"{list(input.shape[2:])})")
-            res.append(output_size[d] - lo)
-        return tuple(res)
+            if not lows[d] <= output_size[d] <= highs[d]:
+                raise ValueError(f"requested an output size of {tuple(output_size)}, but valid "
+                                 f"sizes range from {lows} to {highs} (for an input of "
+                                 f"{spatial})")
+        return tuple(output_size[d] - lows[d] for d in range(nd))
 
     def forward(self, input, output_size=None):
         op = self._output_padding(input, output_size)
