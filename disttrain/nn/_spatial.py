@@ -283,6 +283,9 @@ def _pool_spec(input, kernel_size, stride, padding, dilation, ceil_mode, op):
         if p[i] > (d[i] * (k[i] - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={p[i]}, kernel_size={k[i]} and dilation={d[i]}")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
+                           f"padW = {p[1]}, padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
     spec = _pool.PoolSpec(k, s, p, d, bool(ceil_mode))
     shape = input.shape
     out = [_pool.pool_out_size(shape[-2 + i], k[i], s[i], p[i], d[i], ceil_mode)
@@ -409,7 +412,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
                            f"tensor for argument #1 'self' (while checking arguments for "
                            f"avg_pool1d)")
-    k, p = _one(kernel_size), _one(padding)
+    k, p = _one(kernel_size), (0, _one(padding)[1])
     s = _one(stride) if stride is not None and stride != () else k
     return avg_pool2d(input.unsqueeze(-2), k, s, p, ceil_mode, count_include_pad).squeeze(-2)
 
