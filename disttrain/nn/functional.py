@@ -211,8 +211,10 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias``; one fused op (AddmmBackward0 for 2-d input)."""
     nd = input.dim()
     if bias is None:
-        return (K.LinearNoBias if nd <= 2 else K.LinearNDNoBias).apply(input, weight)
-    return (_Linear if nd <= 2 else K.LinearND).apply(input, weight, bias)
+        kernel = K.LinearNoBias if nd == 2 else K.LinearVecNoBias if nd == 1 else \
+            K.LinearNDNoBias
+        return kernel.apply(input, weight)
+    return (_Linear if nd == 2 else K.LinearND).apply(input, weight, bias)
 
 
 def bilinear(input1, input2, weight, bias=None):

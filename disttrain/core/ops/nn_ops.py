@@ -350,3 +350,9 @@ class LinearND(Linear):
 
 class LinearNDNoBias(Linear):
     node_name = "UnsafeViewBackward0"
+
+
+class LinearVecNoBias(Linear):
+    """``w @ x`` for a 1-d ``x``."""
+
+    node_name = "SqueezeBackward4"

@@ -4,7 +4,10 @@ The output identity sees the gradients of the outputs (``grad_output``); the inp
 then sees the gradients of the inputs (``grad_input``) and calls the user's hooks, which
 may replace them, just as ``register_full_backward_hook`` does in PyTorch.
 """
+import warnings
+
 from ...core.autograd import Function
+from ...core.creation import zeros_like
 from ...core.tensor import Tensor
 from ...core.grad_mode import state as _grad_state
 
@@ -51,18 +54,18 @@ class BackwardHook:
     def __init__(self, module, hooks, pre_hooks):
         self.module, self.hooks, self.pre_hooks = module, hooks, pre_hooks
         self.grad_output = None
-        self.n_inputs = 0
-        self.input_requires_grad = False
+        self.inputs = ()          # every Tensor argument, in order
+        self.wrapped = []         # indices into ``inputs`` of those that require grad
 
     def setup_input_hook(self, args):
         _, items, pos = _split(args)
-        self.n_inputs = len(pos)
-        self.input_requires_grad = any(items[i].requires_grad for i in pos)
-        if not (_grad_state.enabled and self.input_requires_grad):
+        self.inputs = tuple(items[i] for i in pos)
+        self.wrapped = [k for k, t in enumerate(self.inputs) if t.requires_grad]
+        if not (_grad_state.enabled and self.wrapped):
             return args
-        new = _Identity.apply(self._on_input_grads, *(items[i] for i in pos))
+        new = _Identity.apply(self._on_input_grads, *(self.inputs[k] for k in self.wrapped))
         new = new if isinstance(new, tuple) else (new,)
-        return _replace(items, pos, new, False)
+        return _replace(items, [pos[k] for k in self.wrapped], new, False)
 
     def setup_output_hook(self, result):
         single, items, pos = _split(result)
@@ -78,19 +81,29 @@ class BackwardHook:
             if res is not None:
                 grads = tuple(res) if isinstance(res, (tuple, list)) else (res,)
         self.grad_output = grads
-        if not self.input_requires_grad:
+        if not self.wrapped and self.hooks:
             # No gradient will reach the inputs: the hooks run now, with grad_input all None.
+            warnings.warn("Full backward hook is firing when gradients are computed with "
+                          "respect to module outputs since no inputs require gradients. See "
+                          "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                          "#torch.nn.Module.register_full_backward_hook for more details.",
+                          stacklevel=2)
             for hook in self.hooks:
-                hook(self.module, (None,) * self.n_inputs, grads)
+                hook(self.module, (None,) * len(self.inputs), grads)
         return grads
 
     def _on_input_grads(self, grads):
+        # Inputs that need no gradient get zeros in grad_input, as in PyTorch.
+        full = [zeros_like(t) for t in self.inputs]
+        for k, g in zip(self.wrapped, grads):
+            full[k] = g
+        full = tuple(full)
         for hook in self.hooks:
-            res = hook(self.module, grads, self.grad_output)
+            res = hook(self.module, full, self.grad_output)
             if res is not None:
                 res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-                if len(res) != len(grads):
+                if len(res) != len(full):
                     raise RuntimeError(f"Backward hook returned an invalid number of grad_input, "
-                                       f"got {len(res)}, but expected {len(grads)}")
-                grads = res
-        return grads
+                                       f"got {len(res)}, but expected {len(full)}")
+                full = res
+        return tuple(full[k] for k in self.wrapped)

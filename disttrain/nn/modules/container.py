@@ -311,12 +311,14 @@ class ModuleDict(Module):
             self[m[0]] = m[1]
 
 
-def _param_line(key, p):
+def _param_line(key, p, by_type=False):
+    # ParameterList names the dtype, ParameterDict the tensor type, as PyTorch prints them
     if isinstance(p, Tensor):
         size = "x".join(str(s) for s in p.size())
         where = f" ({p.device})" if p.is_cuda else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({key}): {kind} containing: [{p.dtype} of size {size}{where}]"
+        what = p.type() if by_type else p.dtype
+        return f"  ({key}): {kind} containing: [{what} of size {size}{where}]"
     return f"  ({key}): Object of type: {type(p).__name__}"
 
 
@@ -482,7 +484,7 @@ class ParameterDict(Module):
                 self[p[0]] = p[1]
 
     def extra_repr(self):
-        return "\n".join(_param_line(k, p) for k, p in self.items())
+        return "\n".join(_param_line(k, p, True) for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")

@@ -47,9 +47,12 @@ def _forward_unimplemented(self, *input):
 
 
 def _typename(value):
+    """The type name PyTorch's messages use: tensor type, or the qualified class name."""
     if isinstance(value, Tensor):
         return value.type()
-    return type(value).__name__
+    cls = type(value)
+    mod = cls.__module__
+    return cls.__qualname__ if mod in (None, "builtins") else f"{mod}.{cls.__qualname__}"
 
 
 _HOOK_DICTS = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
