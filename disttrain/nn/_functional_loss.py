@@ -94,9 +94,6 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 # ------------------------------------------------------------------------- classification
 def _check_class_target(input, target, weight):
-    if target.dtype not in (_dt.int64, _dt.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{type_name(target._data.dtype)}")
     nd = input.dim()
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
@@ -109,6 +106,9 @@ def _check_class_target(input, target, weight):
         want = [input.shape[0]] + list(input.shape[2:])
         if list(target.shape) != want:
             raise RuntimeError(f"Expected target size {want}, got {list(target.shape)}")
+    if target.dtype not in (_dt.int64, _dt.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{type_name(target._data.dtype)}")
     n_cls = input.shape[0] if nd == 1 else input.shape[1]
     if weight is not None and (weight.dim() != 1 or weight.numel() != n_cls):
         raise RuntimeError(f"weight tensor should be defined either for all {n_cls} classes or "
