@@ -12,9 +12,9 @@ recording off otherwise, so they cost no graph building.
 import heapq
 import itertools
 import re
+import weakref
 
 import numpy as np
-import weakref
 
 from . import grad_mode
 from .grad_mode import state as _grad_state
@@ -193,11 +193,12 @@ def _modified_message(t, node, output_nr, expected):
 class AccumulateGrad:
     """The node that ends every path at a leaf: adds the incoming gradient to ``leaf.grad``."""
 
-    __slots__ = ("variable", "_seq", "__weakref__")
+    __slots__ = ("variable", "__weakref__")
+    _seq = float("inf")          # leaves run as soon as their gradient is complete
+    _out_meta = (None,)          # one gradient comes in
 
     def __init__(self, variable):
         self.variable = variable
-        self._seq = -1       # leaves run as soon as their gradient is complete
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
@@ -513,57 +514,68 @@ def _zeros_for(meta):
 
 
 def _array_module(x):
+    global _array_module
     from .device import array_module
+    _array_module = array_module
     return array_module(x)
 
 
 def _graph(root_nodes, targets):
-    """Dependency counts of the nodes reachable from the roots (pruned to ``targets``)."""
+    """Dependency counts of the nodes reachable from the roots (pruned to ``targets``).
+
+    Returns ``(deps, needed)``: ``deps[node]`` is how many gradients ``node`` waits for;
+    ``needed`` is None, or (for ``autograd.grad``) the nodes on a path to a target.
+    """
+    Acc = AccumulateGrad
+    if targets is None:
+        deps, seen, stack = {}, set(root_nodes), list(root_nodes)
+        while stack:
+            n = stack.pop()
+            if type(n) is Acc:
+                continue
+            for e in n._edges:
+                if e is not None:
+                    c = e[0]
+                    deps[c] = deps.get(c, 0) + 1
+                    if c not in seen:
+                        seen.add(c)
+                        stack.append(c)
+        return deps, None
     parents, seen, stack = {}, set(), list(root_nodes)
     while stack:
         n = stack.pop()
         if n in seen:
             continue
         seen.add(n)
-        if type(n) is AccumulateGrad:
+        if type(n) is Acc:
             continue
         for e in n._edges:
             if e is not None:
                 parents.setdefault(e[0], []).append(n)
                 if e[0] not in seen:
                     stack.append(e[0])
-    needed = None
-    if targets is not None:
-        needed, stack = set(), [t for t in targets if t in seen]
-        while stack:
-            n = stack.pop()
-            if n not in needed:
-                needed.add(n)
-                stack.extend(parents.get(n, ()))
+    needed, stack = set(), [t for t in targets if t in seen]
+    while stack:
+        n = stack.pop()
+        if n not in needed:
+            needed.add(n)
+            stack.extend(parents.get(n, ()))
     deps = {}
     for child, ps in parents.items():
-        if needed is None or child in needed:
-            deps[child] = sum(1 for p in ps if needed is None or p in needed)
+        if child in needed:
+            deps[child] = sum(1 for p in ps if p in needed)
     return deps, needed
-
-
-def _num_outputs(node):
-    return 1 if type(node) is AccumulateGrad else len(node._out_meta)
-
-
-def _priority(node):
-    # Most recently created node first (PyTorch's order); leaves as soon as they are ready.
-    return float("-inf") if type(node) is AccumulateGrad else -node._seq
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
                  accumulate=True, allow_unused=False):
     """Propagate ``root_grads`` from ``roots`` through the graph.
 
-    With ``accumulate`` the leaves' ``.grad`` grow; otherwise (``autograd.grad``) the
-    gradients reaching ``inputs`` are returned and no ``.grad`` changes.
+    Nodes run most recently created first (PyTorch's order), each once all its incoming
+    gradients are summed. With ``accumulate`` the leaves' ``.grad`` grow; otherwise
+    (``autograd.grad``) the gradients reaching ``inputs`` are returned and no ``.grad``
+    changes.
     """
-    Tensor = _Tensor
     root_edges = [_edge(t) for t in roots]
     capture, targets = None, None
     if inputs is not None:
@@ -576,22 +588,25 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     deps, needed = _graph([e[0] for e in root_edges], targets)
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
-    buffers, owned, heap, counter = {}, {}, [], itertools.count()
+    buffers, owned, heap = {}, {}, []
+    counter = itertools.count()
     for (node, nr), g in zip(root_edges, root_grads):
         buf = buffers.get(node)
         if buf is None:
-            buf = buffers[node] = [None] * _num_outputs(node)
+            buf = buffers[node] = [None] * len(node._out_meta)
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     for node in buffers:
         if deps.get(node, 0) == 0:
-            heapq.heappush(heap, (_priority(node), next(counter), node))
+            heapq.heappush(heap, (-node._seq, next(counter), node))
 
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
     _final_callbacks.append([])
+    state = (retain_graph, needed, deps, buffers, owned, heap, counter)
+    pop = heapq.heappop
     try:
         while heap:
-            node = heapq.heappop(heap)[2]
+            node = pop(heap)[2]
             grads = buffers.pop(node)
             if type(node) is AccumulateGrad:
                 g = grads[0]
@@ -602,15 +617,15 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                         continue
                 _accumulate(node.variable, g, owned.get(node, False), create_graph)
                 continue
-            _run_pre_hooks(node, grads)
+            if node._pre_hooks is not None or "_node_pre_hooks" in node.__dict__:
+                _run_pre_hooks(node, grads)
             if capture is not None:
                 for nr in range(len(grads)):
                     for i in capture.get((node, nr), ()):
                         captured[i] = grads[nr]
-            if needed is not None and not any(
-                    e is not None and e[0] in needed for e in node._edges):
-                continue
-            _call_node(node, grads, retain_graph, needed, deps, buffers, owned, heap, counter)
+                if not any(e is not None and e[0] in needed for e in node._edges):
+                    continue
+            _call_node(node, grads, state)
         _run_final_callbacks(_final_callbacks[-1])
     finally:
         _final_callbacks.pop()
@@ -664,16 +679,19 @@ def _run_pre_hooks(node, grads):
                     grads[nr] = r
 
 
-def _call_node(node, grads, retain_graph, needed, deps, buffers, owned, heap, counter):
+def _call_node(node, grads, state):
+    """Run one node's backward and hand each input gradient on to the node it flows into."""
+    retain_graph, needed, deps, buffers, owned, heap, counter = state
     Tensor = _Tensor
-    if node._materialize:
+    if node._materialize and None in grads:
         for i, g in enumerate(grads):
             if g is None:
                 grads[i] = _zeros_for(node._out_meta[i])
     result = node._fn.backward(node, *grads)
-    if not isinstance(result, tuple):
+    if type(result) is not tuple:
         result = (result,)
-    n_in = len(node._edges)
+    edges = node._edges
+    n_in = len(edges)
     if len(result) != n_in:
         if len(result) > n_in and all(r is None for r in result[n_in:]):
             result = result[:n_in]
@@ -687,26 +705,31 @@ def _call_node(node, grads, retain_graph, needed, deps, buffers, owned, heap, co
                 result = tuple(r)
     if not retain_graph:
         node._saved = _FREED
-    for idx, (e, g) in enumerate(zip(node._edges, result)):
-        if e is None or g is None:
+    idx = -1
+    for e in edges:
+        idx += 1
+        if e is None:
+            continue
+        g = result[idx]
+        if g is None:
             continue
         child, nr = e
         if needed is not None and child not in needed:
             continue
         if not isinstance(g, Tensor):
             g = Tensor._make(g, False)
+        is_leaf = type(child) is AccumulateGrad
+        if is_leaf and g._data.shape != child.variable._data.shape:
+            raise RuntimeError(
+                f"Function {type(node).__name__} returned an invalid gradient at index {idx} - "
+                f"got {list(g.shape)} but expected shape compatible with "
+                f"{list(child.variable.shape)}")
         buf = buffers.get(child)
-        if type(child) is AccumulateGrad:
-            var = child.variable
-            if g._data.shape != var._data.shape:
-                raise RuntimeError(
-                    f"Function {type(node).__name__} returned an invalid gradient at index {idx} "
-                    f"- got {list(g.shape)} but expected shape compatible with {list(var.shape)}")
         if buf is None:
-            buf = buffers[child] = [None] * _num_outputs(child)
+            buf = buffers[child] = [None] * len(child._out_meta)
         if buf[nr] is None:
             buf[nr] = g
-            if type(child) is AccumulateGrad:
+            if is_leaf:
                 owned[child] = _is_fresh(g, node, grads, result, idx)
         else:
             buf[nr] = buf[nr] + g
@@ -714,7 +737,7 @@ def _call_node(node, grads, retain_graph, needed, deps, buffers, owned, heap, co
         left = deps[child] - 1
         deps[child] = left
         if left == 0:
-            heapq.heappush(heap, (_priority(child), next(counter), child))
+            heapq.heappush(heap, (-child._seq, next(counter), child))
 
 
 def _is_fresh(g, node, grads, result, idx):

@@ -8,6 +8,8 @@ from .grad_mode import state as _grad_state
 
 __all__ = ["Tensor", "Size"]
 
+_new_object = object.__new__
+
 
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``disttrain.Size([2, 3])``."""
@@ -47,6 +49,17 @@ class Tensor:
     def __init__(self, *args, device=None):
         from .creation import _legacy_new
         _legacy_new(self, args, _dt.get_default_dtype(), device)
+
+    @staticmethod
+    def _wrap(data):
+        """``_make`` for a numpy array that no tensor holds yet: the fast path of op outputs."""
+        t = _new_object(Tensor)
+        t._data = data
+        t._requires_grad = False
+        t._grad = t.grad_fn = t._base = t._acc = t._hooks = t._post_hooks = None
+        t._output_nr = 0
+        t._version = [0]
+        return t
 
     @classmethod
     def _make(cls, data, requires_grad=False):
