@@ -360,3 +360,18 @@ def test_flat_gradient_of_the_wrong_size_is_refused():
     opt = SGD(make_params(), lr=1.0)
     with pytest.raises(ValueError, match=r"flat gradient has shape \(3,\), expected \(7,\)"):
         opt._step_flat([np.ones(3)])
+
+
+def test_hooks_run_once_for_a_subclass_calling_super():
+    """A user subclass whose step calls super().step() runs each step hook once."""
+    class Logged(SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    a = _leaf([1.0])
+    opt = Logged([a], lr=0.5)
+    calls = []
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append(1))
+    a.grad = disttrain.tensor([1.0])
+    opt.step()
+    assert calls == [1] and a.item() == 0.5
