@@ -19,7 +19,9 @@ def _host(arr):
 
 
 def _array_payload(arr):
-    arr = np.ascontiguousarray(_host(arr))
+    arr = _host(arr)
+    if not arr.flags.c_contiguous:     # (ascontiguousarray would turn 0-d into 1-d)
+        arr = arr.copy(order="C")
     if arr.dtype.hasobject:
         raise TypeError("object arrays cannot be sent (they would need pickle)")
     return msgpack.packb([arr.dtype.str, list(arr.shape), arr.tobytes()])
