@@ -21,7 +21,7 @@ from .env import discover
 from .store import Store
 from .transport import Transport
 from .wire import DTYPES, Kind, secret_token
-from .work import Engine, Work
+from .work import Engine, Pending, Work
 
 __all__ = ["ProcessGroup", "DEFAULT_TIMEOUT"]
 
@@ -204,7 +204,10 @@ class ProcessGroup:
 
         def fn():
             deadline = time.monotonic() + self.timeout   # the clock starts when it runs
-            return run(Channel(transport, self.id, self.ranks, self.rank, tag, sig, deadline))
+            out = run(Channel(transport, self.id, self.ranks, self.rank, tag, sig, deadline))
+            if sig is not None:
+                transport.complete(self.id, tag)
+            return out
         self._engine.submit(work, fn, inline=not async_op)
         return work
 
@@ -397,14 +400,18 @@ class ProcessGroup:
         want = [flat.dtype.name, list(arr.shape)]
 
         def run(ch):
-            msg = ch.t.recv(Kind.P2P, ch.group, tag, ch.ranks[src], seq, ch.deadline)
-            if msg.meta != want or msg.array is None:
-                raise ch.t.fail_mismatch(f"rank {ch.ranks[src]} sent {msg.meta} with tag {tag} "
-                                         f"but rank {ch.ranks[self.rank]} expects {want}")
-            np.copyto(flat, msg.array.reshape(-1))
-            if back:
-                _write_back(arr, flat)
-            return arr
+            def complete(msg):
+                if msg.meta != want or msg.array is None:
+                    raise ch.t.fail_mismatch(
+                        f"rank {ch.ranks[src]} sent {msg.meta} with tag {tag} but rank "
+                        f"{ch.ranks[self.rank]} expects {want} (dtype, shape)")
+                np.copyto(flat, msg.array.reshape(-1))
+                if back:
+                    _write_back(arr, flat)
+                return arr
+            # A posted receive must not hold up the operations issued after it (a send to
+            # the same peer, typically): it finishes whenever its message arrives.
+            return Pending((Kind.P2P, ch.group, tag, ch.ranks[src], seq), ch.deadline, complete)
         return self._issue("recv", None, run, arr, tag=int(tag), async_op=async_op)
 
     def _next_p2p(self, way, peer, tag):

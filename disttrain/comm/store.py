@@ -258,8 +258,8 @@ class Store:
             self.server.close()
 
     def _call(self, op, *args, timeout=None):
-        # The reply may take as long as the server-side wait, plus a margin for the trip.
-        budget = (self.timeout if timeout is None else timeout) + 5.0
+        # A waiting op's reply may take as long as the server-side wait, plus the trip.
+        budget = self.timeout if timeout is None else timeout + 2.0
         with self._lock:
             rid = next(self._ids)
             self._sock.send_multipart([self._token, msgpack.packb([rid, op, *args])])
@@ -268,7 +268,7 @@ class Store:
                 left = deadline - time.monotonic()
                 if left <= 0 or not self._sock.poll(int(left * 1000) + 1):
                     raise StoreError(f"rendezvous store at {self.host}:{self.port} did not "
-                                     f"answer {op} {args[0]!r} within {budget:.0f} s "
+                                     f"answer {op} {args[0]!r} within {budget:g} s "
                                      f"(is rank 0 running?)")
                 reply = self._sock.recv()
                 try:

@@ -98,6 +98,9 @@ class Transport:
         self.peers = [p for p in range(size) if p != rank]
         self.stash = {}        # (kind, group, tag, sender, seq) -> Message
         self.max_tag = {}      # (group, sender) -> (highest DATA tag seen, its signature)
+        self.done = {}         # group -> tag of the last collective this rank finished
+        self.endpoints = {}    # peer -> the endpoint this rank sends to (ipc:// or tcp://)
+        self.wake_fd = None    # a pipe that wakes the communication thread (see set_wake)
         self.gone = set()      # peers that said goodbye
         self.suspect = {}      # peer -> when its connection dropped
         self.failure = None    # (kind, peer, detail, reporter, op) once broken
@@ -134,7 +137,8 @@ class Transport:
         published = store.multi_get([f"{prefix}ep/{r}" for r in range(self.size)], timeout)
         for p in self.peers:
             theirs = msgpack.unpackb(published[p], raw=False)
-            self._connect(p, theirs["ipc"] if hosts[p] == me else theirs["tcp"])
+            self.endpoints[p] = theirs["ipc"] if hosts[p] == me else theirs["tcp"]
+            self._connect(p, self.endpoints[p])
 
     def _bind_ipc(self):
         name = f"disttrain-{uuid.uuid4().hex[:16]}"
@@ -163,6 +167,11 @@ class Transport:
         self._monitors[monitor] = peer
         sock.connect(endpoint)
         self.push[peer] = sock
+
+    def set_wake(self, fd):
+        """Also return from :meth:`pump` when ``fd`` (a pipe) becomes readable."""
+        self.wake_fd = fd
+        self.poller.register(fd, zmq.POLLIN)
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -212,10 +221,11 @@ class Transport:
             msg = self.stash.pop(key, None)
             if msg is not None:
                 return msg
-            self._check_waiting(kind, group, tag, src, deadline)
+            self.check_waiting(kind, group, tag, src, deadline)
             self.pump(min(deadline - time.monotonic(), self.hb_interval))
 
-    def _check_waiting(self, kind, group, tag, src, deadline):
+    def check_waiting(self, kind, group, tag, src, deadline):
+        """Raise the error that makes waiting for this message pointless, if any."""
         if self.failure is not None:
             raise self.error()
         if kind == Kind.DATA and self.max_tag.get((group, src), (-1,))[0] > tag:
@@ -248,6 +258,8 @@ class Transport:
     def pump(self, timeout):
         """Wait up to ``timeout`` seconds for traffic, handle it, keep heartbeats going."""
         events = dict(self.poller.poll(max(0, int(timeout * 1000))))
+        if self.wake_fd in events:
+            _drain_fd(self.wake_fd)   # unread, it would make every later poll return at once
         if self.pull in events:
             self._drain()
         for monitor, peer in self._monitors.items():
@@ -283,9 +295,32 @@ class Transport:
         elif msg.kind == Kind.ABORT:
             self._on_abort(p, msg.meta)
         else:
-            if msg.kind == Kind.DATA and msg.tag > self.max_tag.get((msg.group, p), (-1,))[0]:
-                self.max_tag[(msg.group, p)] = (msg.tag, msg.meta)
+            if msg.kind == Kind.DATA and not self._expected(msg):
+                return
             self.stash[(msg.kind, msg.group, msg.tag, p, msg.seq)] = msg
+
+    def _expected(self, msg):
+        """Track each sender's progress; data for a collective already finished is an error."""
+        key = (msg.group, msg.sender)
+        if msg.tag > self.max_tag.get(key, (-1,))[0]:
+            self.max_tag[key] = (msg.tag, msg.meta)
+        if msg.tag <= self.done.get(msg.group, -1):
+            self._fail("mismatch", msg.sender, f"rank {msg.sender} sent data for collective "
+                       f"{msg.tag} ({format_sig(msg.meta)}) that this rank had already "
+                       f"finished: the ranks called different collectives")
+            return False
+        return True
+
+    def complete(self, group, tag):
+        """Mark collective ``tag`` of ``group`` finished; leftover data for it is an error."""
+        self.done[group] = tag
+        for kind, g, t, sender, _ in self.stash:
+            if kind == Kind.DATA and g == group and t <= tag:
+                msg = self.stash[(kind, g, t, sender, _)]
+                self._fail("mismatch", sender, f"rank {sender} sent more data for collective "
+                           f"{t} ({format_sig(msg.meta)}) than this rank expected: the ranks "
+                           f"called different collectives")
+                raise self.error()
 
     def _on_abort(self, reporter, meta):
         if not (isinstance(meta, list) and len(meta) == 3 and isinstance(meta[0], str)
@@ -377,6 +412,14 @@ class Transport:
         self.ctx.destroy(linger=int(linger * 1000))
         if self._ipc_path and os.path.exists(self._ipc_path):
             os.unlink(self._ipc_path)
+
+
+def _drain_fd(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
 
 
 def format_sig(sig):

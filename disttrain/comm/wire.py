@@ -142,12 +142,12 @@ def decode(frames, token=None):
         raise WireError(f"header is not msgpack: {exc}") from None
     if not isinstance(head, list) or len(head) != 10 or head[0] != MAGIC:
         raise WireError("header is not a disttrain header")
-    _, kind, token, sender, group, tag, seq, dtype, shape, meta = head
-    if kind not in Kind.ALL or not isinstance(token, bytes) or not isinstance(group, str):
+    _, kind, theirs, sender, group, tag, seq, dtype, shape, meta = head
+    if kind not in Kind.ALL or not isinstance(theirs, bytes) or not isinstance(group, str):
         raise WireError(f"bad kind/token/group in header: {kind!r}")
     if not all(type(v) is int for v in (sender, tag, seq)) or sender < 0:
         raise WireError(f"bad sender/tag/seq in header: {sender!r}, {tag!r}, {seq!r}")
-    if token is not None and not hmac.compare_digest(token, head[2]):
+    if token is not None and not hmac.compare_digest(token, theirs):
         raise WireError(f"message claiming to be from rank {sender} does not carry the job's "
                         f"secret (DISTTRAIN_SECRET differs)")
     array, frame = None, None

@@ -15,7 +15,7 @@ from collections import deque
 
 from .transport import CommError
 
-__all__ = ["Work", "Engine"]
+__all__ = ["Work", "Engine", "Pending"]
 
 log = logging.getLogger("disttrain.comm")
 
@@ -91,6 +91,20 @@ class Work:
         return f"Work({self.name}, tag={self.tag}, {state})"
 
 
+class Pending:
+    """Returned by an operation that finishes when a message arrives (a posted receive).
+
+    Args:
+        key (tuple): the stash key of the awaited message.
+        deadline (float): ``time.monotonic()`` by which it must have come.
+        complete (callable): ``complete(message)`` -> the operation's result.
+    """
+
+    def __init__(self, key, deadline, complete):
+        self.key, self.deadline, self.complete = key, deadline, complete
+        self.work = None
+
+
 class Engine:
     """The communication thread of one world and its queue of operations.
 
@@ -108,10 +122,12 @@ class Engine:
         self._io = threading.Lock()
         self._state = threading.Lock()   # guards _pending, the count of queued/running work
         self._pending = 0
+        self._recvs = []                 # posted receives (Pending) not yet matched
         self._closing = False
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
+        transport.set_wake(self._wake_r)
         self._pid = os.getpid()
         self.thread = threading.Thread(target=self._loop, daemon=True,
                                        name=f"disttrain-comm-{transport.rank}")
@@ -128,6 +144,8 @@ class Engine:
             if mine:
                 try:
                     self._run(work, fn)
+                    if self._recvs:
+                        self._match_recvs()
                 finally:
                     self._io.release()
                 return
@@ -153,13 +171,20 @@ class Engine:
                 continue
             with self._io:
                 self._run(work, fn)
+                if self._recvs:
+                    self._match_recvs()
             with self._state:
                 self._pending -= 1
         with self._io:
             self.t.close()
 
     def _idle(self):
-        # Sleep on the wake pipe only; peers' messages wait in ZeroMQ's queue meanwhile.
+        if self._recvs:   # a receive is posted: watch the sockets for its message
+            with self._io:
+                self.t.pump(self.t.hb_interval)
+                self._match_recvs()
+            return
+        # Otherwise sleep on the wake pipe only; peers' messages wait in ZeroMQ's queue.
         # Every heartbeat interval, take the sockets to send heartbeats and judge liveness.
         ready, _, _ = select.select([self._wake_r], [], [], self.t.hb_interval)
         if ready:
@@ -168,12 +193,34 @@ class Engine:
         with self._io:
             self.t.pump(0)
 
+    def _match_recvs(self):
+        """Finish posted receives whose message has arrived (or that can never succeed)."""
+        still = []
+        for p in self._recvs:
+            msg = self.t.stash.pop(p.key, None)
+            self.t.op = (p.work.name, p.work.tag)
+            try:
+                if msg is not None:
+                    p.work._finish(result=p.complete(msg))
+                else:
+                    self.t.check_waiting(*p.key[:4], p.deadline)   # raises if it never can
+                    still.append(p)
+            except CommError as exc:
+                p.work._finish(exc)
+            finally:
+                self.t.op = None
+        self._recvs = still
+
     def _run(self, work, fn):
         self.t.op = (work.name, work.tag)
         try:
             if self.t.failure is not None:
                 raise self.t.error()
             result = fn()
+            if isinstance(result, Pending):   # finishes later, when its message arrives
+                result.work = work
+                self._recvs.append(result)
+                return
         except CommError as exc:
             work._finish(exc)
         except Exception as exc:  # a bug or bad data: peers must not wait for us forever
