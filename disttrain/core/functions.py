@@ -13,6 +13,7 @@ from .autograd import grad_mode
 from .grad_mode import state as _grad_state
 from .tensor import Tensor
 from .ops import elementwise as E, reduce as R, shape as S, index as I, linalg as L
+from .ops._util import check_cast
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -30,22 +31,23 @@ __all__ = [
     "bmm", "dot", "mv", "outer", "clone", "numel", "is_tensor", "is_floating_point", "sort",
     "argsort", "topk", "nonzero", "unique", "tril", "triu", "diag", "einsum", "lerp", "addcmul",
     "addcdiv", "mean", "broadcast_to", "atan2", "hstack", "vstack", "movedim", "tile",
-    "count_nonzero", "select", "argwhere", "unbind", "unflatten", "roll", "softmax", "log_softmax", "numel",
+    "count_nonzero", "select", "argwhere", "index_add", "index_copy", "index_fill", "unbind", "unflatten", "roll", "softmax", "log_softmax", "numel",
 ]
 
 _builtin_max, _builtin_min, _builtin_all, _builtin_any = builtins.max, builtins.min, \
     builtins.all, builtins.any
 
 
-def _out(result, out):
+def _out(result, out, name):
     """Write ``result`` into ``out=`` the way PyTorch does (resize, copy, return ``out``)."""
     if out is None:
         return result
     if not isinstance(out, Tensor):
-        raise TypeError(f"out must be a Tensor, not {type(out).__name__}")
-    if out.requires_grad and _grad_state.enabled and (result.requires_grad or out.requires_grad):
-        raise RuntimeError("add(): functions with out=... arguments don't support automatic "
-                           "differentiation, but one of the arguments requires grad.")
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if _grad_state.enabled and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           f"differentiation, but one of the arguments requires grad.")
+    check_cast(result.dtype, out.dtype)
     data = result._data
     if out._data.shape != data.shape:
         out._data = data.astype(out._data.dtype, copy=True)
@@ -78,7 +80,7 @@ def add(input, other, *, alpha=1, out=None):
     other = _scalar_or_tensor(other, "add")
     if alpha != 1:
         _check_alpha(input, other, alpha)
-    return _out(E.Add.apply(input, other, alpha), out)
+    return _out(E.Add.apply(input, other, alpha), out, "add")
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -86,7 +88,7 @@ def sub(input, other, *, alpha=1, out=None):
     other = _scalar_or_tensor(other, "sub")
     if alpha != 1:
         _check_alpha(input, other, alpha)
-    return _out(E.Sub.apply(input, other, alpha), out)
+    return _out(E.Sub.apply(input, other, alpha), out, "sub")
 
 
 subtract = sub
@@ -104,7 +106,7 @@ def rsub(input, other, *, alpha=1):
 def mul(input, other, *, out=None):
     if not isinstance(input, Tensor):
         input, other = other, input
-    return _out(E.Mul.apply(input, _scalar_or_tensor(other, "mul")), out)
+    return _out(E.Mul.apply(input, _scalar_or_tensor(other, "mul")), out, "mul")
 
 
 multiply = mul
@@ -112,31 +114,33 @@ multiply = mul
 
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
-        return _out(E.Div.apply(input, _scalar_or_tensor(other, "div")), out)
+        return _out(E.Div.apply(input, _scalar_or_tensor(other, "div")), out, "div")
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
-    return _out(E.DivMode.apply(input, _scalar_or_tensor(other, "div"), rounding_mode), out)
+    other = _scalar_or_tensor(other, "div")
+    return _out(E.DivMode.apply(input, other, rounding_mode), out, "div")
 
 
 divide = true_divide = div
 
 
 def floor_divide(input, other, *, out=None):
-    return _out(E.FloorDivide.apply(input, other), out)
+    return _out(E.FloorDivide.apply(input, other), out, "floor_divide")
 
 
 def remainder(input, other, *, out=None):
     cls = E.Remainder if isinstance(other, Tensor) else E.RemainderScalar
-    return _out(cls.apply(input, other), out)
+    return _out(cls.apply(input, other), out, "remainder")
 
 
 def fmod(input, other, *, out=None):
-    return _out(input - (input / other).trunc() * other, out)
+    cls = E.Fmod if isinstance(other, Tensor) else E.FmodScalar
+    return _out(cls.apply(input, other), out, "fmod")
 
 
 def neg(input, *, out=None):
-    return _out(E.Neg.apply(input), out)
+    return _out(E.Neg.apply(input), out, "neg")
 
 
 negative = neg
@@ -144,15 +148,15 @@ negative = neg
 
 def pow(input, exponent, *, out=None):
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
-        return _out(E.PowScalar.apply(input, exponent), out)
+        return _out(E.PowScalar.apply(input, exponent), out, "pow")
     if not isinstance(input, Tensor):
-        return _out(E.RPow.apply(input, exponent), out)
-    return _out(E.Pow.apply(input, exponent), out)
+        return _out(E.RPow.apply(input, exponent), out, "pow")
+    return _out(E.Pow.apply(input, exponent), out, "pow")
 
 
 def _unary_fn(cls):
     def fn(input, *, out=None):
-        return _out(cls.apply(input), out)
+        return _out(cls.apply(input), out, fn.__name__)
     return fn
 
 
@@ -175,37 +179,37 @@ for _f, _n in ((exp, "exp"), (expm1, "expm1"), (log, "log"), (log2, "log2"), (lo
 
 def round(input, *, decimals=0, out=None):
     if decimals:
-        return _out(E.RoundDecimals.apply(input, decimals), out)
-    return _out(E.Round.apply(input), out)
+        return _out(E.RoundDecimals.apply(input, decimals), out, "round")
+    return _out(E.Round.apply(input), out, "round")
 
 
 def clamp(input, min=None, max=None, *, out=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return _out(E.ClampTensor.apply(input, min, max), out)
-    return _out(E.Clamp.apply(input, min, max), out)
+        return _out(E.ClampTensor.apply(input, min, max), out, "clamp")
+    return _out(E.Clamp.apply(input, min, max), out, "clamp")
 
 
 clip = clamp
 
 
 def maximum(input, other, *, out=None):
-    return _out(E.Maximum.apply(input, other), out)
+    return _out(E.Maximum.apply(input, other), out, "maximum")
 
 
 def minimum(input, other, *, out=None):
-    return _out(E.Minimum.apply(input, other), out)
+    return _out(E.Minimum.apply(input, other), out, "minimum")
 
 
 def atan2(input, other, *, out=None):
     r = (input / other).atan()
     xp_fix = (other < 0).to(r.dtype) * ((input >= 0).to(r.dtype) * 2 - 1) * math.pi
-    return _out(r + xp_fix, out)
+    return _out(r + xp_fix, out, "atan2")
 
 
 def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
-    return _out(E.Where.apply(condition, input, other), out)
+    return _out(E.Where.apply(condition, input, other), out, "where")
 
 
 def _cmp(cls, name):
@@ -213,7 +217,7 @@ def _cmp(cls, name):
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' must be Tensor, not "
                             f"{type(input).__name__}")
-        return _out(cls.apply(input, other), out)
+        return _out(cls.apply(input, other), out, name)
     fn.__name__ = name
     return fn
 
@@ -306,13 +310,13 @@ def _dim_arg(dim, axis):
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, out=None):
     dim = _dim_arg(dim, axis)
     cls = R.SumAll if dim is None else R.Sum
-    return _out(cls.apply(input, dim, keepdim, _dt.to_dtype(dtype)), out)
+    return _out(cls.apply(input, dim, keepdim, _dt.to_dtype(dtype)), out, "sum")
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, out=None):
     dim = _dim_arg(dim, axis)
     cls = R.MeanAll if dim is None else R.Mean
-    return _out(cls.apply(input, dim, keepdim, _dt.to_dtype(dtype)), out)
+    return _out(cls.apply(input, dim, keepdim, _dt.to_dtype(dtype)), out, "mean")
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -342,21 +346,30 @@ class _ValuesIndices(tuple):
 
 
 def max(input, dim=None, keepdim=False, *, out=None):
+    """The largest element, ``maximum(input, other)`` for a tensor ``dim``, or (values,
+    indices) along ``dim``."""
     if isinstance(dim, Tensor):
-        return maximum(input, dim)
+        return maximum(input, dim, out=out)
     if dim is None:
-        return R.MaxAll.apply(input)
-    v, i = R.MaxMinDim.apply(input, dim, keepdim)
-    return _ValuesIndices(v, i, "max")
+        return _out(R.MaxAll.apply(input), out, "max")
+    return _values_indices(R.MaxMinDim.apply(input, dim, keepdim), out, "max")
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
+    """The smallest element, ``minimum(input, other)`` for a tensor ``dim``, or (values,
+    indices) along ``dim``."""
     if isinstance(dim, Tensor):
-        return minimum(input, dim)
+        return minimum(input, dim, out=out)
     if dim is None:
-        return R.MinAll.apply(input)
-    v, i = R.MinDim.apply(input, dim, keepdim)
-    return _ValuesIndices(v, i, "min")
+        return _out(R.MinAll.apply(input), out, "min")
+    return _values_indices(R.MinDim.apply(input, dim, keepdim), out, "min")
+
+
+def _values_indices(pair, out, name):
+    v, i = pair
+    if out is not None:
+        v, i = _out(v, out[0], name), _out(i, out[1], name)
+    return _ValuesIndices(v, i, name)
 
 
 def amax(input, dim=(), keepdim=False):
@@ -515,8 +528,17 @@ def movedim(input, source, destination):
     return S.permute(input, tuple(order))
 
 
-cat = concat = concatenate = S.cat
-stack = S.stack
+def cat(tensors, dim=0, *, out=None):
+    """Join tensors along an existing dim; all other sizes must match."""
+    return _out(S.cat(tensors, dim), out, "cat")
+
+
+def stack(tensors, dim=0, *, out=None):
+    """Join same-shaped tensors along a new dim."""
+    return _out(S.stack(tensors, dim), out, "stack")
+
+
+concat = concatenate = cat
 chunk = S.chunk
 split = S.split
 
@@ -633,6 +655,41 @@ def argwhere(input):
     return nonzero(input)
 
 
+def _index_grid(input, dim, index, name):
+    """The numpy index of the slices ``index`` picks along ``dim``."""
+    d = input._dim(dim)
+    ia = index._data
+    if ia.ndim > 1:
+        raise IndexError(f"{name}(): Index is supposed to be a vector")
+    if ia.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    n = input.shape[d] if input.dim() else 1
+    if ia.size and (ia.min() < -n or ia.max() >= n):
+        raise IndexError(f"index out of range in self")
+    return (slice(None),) * d + (ia.reshape(-1),)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """``input`` with ``alpha * source[i]`` added to slice ``index[i]`` along ``dim``
+    (repeated indices accumulate)."""
+    grid = _index_grid(input, dim, index, "index_add")
+    src = source if alpha == 1 else source * alpha
+    return input + I.IndexAccumulate.apply(src, grid, tuple(input.shape))
+
+
+def index_copy(input, dim, index, source):
+    """``input`` with slice ``index[i]`` along ``dim`` replaced by ``source[i]``."""
+    return I.IndexPut.apply(input, _index_grid(input, dim, index, "index_copy"), source)
+
+
+def index_fill(input, dim, index, value):
+    """``input`` with the slices ``index`` along ``dim`` set to ``value``."""
+    grid = _index_grid(input, dim, index, "index_fill")
+    mask = _am(input).zeros(input.shape, bool)
+    mask[grid] = True
+    return masked_fill(input, Tensor._make(mask), value)
+
+
 def masked_select(input, mask):
     return I.MaskedSelect.apply(input, mask)
 
@@ -743,8 +800,22 @@ def log_softmax(input, dim, dtype=None):
     return x - x.logsumexp(dim, keepdim=True)
 
 
-matmul, mm, bmm, dot, mv, outer, einsum = L.matmul, L.mm, L.bmm, L.dot, L.mv, L.outer, \
-    L.einsum
+def matmul(input, other, *, out=None):
+    """Matrix product with broadcasting; 1-d operands are vectors (see ``Tensor.__matmul__``)."""
+    return _out(L.matmul(input, other), out, "matmul")
+
+
+def mm(input, mat2, *, out=None):
+    """The product of two matrices."""
+    return _out(L.mm(input, mat2), out, "mm")
+
+
+def bmm(input, mat2, *, out=None):
+    """Batched matrix product of two 3-d tensors."""
+    return _out(L.bmm(input, mat2), out, "bmm")
+
+
+dot, mv, outer, einsum = L.dot, L.mv, L.outer, L.einsum
 inner = dot
 ger = outer
 _ = grad_mode

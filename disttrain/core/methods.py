@@ -4,7 +4,8 @@ import numpy as np
 from . import functions as F
 from . import dtype as _dt
 from .grad_mode import state as _grad_state
-from .ops import elementwise as E, index as I, shape as S
+from .ops import elementwise as E, index as I, shape as S, linalg as L
+from .ops._util import check_cast
 from .autograd import check_inplace_view, rebase_view
 from .tensor import Tensor
 
@@ -30,7 +31,7 @@ def apply_inplace(t, fn, *args):
         res = fn(old, *args)
     else:
         res = fn(t, *args)
-    _check_cast(res.dtype, t.dtype)
+    check_cast(res.dtype, t.dtype)
     d = res._data
     if d is not t._data:
         if d.shape != t._data.shape:
@@ -47,15 +48,6 @@ def apply_inplace(t, fn, *args):
     if recording and not (t._base is not None and rebase_view(t, res)):
         t.grad_fn, t._output_nr, t._requires_grad = res.grad_fn, res._output_nr, True
     return t
-
-
-def _check_cast(src, dst):
-    if src is not dst and src._category > dst._category:
-        names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                 "bool": "Bool", "bfloat16": "BFloat16"}
-        raise RuntimeError(f"result type {names[src.name]} can't be cast to the desired output "
-                           f"type {names[dst.name]}")
 
 
 def _rev(fn):
@@ -113,8 +105,8 @@ T.__mod__ = _operator(F.remainder)
 T.__rmod__ = _operator(_rev(E.RemainderScalar.apply))
 T.__pow__ = _operator(F.pow)
 T.__rpow__ = _operator(_rev(E.RPow.apply))
-T.__matmul__ = _operator(F.matmul, tensor_only=True)
-T.__rmatmul__ = _operator(_rev(F.matmul), tensor_only=True)
+T.__matmul__ = _operator(L.matmul, tensor_only=True)
+T.__rmatmul__ = _operator(_rev(L.matmul), tensor_only=True)
 T.__neg__ = T.neg = T.negative = F.neg
 T.__pos__ = lambda self: self
 T.__abs__ = T.abs = T.absolute = F.abs
@@ -151,7 +143,8 @@ for _name in ("exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", 
               "masked_select", "narrow", "select", "flip", "mm", "bmm", "dot", "mv", "outer",
               "clone", "sort", "argsort", "topk", "nonzero", "unique", "tril", "triu", "diag",
               "lerp", "addcmul", "addcdiv", "isnan", "isinf", "isfinite", "equal", "allclose",
-              "isclose", "movedim", "atan2", "count_nonzero", "unbind", "unflatten", "roll", "softmax", "log_softmax"):
+              "isclose", "movedim", "atan2", "count_nonzero", "index_add", "index_copy",
+              "index_fill", "unbind", "unflatten", "roll", "softmax", "log_softmax"):
     setattr(T, _name, getattr(F, _name))
 
 T.where = lambda self, condition, other: F.where(condition, self, other)
@@ -222,7 +215,9 @@ for _name, _fn in (("add_", F.add), ("sub_", F.sub), ("subtract_", F.sub), ("mul
                    ("remainder_", F.remainder), ("floor_divide_", F.floor_divide),
                    ("lerp_", F.lerp), ("addcmul_", F.addcmul), ("addcdiv_", F.addcdiv),
                    ("log1p_", F.log1p), ("expm1_", F.expm1), ("fmod_", F.fmod),
-                   ("maximum_", F.maximum), ("minimum_", F.minimum)):
+                   ("maximum_", F.maximum), ("minimum_", F.minimum),
+                   ("index_add_", F.index_add), ("index_copy_", F.index_copy),
+                   ("index_fill_", F.index_fill)):
     setattr(T, _name, _inplace(_fn))
 
 T.__iadd__ = lambda self, o: self.add_(o)
@@ -237,16 +232,20 @@ T.__ior__ = lambda self, o: apply_inplace(self, F.bitwise_or, o)
 T.__ixor__ = lambda self, o: apply_inplace(self, F.bitwise_xor, o)
 
 
-def _fill_(self, value):
+def _fill_(self, value, _cls=None):
+    if isinstance(value, Tensor) and value.dim() != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.dim()} dimensions.")
     if _grad_state.enabled and (self._requires_grad or getattr(value, "_requires_grad", False)):
-        return apply_inplace(self, E.Fill.apply, value)
+        cls = _cls or (E.FillTensor if isinstance(value, Tensor) else E.Fill)
+        return apply_inplace(self, cls.apply, value)
     self._data[...] = value._data if isinstance(value, Tensor) else value
     self._version[0] += 1
     return self
 
 
 def _zero_(self):
-    return _fill_(self, 0)
+    return _fill_(self, 0, E.Zero)
 
 
 def _copy_(self, src, non_blocking=False):
@@ -256,9 +255,7 @@ def _copy_(self, src, non_blocking=False):
     try:
         np.broadcast_shapes(src._data.shape, self._data.shape)
     except ValueError:
-        raise RuntimeError(f"The size of tensor a ({self.shape[-1] if self.dim() else 1}) must "
-                           f"match the size of tensor b ({src.shape[-1] if src.dim() else 1}) "
-                           f"at non-singleton dimension {max(self.dim() - 1, 0)}") from None
+        raise RuntimeError(E._broadcast_msg(self._data.shape, src._data.shape)) from None
     if _grad_state.enabled and (self._requires_grad or src._requires_grad):
         return apply_inplace(self, E.Copy.apply, src)
     from .device import move_array

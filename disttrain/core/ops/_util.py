@@ -6,7 +6,8 @@ from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
 
-__all__ = ["binary_arrays", "unbroadcast", "SumToSize", "as_array", "shape_str", "type_name"]
+__all__ = ["binary_arrays", "unbroadcast", "SumToSize", "as_array", "shape_str", "type_name",
+           "check_cast"]
 
 _TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
@@ -15,6 +16,14 @@ _TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8
 
 def shape_str(shape):
     return "x".join(str(s) for s in shape) if len(shape) else "[]"
+
+
+def check_cast(src, dst):
+    """PyTorch's error when a result of dtype ``src`` would be written into a ``dst`` tensor
+    of a lower category (float into int, int into bool)."""
+    if src is not dst and src._category > dst._category:
+        raise RuntimeError(f"result type {type_name(src.np)} can't be cast to the desired output "
+                           f"type {type_name(dst.np)}")
 
 
 def type_name(np_dtype):
@@ -44,19 +53,30 @@ def binary_arrays(a, b):
             rt = _dt.result_type((a, b)).np
             return (ad if ad.dtype == rt else ad.astype(rt)), (bd if bd.dtype == rt else
                                                                 bd.astype(rt))
-        return _with_scalar(ad, b), b
-    bd = b._data
-    return a, _with_scalar(bd, a)
+        return _with_scalar(ad, b)
+    bd, a = _with_scalar(b._data, a)
+    return a, bd
 
 
 def _with_scalar(arr, s):
+    """``(arr, s)`` ready for numpy: the array promoted where the scalar's category is
+    higher, the scalar made weak (a Python number) and wrapped into small integer dtypes."""
+    if isinstance(s, np.generic):
+        s = s.item()        # numpy scalars are strong in numpy 2 but weak in PyTorch
     cat = _dt.scalar_category(s)
     kind = arr.dtype.kind
-    if cat == 2 and kind in "biu":
-        return arr.astype(_dt.get_default_dtype().np)
-    if cat == 1 and kind == "b":
-        return arr.astype(np.int64)
-    return arr
+    if cat == 2:
+        if kind in "biu":
+            return arr.astype(_dt.get_default_dtype().np), s
+    elif cat == 1:
+        if kind == "b":
+            return arr.astype(np.int64), s
+        if kind in "iu" and arr.dtype.itemsize < 8 and not isinstance(s, bool):
+            info = np.iinfo(arr.dtype)
+            if not info.min <= s <= info.max:
+                # PyTorch wraps an out-of-range integer into the tensor's type
+                s = int(np.array(s, dtype=np.int64).astype(arr.dtype))
+    return arr, s
 
 
 class SumToSize(Function):

@@ -154,7 +154,9 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (_shape(a), _shape(b))
-        ad, bd = binary_arrays(a, b)
+        # true division computes in floating point: an int scalar is a float one here
+        ad, bd = binary_arrays(float(a) if type(a) is int else a,
+                               float(b) if type(b) is int else b)
         ad, bd = _true_div_operands(ad, bd)
         if ctx._recording:
             ctx.save_for_backward(a, b)
@@ -277,6 +279,35 @@ class Remainder(Function):
 
 class RemainderScalar(Remainder):
     node_name = "RemainderBackward0"
+
+
+class Fmod(Function):
+    """C's ``fmod``: the remainder takes the sign of the dividend."""
+
+    node_name = "FmodBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        ad, bd = binary_arrays(a, b)
+        if ctx._recording:
+            ctx.save_for_backward(a, b)
+        xp = array_module(ad)
+        _check_int_zero(xp, ad, bd, "fmod")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _call(xp.fmod, ad, bd)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = unbroadcast(g, ctx.shapes[0]) if na else None
+        gb = unbroadcast(-g * (a / b).trunc(), ctx.shapes[1]) if nb else None
+        return ga, gb
+
+
+class FmodScalar(Fmod):
+    node_name = "FmodBackward0"
 
 
 class Neg(Function):
@@ -720,9 +751,9 @@ class Clone(Function):
 
 
 class Fill(Function):
-    """Every element set to one value: the graph node of ``fill_``/``zero_`` on tracked tensors."""
+    """Every element set to one value: the graph node of ``fill_`` on tracked tensors."""
 
-    node_name = "FillBackward0"
+    node_name = "FillBackward2"
 
     @staticmethod
     def forward(ctx, x, value):
@@ -734,6 +765,16 @@ class Fill(Function):
     def backward(ctx, g):
         gv = g.sum() if ctx.needs_input_grad[1] else None
         return g * 0, gv
+
+
+class FillTensor(Fill):
+    """``fill_`` with a 0-d tensor value, which receives the sum of the gradient."""
+
+    node_name = "FillBackward3"
+
+
+class Zero(Fill):
+    node_name = "ZeroBackward0"
 
 
 class Copy(Function):
