@@ -166,11 +166,11 @@ def _flat_adam(xp, p, g, m, v, vmax, t1, t2, *, step, lr, beta1, beta2, eps, wei
     bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
     if vmax is not None:
         xp.maximum(vmax, v, out=vmax)
+    # sqrt(v) / c + eps == (sqrt(v) + eps * c) / c: the 1/c joins the step size, one pass fewer.
     denom = xp.sqrt(v if vmax is None else vmax, out=t2)
-    denom /= bias_correction2_sqrt
-    denom += eps
+    denom += eps * bias_correction2_sqrt
     xp.divide(m, denom, out=t2)
-    t2 *= -step_size
+    t2 *= -step_size * bias_correction2_sqrt
     p += t2
 
 
