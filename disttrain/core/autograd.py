@@ -854,8 +854,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """
     tensors = _as_tuple(tensors)
     grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
-    if len(grads) != len(tensors):
-        raise RuntimeError(f"got {len(grads)} tensors and {len(tensors)} gradients")
+    if len(grads) < len(tensors):
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grads)} gradients")
+    grads = grads[:len(tensors)]      # PyTorch pairs them up and ignores extra gradients
     if retain_graph is None:
         retain_graph = create_graph
     roots = _make_root_grads(tensors, grads, create_graph)
