@@ -124,7 +124,8 @@ class FlatGroup:
             if d is gv:
                 continue
             gv[...] = d
-            if d.base is None and g._base is None and not g._requires_grad:
+            if d.base is None and g._base is None and not g._requires_grad and \
+                    d.dtype == gv.dtype:
                 g._data = gv
         return active
 

@@ -307,7 +307,7 @@ class Optimizer:
                 loss = closure()
         k = 0
         for gi, group in enumerate(self.param_groups):
-            for fg in self._layout(gi, group):
+            for fg in self._flat_layout(gi, group):
                 if grads is None:
                     active = fg.gather_grads()
                     if not active.any():
@@ -346,7 +346,7 @@ class Optimizer:
         if self._with_step:
             fg.steps[active] += np.float32(1)
 
-    def _layout(self, gi, group):
+    def _flat_layout(self, gi, group):
         """The flat groups of param group ``gi``, rebuilt when its parameters changed."""
         params = group["params"]
         cached = self._flat.get(gi)
@@ -370,7 +370,7 @@ class Optimizer:
         ``slice(i)``, ``state`` and ``group_index``. Writing gradients into ``grad`` (or
         making each ``p.grad`` a view of it) lets ``step`` run without copying them.
         """
-        return [fg for gi, g in enumerate(self.param_groups) for fg in self._layout(gi, g)]
+        return [fg for gi, g in enumerate(self.param_groups) for fg in self._flat_layout(gi, g)]
 
     def _step_flat(self, grads=None, bounds=None):
         """Step with already-reduced flat gradients, one array per entry of
