@@ -144,6 +144,8 @@ def save(state, directory, step, keep_last=None, group=None):
     """
     group = _group(group)
     step = int(step)
+    if keep_last is not None and int(keep_last) < 1:
+        raise ValueError(f"checkpoint.save: keep_last must be at least 1, got {keep_last}")
     _agree_on_step(group, step)
     directory = os.fspath(directory)
     final = os.path.join(directory, step_dir(step))
@@ -161,7 +163,10 @@ def save(state, directory, step, keep_last=None, group=None):
     reports = _gather(group, {"files": files, "error": error})
     outcome = None
     if group.rank == 0:
-        outcome = _publish(reports, tmp, final, directory, step, group.size, keep_last)
+        try:
+            outcome = _publish(reports, tmp, final, directory, step, group.size, keep_last)
+        except OSError as exc:     # the other ranks wait for the outcome: tell them
+            outcome = f"rank 0: {type(exc).__name__}: {exc}"
     outcome = _bcast(group, outcome)
     if outcome != "ok":
         raise RuntimeError(f"checkpoint.save(step {step}) failed: {outcome}")
@@ -252,8 +257,6 @@ def _remove_stale_tmp(directory):
 
 
 def _prune(directory, keep_last):
-    if keep_last < 1:
-        raise ValueError(f"checkpoint.save: keep_last must be at least 1, got {keep_last}")
     complete = [s for s, p in list_checkpoints(directory)
                 if os.path.exists(os.path.join(p, MANIFEST))]
     for s in complete[:-keep_last]:
