@@ -404,3 +404,67 @@ def test_load_state_dict_validates():
     """A negative or non-integer position is refused."""
     with pytest.raises(ValueError, match="batches_yielded should be a non-negative integer"):
         DataLoader(Squares()).load_state_dict({"batches_yielded": -1})
+
+
+def test_persistent_workers_recover_after_a_dead_worker():
+    """After a worker died, the next epoch of a persistent loader starts fresh workers."""
+    class DiesOnce(Dataset):
+        def __init__(self, parent):
+            self.parent = parent
+
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            if i == 1 and os.getppid() == self.parent and not os.environ.get("DT_SECOND"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return i
+    dl = DataLoader(DiesOnce(os.getpid()), batch_size=None, num_workers=2,
+                    persistent_workers=True)
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):
+        list(dl)
+    os.environ["DT_SECOND"] = "1"
+    try:
+        assert list(dl) == [0, 1, 2, 3]
+    finally:
+        del os.environ["DT_SECOND"]
+    del dl
+    assert no_children_left()
+
+
+def test_distributed_sampler_is_exported():
+    """utils.data exposes DistributedSampler (loaded on first use) like torch.utils.data."""
+    from disttrain.utils.data import DistributedSampler
+    s = DistributedSampler(range(10), num_replicas=2, rank=1, shuffle=False)
+    assert list(DataLoader(range(10), sampler=s, batch_size=None)) == [1, 3, 5, 7, 9]
+
+
+_ORPHAN_SCRIPT = """
+import os, signal, sys
+from disttrain.utils.data import DataLoader
+class Pids:
+    def __len__(self):
+        return 100
+    def __getitem__(self, i):
+        return os.getpid()
+it = iter(DataLoader(Pids(), batch_size=None, num_workers=2))
+print(*sorted({next(it) for _ in range(6)}), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_workers_exit_when_main_process_is_killed():
+    """Workers notice that their main process died and exit: no orphans."""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-c", _ORPHAN_SCRIPT], capture_output=True,
+                          text=True, timeout=60)
+    pids = [int(p) for p in proc.stdout.split()]
+    assert proc.returncode == -9 and len(pids) == 2
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in pids if os.path.exists(f"/proc/{p}")
+                 and "zombie" not in open(f"/proc/{p}/status").read()]
+        time.sleep(0.1)
+    assert alive == []

@@ -187,7 +187,7 @@ class DataLoader:
     # ------------------------------------------------------------------ iteration
     def __iter__(self):
         if self.persistent_workers and self.num_workers > 0:
-            if self._iterator is None:
+            if self._iterator is None or self._iterator._shutdown:   # first, or after a failure
                 self._iterator = _MultiProcessIter(self)
             else:
                 self._iterator._reset(self)
@@ -477,4 +477,7 @@ class _MultiProcessIter(_BaseIter):
 
     def __del__(self):
         if not getattr(self, "_shutdown", True):
-            self._shutdown_workers()
+            try:
+                self._shutdown_workers()
+            except Exception:       # interpreter teardown: daemonic workers die with us anyway
+                pass
