@@ -574,15 +574,22 @@ class ClampTensor(Function):
     def backward(ctx, g):
         x, lo, hi = ctx.saved_tensors
         nx, nlo, nhi = ctx.needs_input_grad
-        keep = None
-        if lo is not None:
-            keep = x >= lo
-        if hi is not None:
-            keep = (x <= hi) if keep is None else keep & (x <= hi)
-        gx = unbroadcast(g * keep, ctx.shapes[0]) if nx else None
-        glo = unbroadcast(g * (x < lo), ctx.shapes[1]) if nlo else None
-        ghi = unbroadcast(g * (x > hi), ctx.shapes[2]) if nhi else None
+        # y = min(max(x, lo), hi): the gradient goes to whichever operand y equals
+        m = x if lo is None else _max_of(x, lo)
+        inside = None if hi is None else m <= hi
+        gm = g if inside is None else g * inside
+        gx = glo = ghi = None
+        if nx:
+            gx = unbroadcast(gm if lo is None else gm * (x >= lo), ctx.shapes[0])
+        if nlo:
+            glo = unbroadcast(gm * (x < lo), ctx.shapes[1])
+        if nhi:
+            ghi = unbroadcast(g * ~inside, ctx.shapes[2])
         return gx, glo, ghi
+
+
+def _max_of(a, b):
+    return Maximum.apply(a, b)
 
 
 def _first_clash(shapes):
@@ -709,7 +716,8 @@ class Logical(Function):
         bd = b._data if isinstance(b, Tensor) else b
         if kind == "not":
             return xp.logical_not(ad)
-        return {"and": xp.logical_and, "or": xp.logical_or, "xor": xp.logical_xor}[kind](ad, bd)
+        fn = {"and": xp.logical_and, "or": xp.logical_or, "xor": xp.logical_xor}[kind]
+        return _call(fn, ad, bd)
 
 
 class Cast(Function):
