@@ -153,7 +153,9 @@ class BackwardNode:
         return res[0] if len(res) == 1 else res
 
     def __repr__(self):
-        return f"<{type(self).__name__} object at {hex(id(self))}>"
+        # a user's Function prints with its module path, as in PyTorch
+        where = "" if self._fn is None or self._fn._builtin else "disttrain.autograd.function."
+        return f"<{where}{type(self).__name__} object at {hex(id(self))}>"
 
 
 class _SavedOutput:
@@ -262,9 +264,11 @@ class Function:
         cls._builtin = cls.__module__.startswith("disttrain.")
 
     def __init__(self, *args, **kwargs):
-        raise RuntimeError(
-            f"{type(self).__name__} is an autograd.Function: call {type(self).__name__}.apply(...) "
-            f"instead of instantiating it.")
+        import warnings
+        warnings.warn(f"{type(self)} should not be instantiated. Methods on autograd functions "
+                      f"are all static, so you should invoke them on the class itself. "
+                      f"Instantiating an autograd function will raise an error in a future "
+                      f"version of PyTorch.", DeprecationWarning, stacklevel=2)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -719,11 +723,9 @@ def _call_node(node, grads, state):
         if not isinstance(g, Tensor):
             g = Tensor._make(g, False)
         is_leaf = type(child) is AccumulateGrad
-        if is_leaf and g._data.shape != child.variable._data.shape:
-            raise RuntimeError(
-                f"Function {type(node).__name__} returned an invalid gradient at index {idx} - "
-                f"got {list(g.shape)} but expected shape compatible with "
-                f"{list(child.variable.shape)}")
+        want = child.variable._data.shape if is_leaf else child._out_meta[nr][0]
+        if g._data.shape != want:
+            g = _fit_gradient(g, want, node, idx)
         buf = buffers.get(child)
         if buf is None:
             buf = buffers[child] = [None] * len(child._out_meta)
@@ -738,6 +740,20 @@ def _call_node(node, grads, state):
         deps[child] = left
         if left == 0:
             heapq.heappush(heap, (-child._seq, next(counter), child))
+
+
+def _fit_gradient(g, shape, node, idx):
+    """A gradient of a broadcast shape is summed down to its input's; others are an error."""
+    try:
+        ok = np.broadcast_shapes(shape, g._data.shape) == g._data.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(
+            f"Function {type(node).__name__} returned an invalid gradient at index {idx} - got "
+            f"{list(g._data.shape)} but expected shape compatible with {list(shape)}")
+    from .ops._util import unbroadcast
+    return unbroadcast(g, shape)
 
 
 def _is_fresh(g, node, grads, result, idx):
