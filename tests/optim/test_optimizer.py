@@ -375,3 +375,32 @@ def test_hooks_run_once_for_a_subclass_calling_super():
     a.grad = disttrain.tensor([1.0])
     opt.step()
     assert calls == [1] and a.item() == 0.5
+
+
+def test_user_optimizer_with_per_tensor_state():
+    """A PyTorch-style custom optimizer that loops over params and keeps its own state
+    works on the base class, and its state_dict round-trips."""
+    class SignSGD(Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        @disttrain.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    state["count"] = state.get("count", 0) + 1
+                    p.add_(p.grad.sign(), alpha=-group["lr"])
+
+    a = _leaf([1.0, -1.0])
+    opt = SignSGD([a])
+    a.grad = disttrain.tensor([3.0, -0.5])
+    opt.step()
+    opt.step()
+    assert a.tolist() == pytest.approx([0.8, -0.8])
+    assert opt.state_dict()["state"] == {0: {"count": 2}}
+    twin = SignSGD([_leaf([0.0, 0.0])])
+    twin.load_state_dict(opt.state_dict())
+    assert list(twin.state.values()) == [{"count": 2}]
