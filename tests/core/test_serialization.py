@@ -14,7 +14,7 @@ import pytest
 
 import disttrain
 import disttrain.nn as nn
-from disttrain.core import serialization as ser
+from disttrain.core import _atomicfile, _savefile
 
 
 def roundtrip(obj, **load_kw):
@@ -180,10 +180,10 @@ def test_interrupted_save_keeps_old_file(tmp_path, monkeypatch):
     def half_then_fail(fh, chunks):
         fh.write(next(iter(chunks))[:10])
         raise OSError("disk full")
-    monkeypatch.setattr(ser, "_write_chunks", half_then_fail)
+    monkeypatch.setattr(_savefile, "_write_chunks", half_then_fail)
     for unnamed in (True, False):      # O_TMPFILE and the named temp file fallback
         if not unnamed:
-            monkeypatch.setattr(ser, "_open_unnamed", lambda d: None)
+            monkeypatch.setattr(_atomicfile, "_open_unnamed", lambda d: None)
         with pytest.raises(OSError, match="disk full"):
             disttrain.save({"v": disttrain.zeros(1000)}, path)
         assert path.read_bytes() == before
@@ -193,19 +193,19 @@ def test_interrupted_save_keeps_old_file(tmp_path, monkeypatch):
 _KILL_MID_SAVE = """
 import os, signal, sys
 import disttrain
-from disttrain.core import serialization as ser
+from disttrain.core import _savefile
 def die(fh, chunks):
     fh.write(next(iter(chunks)))
     fh.flush()
     os.kill(os.getpid(), signal.SIGKILL)
-ser._write_chunks = die
+_savefile._write_chunks = die
 disttrain.save({"v": disttrain.zeros(1000)}, sys.argv[1])
 """
 
 
 def test_killed_save_keeps_old_file_and_leaves_no_temp(tmp_path):
     """SIGKILL in the middle of a save: the old file is intact and nothing else appears."""
-    if ser._open_unnamed(str(tmp_path)) is None:
+    if _atomicfile._open_unnamed(str(tmp_path)) is None:
         pytest.skip("this filesystem has no unnamed temp files (O_TMPFILE), so a killed save "
                     "leaves its named temp file behind")
     path = tmp_path / "ckpt.pt"
@@ -311,7 +311,7 @@ def test_flipped_length_field_is_caught():
 def forge(header, data=b"", version=1, flags=0):
     """A file with valid checksums around an arbitrary header: what a hostile writer makes."""
     head = msgpack.packb(header, use_bin_type=True)
-    pre = struct.pack("<8sIIQQ", ser.MAGIC, version, flags, len(head), len(data))
+    pre = struct.pack("<8sIIQQ", _savefile.MAGIC, version, flags, len(head), len(data))
     pre += struct.pack("<I", zlib.crc32(pre))
     body = pre + head
     body += bytes(-len(body) % 64) + data
@@ -388,7 +388,7 @@ def test_trailing_garbage_in_file(tmp_path):
 
 def test_map_location_for_gpu_saved_tensors(monkeypatch):
     """Tensors saved from 'cuda:0' load on the CPU through every form of map_location."""
-    monkeypatch.setattr(ser, "_device_str", lambda t: "cuda:0")
+    monkeypatch.setattr(_savefile, "_device_str", lambda t: "cuda:0")
     buf = io.BytesIO()
     disttrain.save({"w": disttrain.ones(2)}, buf)
     raw = buf.getvalue()
