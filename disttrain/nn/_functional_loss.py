@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 
-from ..core.tensor import Tensor
 from ..core.ops import loss as L, nn_ops as K
 from ..core.ops._util import type_name
 from ..core.ops.elementwise import _broadcast_msg
@@ -270,7 +269,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         loss = target.exp() * (target - input)
     else:
         # t·log(t) with 0·log(0) = 0; the where keeps log's argument positive
-        safe = target.where(target > 0, Tensor._make(np.ones((), target._data.dtype)))
+        safe = target.where(target > 0, 1.0)
         loss = target * safe.log() - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.dim() else loss.sum()

@@ -34,6 +34,9 @@ class Parameter(Tensor):
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter(): argument 'data' (position 1) must be Tensor, not "
                             f"{type(data).__name__}")
+        if requires_grad and not data.dtype.is_floating_point:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
         return _share(object.__new__(cls), data, bool(requires_grad))
 
     def __init__(self, data=None, requires_grad=True):

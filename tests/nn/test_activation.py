@@ -83,7 +83,7 @@ MODULES = {
 # Elementwise functions whose kinks sit away from the random points gradcheck uses.
 SMOOTH = ["elu", "selu", "celu", "gelu", "gelu_tanh", "silu", "mish", "sigmoid", "tanh",
           "softplus", "softsign", "logsigmoid", "leaky_relu", "relu", "hardtanh",
-          "hardsigmoid", "hardswish"]
+          "hardsigmoid", "hardswish", "relu6", "threshold"]
 
 
 def _input(dtype=torch.float64):
@@ -230,6 +230,13 @@ def test_prelu_channel_mismatch():
                                            "size. Found parameter numbers = 3 and channel "
                                            "size = 4."):
         F.prelu(torch.randn(3, 4), torch.ones(3))
+
+
+def test_glu_gradcheck():
+    """GLU passes gradcheck along either dim."""
+    torch.manual_seed(4)
+    x = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(lambda t: F.glu(t, 0), (x,)) and gradcheck(nn.GLU(), (x,))
 
 
 def test_glu_values():

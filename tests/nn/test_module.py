@@ -183,8 +183,9 @@ def test_reassign_and_delete_attributes():
     m.x = nn.Linear(1, 1)
     m.x = nn.Parameter(torch.ones(1))
     assert "x" in m._parameters and "x" not in m._modules
-    with pytest.raises(TypeError, match=r"cannot assign 'disttrain.nn.modules.linear.Linear' as parameter 'x' "
-                                        r"\(torch.nn.Parameter or None expected\)"):
+    with pytest.raises(TypeError, match=r"cannot assign 'disttrain.nn.modules.linear.Linear' "
+                                        r"as parameter 'x' \(torch.nn.Parameter or None "
+                                        r"expected\)"):
         m.x = nn.Linear(1, 1)
     del m.x
     m.x = nn.Linear(1, 1)
@@ -605,6 +606,14 @@ def test_parameter_repr_and_type():
     assert str(type(p)) == "<class 'disttrain.nn.parameter.Parameter'>"
     assert type(p * 2) is torch.Tensor
     assert nn.Parameter().shape == (0,)
+
+
+def test_integer_parameter_cannot_require_grad():
+    """An integer Parameter must be created with requires_grad=False, as in PyTorch."""
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype "
+                                           "can require gradients"):
+        nn.Parameter(torch.tensor([1, 2]))
+    assert not nn.Parameter(torch.tensor([1, 2]), requires_grad=False).requires_grad
 
 
 def test_parameter_shares_memory_with_its_data():
