@@ -22,6 +22,8 @@ import time
 
 from ._fetch import make_fetcher
 from ._worker import ExceptionWrapper, _IterationEnd, _RESUMED, _Resume, worker_loop
+# PyTorch programs also import these three from ``torch.utils.data.dataloader``.
+from ._worker import get_worker_info  # noqa: F401
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _draw_seed
@@ -68,6 +70,7 @@ class DataLoader:
         prefetch_factor (int, optional): batches loaded in advance by each worker.
             Default: ``2`` with workers.
         persistent_workers (bool): keep the workers alive between epochs. Default: ``False``.
+        in_order (bool): accepted for compatibility; batches always come in sampler order.
 
     Each worker seeds Python's ``random``, numpy's global generator and disttrain's default
     generator from ``base_seed + worker_id``, where ``base_seed`` is drawn from ``generator``
@@ -83,7 +86,8 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
                  worker_init_fn=None, multiprocessing_context=None, generator=None, *,
-                 prefetch_factor=None, persistent_workers=False, pin_memory_device=""):
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True):
         _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
         if num_workers > 0 and prefetch_factor is None:
             prefetch_factor = 2
@@ -92,6 +96,7 @@ class DataLoader:
         self.prefetch_factor = prefetch_factor
         self.pin_memory = pin_memory
         self.pin_memory_device = pin_memory_device
+        self.in_order = in_order
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
         self.generator = generator
@@ -127,7 +132,7 @@ class DataLoader:
         if self._is_iterable:
             for name, value in (("shuffle", shuffle), ("sampler", sampler),
                                 ("batch_sampler", batch_sampler)):
-                if value not in (False, None):
+                if value is not None and value is not False:
                     raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
                                      f"{name} option, but got {name}={value}")
         else:
