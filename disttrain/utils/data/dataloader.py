@@ -251,8 +251,8 @@ class _BaseIter:
     def __init__(self, loader):
         try:
             self._length = len(loader)
-        except TypeError as e:      # an iterable dataset without __len__
-            self._length = str(e)
+        except Exception as e:      # e.g. an iterable dataset without __len__: raised by len()
+            self._length = (type(e), str(e))
         self._dataset = loader.dataset
         self._is_iterable = loader._is_iterable
         self._auto_collation = loader._auto_collation
@@ -288,8 +288,8 @@ class _BaseIter:
         return data
 
     def __len__(self):
-        if isinstance(self._length, str):
-            raise TypeError(self._length)
+        if isinstance(self._length, tuple):
+            raise self._length[0](self._length[1])
         return self._length
 
 
