@@ -48,7 +48,7 @@ class device:
             raise TypeError(f"device() received an invalid combination of arguments: {type!r}")
         if ":" in type:
             if index is not None:
-                raise ValueError(f"type (string) must not include an index because index was "
+                raise RuntimeError(f"type (string) must not include an index because index was "
                                  f"passed explicitly: {type}")
             type, _, idx = type.partition(":")
             try:
@@ -59,7 +59,7 @@ class device:
             raise RuntimeError(
                 f"Expected one of cpu, cuda device type at start of device string: {type}")
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative, got {index}")
+            raise RuntimeError("Device index must not be negative")
         self.type, self.index = type, index
 
     def __repr__(self):
