@@ -35,14 +35,11 @@ def apply_inplace(t, fn, *args):
     d = res._data
     if d is not t._data:
         if d.shape != t._data.shape:
-            try:
-                np.broadcast_shapes(d.shape, t._data.shape)
-                if np.broadcast_shapes(d.shape, t._data.shape) != t._data.shape:
-                    raise ValueError
-            except ValueError:
+            # the op already broadcast its operands, so the shapes are compatible here
+            shape = np.broadcast_shapes(d.shape, t._data.shape)
+            if shape != t._data.shape:
                 raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the "
-                                   f"broadcast shape {list(np.broadcast_shapes(d.shape, t._data.shape))}"
-                                   ) from None
+                                   f"broadcast shape {list(shape)}")
         t._data[...] = d
     t._version[0] += 1
     if recording and not (t._base is not None and rebase_view(t, res)):

@@ -275,8 +275,8 @@ class ArgMax(Function):
         xd = x._data
         xp = array_module(xd)
         if xd.size == 0:
-            raise RuntimeError(f"{'argmax' if cls._is_max else 'argmin'}(): Expected reduction "
-                               f"dim to be specified for input.numel() == 0.")
+            raise IndexError(f"{'argmax' if cls._is_max else 'argmin'}(): Expected reduction "
+                             f"dim to be specified for input.numel() == 0.")
         fn = xp.argmax if cls._is_max else xp.argmin
         if dim is None:
             r = _nan_aware(xp, xd.reshape(-1), 0, fn(xd.reshape(-1), axis=0))
@@ -419,8 +419,9 @@ class Amax(Function):
         dims = norm_dims(x, dim) if dim not in ((), []) else None
         name = "amax" if cls._is_max else "amin"
         if xd.size == 0:
-            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
-                             f"== 0. Specify the reduction dim with the 'dim' argument.")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               f"input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               f"argument.")
         y = (xd.max if cls._is_max else xd.min)(axis=dims, keepdims=keepdim)
         ctx.in_shape, ctx.dims, ctx.keepdim = xd.shape, dims, keepdim
         if ctx._recording:
