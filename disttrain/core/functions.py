@@ -30,9 +30,9 @@ __all__ = [
     "scatter", "scatter_add", "masked_fill", "masked_select", "narrow", "flip", "matmul", "mm",
     "bmm", "dot", "mv", "outer", "clone", "numel", "is_tensor", "is_floating_point", "sort",
     "argsort", "topk", "nonzero", "unique", "tril", "triu", "diag", "einsum", "lerp", "addcmul",
-    "addcdiv", "mean", "broadcast_to", "atan2", "hstack", "vstack", "movedim", "tile",
+    "addcdiv", "broadcast_to", "atan2", "hstack", "vstack", "movedim", "tile",
     "count_nonzero", "select", "argwhere", "index_add", "index_copy", "index_fill", "unbind",
-    "unflatten", "roll", "softmax", "log_softmax", "rsub", "fmod",
+    "unflatten", "roll", "softmax", "log_softmax",
 ]
 
 _builtin_max, _builtin_min, _builtin_all, _builtin_any = builtins.max, builtins.min, \
