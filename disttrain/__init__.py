@@ -18,6 +18,7 @@ from .core.creation import *  # noqa: F401,F403
 from .core.random import (Generator, manual_seed, seed, initial_seed, get_rng_state,
                           set_rng_state, default_generator)
 from .core.tensor_str import set_printoptions
+from .core import random  # noqa: F401  (disttrain.random.manual_seed, get_rng_state, ...)
 from .core import autograd as _autograd_core
 from . import autograd, cuda  # noqa: F401
 

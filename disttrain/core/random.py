@@ -16,14 +16,15 @@ class Generator:
     """A random-number generator with PyTorch's interface (``manual_seed``, ``get_state``)."""
 
     def __init__(self, device="cpu"):
-        self.device = device
+        from .device import as_device
+        self.device = as_device(device)
         self._seed = 67280421310721       # PyTorch's default seed
         self._gen = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed):
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
-            raise RuntimeError(f"Overflow when unpacking long")
+            raise ValueError("Overflow when unpacking long long")
         self._seed = seed & 0xFFFF_FFFF_FFFF_FFFF
         self._gen = np.random.Generator(np.random.PCG64(self._seed))
         return self
@@ -50,8 +51,8 @@ class Generator:
         arr = np.asarray(new_state._data if hasattr(new_state, "_data") else new_state)
         raw = arr.astype(np.uint8).tobytes()
         if len(raw) != 45:
-            raise RuntimeError(f"Invalid mt19937 state: expected a 45-byte generator state, got "
-                               f"{len(raw)} bytes")
+            raise RuntimeError(f"Expected an RNG state of size 45 but found the input RNG state "
+                               f"size to be {len(raw)}")
         state = int.from_bytes(raw[0:16], "little")
         inc = int.from_bytes(raw[16:32], "little")
         bg = np.random.PCG64()
@@ -62,7 +63,7 @@ class Generator:
         return self
 
     def __getstate__(self):
-        return {"device": self.device, "state": self.get_state()._data}
+        return {"device": str(self.device), "state": self.get_state()._data}
 
     def __setstate__(self, d):
         self.__init__(d["device"])
