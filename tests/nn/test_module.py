@@ -638,3 +638,16 @@ def test_call_runs_forward_with_functional_relu():
 
     y = TutorialMLP()(torch.rand(2, 20))
     assert y.shape == (2, 10) and type(y.grad_fn).__name__ == "AddmmBackward0"
+
+
+def test_nn_parallel_reexports_ddp_lazily():
+    """nn.parallel.DistributedDataParallel is distributed's class, loaded only on access."""
+    import subprocess
+    import sys
+    code = ("import sys, disttrain.nn as nn; assert 'disttrain.distributed' not in sys.modules; "
+            "from disttrain.distributed import DistributedDataParallel as D; "
+            "assert nn.parallel.DistributedDataParallel is D")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    with pytest.raises(AttributeError, match="module 'disttrain.nn.parallel' has no attribute "
+                                             "'Foo'"):
+        nn.parallel.Foo

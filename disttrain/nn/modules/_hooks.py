@@ -6,12 +6,12 @@ may replace them, just as ``register_full_backward_hook`` does in PyTorch.
 """
 import warnings
 
-from ...core.autograd import Function
+from ...core.autograd import Function, RemovableHandle
 from ...core.creation import zeros_like
 from ...core.tensor import Tensor
 from ...core.grad_mode import state as _grad_state
 
-__all__ = ["BackwardHook"]
+__all__ = ["BackwardHook", "add_hook"]
 
 
 class _Identity(Function):
@@ -107,3 +107,12 @@ class BackwardHook:
                                        f"got {len(res)}, but expected {len(full)}")
                 full = res
         return tuple(full[k] for k in self.wrapped)
+
+
+def add_hook(hooks, hook, prepend=False):
+    """Register ``hook`` in the ordered dict ``hooks``, first when ``prepend``."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle

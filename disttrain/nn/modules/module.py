@@ -6,30 +6,16 @@ A Module owns three ordered registries filled by attribute assignment: ``_parame
 moves, hooks, ``repr`` — walks those registries in insertion order, which is what makes
 parameter names, checkpoint keys and printed models come out as PyTorch's do.
 """
-import itertools
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
-from ...core.autograd import RemovableHandle
 from ...core.tensor import Tensor
 from ...core import dtype as _dt
 from ...core.grad_mode import no_grad
-from ..parameter import Parameter, Buffer, is_lazy
-from ._hooks import BackwardHook
+from ..parameter import Parameter, Buffer
+from ._hooks import BackwardHook, add_hook
+from ._state_dict import StateDictMixin, _IncompatibleKeys  # noqa: F401  (PyTorch's path)
 
 __all__ = ["Module"]
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What ``load_state_dict`` returns: the keys it did not find and the ones it ignored."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
 
 
 def _addindent(text, spaces):
@@ -61,7 +47,7 @@ _HOOK_DICTS = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_a
                "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")
 
 
-class Module:
+class Module(StateDictMixin):
     """Base class for all neural network modules; subclass it and define ``forward``.
 
     Attributes assigned in ``__init__`` that are ``Parameter``s, ``Module``s or registered
@@ -104,16 +90,6 @@ class Module:
             super().__init__(*args, **kwargs)
 
     # ------------------------------------------------------------------ registration
-    def _check_name(self, kind, name, registry):
-        if not isinstance(name, str):
-            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
-        if "." in name:
-            raise KeyError(f"{kind} name can't contain \".\"")
-        if name == "":
-            raise KeyError(f"{kind} name can't be empty string \"\"")
-        if hasattr(self, name) and name not in registry:
-            raise KeyError(f"attribute '{name}' already exists")
-
     def register_buffer(self, name, tensor, persistent=True):
         """Add a tensor that is state but not a parameter (e.g. running statistics).
 
@@ -482,152 +458,11 @@ class Module:
         """No-op kept for compatibility: worker processes receive copies, not shared memory."""
         return self
 
-    # ------------------------------------------------------------------ state_dict
-    def _save_to_state_dict(self, destination, prefix, keep_vars):
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
-        """An OrderedDict of parameters and persistent buffers keyed by dotted name.
-
-        Keys follow module order: each module's parameters, then its buffers, then its
-        children's entries. Values are detached unless ``keep_vars``.
-        """
-        if args:   # the deprecated positional form (destination, prefix, keep_vars)
-            destination = args[0]
-            prefix = args[1] if len(args) > 1 else prefix
-            keep_vars = args[2] if len(args) > 2 else keep_vars
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = {"version": self._version}
-        for hook in self._state_dict_pre_hooks.values():
-            hook(self, prefix, keep_vars)
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(destination=destination, prefix=prefix + name + ".",
-                             keep_vars=keep_vars)
-        for hook in self._state_dict_hooks.values():
-            result = hook(self, destination, prefix, {})
-            if result is not None:
-                destination = result
-        return destination
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
-        for hook in self._load_state_dict_pre_hooks.values():
-            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                 error_msgs)
-        persistent = {k: v for k, v in self._buffers.items()
-                      if k not in self._non_persistent_buffers_set}
-        local = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items())
-                 if v is not None}
-        for name, param in local.items():
-            key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            src = state_dict[key]
-            if not isinstance(src, Tensor):
-                error_msgs.append(f'While copying the parameter named "{key}", expected '
-                                  f'torch.Tensor or Tensor-like object from checkpoint but '
-                                  f'received {type(src)}')
-                continue
-            if is_lazy(param) and not is_lazy(src):
-                with no_grad():
-                    param.materialize(src.shape)
-            if src.shape != param.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"{src.shape} from checkpoint, the shape in current model is "
-                                  f"{param.shape}.")
-                continue
-            try:
-                with no_grad():
-                    param.copy_(src)
-            except Exception as ex:
-                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions '
-                                  f'in the model are {param.shape} and whose dimensions in the '
-                                  f'checkpoint are {src.shape}, an exception occurred : '
-                                  f'{ex.args}.')
-        if strict:
-            for key in state_dict:
-                if not key.startswith(prefix):
-                    continue
-                name = key[len(prefix):].split(".", 1)[0]
-                if name not in self._modules and name not in local:
-                    unexpected_keys.append(key)
-
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy parameters and buffers from ``state_dict`` into this module, in place.
-
-        Returns:
-            ``_IncompatibleKeys(missing_keys, unexpected_keys)``; with ``strict`` (default)
-            any missing or unexpected key, or a shape mismatch, raises ``RuntimeError``.
-        """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing, unexpected, errors = [], [], []
-        metadata = getattr(state_dict, "_metadata", None)
-        state_dict = OrderedDict(state_dict)
-
-        def load(module, prefix=""):
-            meta = {} if metadata is None else metadata.get(prefix[:-1], {})
-            module._load_from_state_dict(state_dict, prefix, meta, True, missing, unexpected,
-                                         errors)
-            for name, child in module._modules.items():
-                if child is not None:
-                    load(child, prefix + name + ".")
-            for hook in module._load_state_dict_post_hooks.values():
-                hook(module, _IncompatibleKeys(missing, unexpected))
-        load(self)
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ". ")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
-        return _IncompatibleKeys(missing, unexpected)
-
-    def register_state_dict_pre_hook(self, hook):
-        """``hook(module, prefix, keep_vars)`` runs before ``state_dict`` collects entries."""
-        return _add_hook(self._state_dict_pre_hooks, hook)
-
-    def register_state_dict_post_hook(self, hook):
-        """``hook(module, state_dict, prefix, local_metadata)`` runs after ``state_dict``."""
-        return _add_hook(self._state_dict_hooks, hook)
-
-    _register_state_dict_hook = register_state_dict_post_hook
-
-    def register_load_state_dict_pre_hook(self, hook):
-        """``hook(module, state_dict, prefix, local_metadata, strict, missing, unexpected,
-        errors)`` runs before this module loads its entries."""
-        return _add_hook(self._load_state_dict_pre_hooks,
-                         lambda *a: hook(self, *a))
-
-    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
-        return _add_hook(self._load_state_dict_pre_hooks,
-                         (lambda *a: hook(self, *a)) if with_module else hook)
-
-    def register_load_state_dict_post_hook(self, hook):
-        """``hook(module, incompatible_keys)`` runs after this module has loaded."""
-        return _add_hook(self._load_state_dict_post_hooks, hook)
-
     # ------------------------------------------------------------------ hooks and calling
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """``hook(module, args)`` (or ``hook(module, args, kwargs)``) runs before ``forward``
         and may return replacement args (or ``(args, kwargs)``)."""
-        handle = _add_hook(self._forward_pre_hooks, hook, prepend)
+        handle = add_hook(self._forward_pre_hooks, hook, prepend)
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs[handle.id] = True
         return handle
@@ -636,7 +471,7 @@ class Module:
                               always_call=False):
         """``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)``) runs
         after ``forward`` and may return a replacement output."""
-        handle = _add_hook(self._forward_hooks, hook, prepend)
+        handle = add_hook(self._forward_hooks, hook, prepend)
         if with_kwargs:
             self._forward_hooks_with_kwargs[handle.id] = True
         if always_call:
@@ -646,12 +481,12 @@ class Module:
     def register_full_backward_hook(self, hook, prepend=False):
         """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to
         the module's inputs are computed; it may return replacement ``grad_input``."""
-        return _add_hook(self._backward_hooks, hook, prepend)
+        return add_hook(self._backward_hooks, hook, prepend)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """``hook(module, grad_output)`` runs when the gradients of the module's outputs are
         known; it may return replacement ``grad_output``."""
-        return _add_hook(self._backward_pre_hooks, hook, prepend)
+        return add_hook(self._backward_pre_hooks, hook, prepend)
 
     register_backward_hook = register_full_backward_hook
 
@@ -710,11 +545,3 @@ class Module:
             else:
                 body = "\n  " + "\n  ".join(lines) + "\n"
         return f"{self._get_name()}({body})"
-
-
-def _add_hook(hooks, hook, prepend=False):
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
