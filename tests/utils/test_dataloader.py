@@ -468,3 +468,62 @@ def test_workers_exit_when_main_process_is_killed():
                  and "zombie" not in open(f"/proc/{p}/status").read()]
         time.sleep(0.1)
     assert alive == []
+
+
+class Images(Dataset):
+    """Items big enough (3x64x64 float32; 48 KiB) that batches go through shared memory."""
+
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, i):
+        return disttrain.full((3, 64, 64), float(i)), i
+
+
+def shm_files():
+    return sorted(n for n in os.listdir("/dev/shm") if n.startswith("disttrain-")) \
+        if os.path.isdir("/dev/shm") else []
+
+
+@pytest.mark.parametrize("share", ["shm", "no shm", "shm write fails"])
+def test_large_batches_through_workers(monkeypatch, tmp_path, share):
+    """Large batches arrive intact and writable whether they travel through shared memory,
+    through the pipe, or fall back to the pipe when shared memory can't be written; no
+    shared-memory file is left behind."""
+    from disttrain.utils.data import _shm
+    if share == "no shm":
+        monkeypatch.setattr(_shm, "available", lambda: False)
+    elif share == "shm write fails":
+        monkeypatch.setattr(_shm, "available", lambda: True)
+        monkeypatch.setattr(_shm, "_DIR", str(tmp_path / "missing"))
+    before = shm_files()
+    batches = list(DataLoader(Images(), batch_size=4, num_workers=2))
+    assert [b[1].tolist() for b in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    x = batches[1][0]
+    assert x.shape == disttrain.Size([4, 3, 64, 64]) and x[2, 1, 5, 7].item() == 6.0
+    x.add_(1.0)
+    assert x[0, 0, 0, 0].item() == 5.0
+    assert shm_files() == before
+
+
+def test_dead_worker_leaves_no_shared_memory():
+    """Batches a killed worker had sent but nobody read are removed at shutdown."""
+    class BigThenDie(Images):
+        def __getitem__(self, i):
+            if i == 9:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return super().__getitem__(i)
+    before = shm_files()
+    dl = DataLoader(BigThenDie(), batch_size=2, num_workers=2, prefetch_factor=4)
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):
+        list(dl)
+    assert shm_files() == before
+
+
+def test_unpicklable_batch_is_an_error_not_a_hang():
+    """A batch that can't be pickled in a worker is reported in the main process."""
+    dl = DataLoader(Squares(4), batch_size=2, num_workers=1,
+                    collate_fn=lambda batch: (lambda: batch))
+    with pytest.raises(AttributeError, match=r"(?s)^Caught AttributeError in DataLoader worker "
+                                             r"process 0\..*Can't pickle local object"):
+        list(dl)

@@ -4,8 +4,9 @@ answers: ``WorkerInfo``/``get_worker_info``, the exception carrier and the worke
 Protocol (all through ``multiprocessing`` queues between our own processes):
 main -> worker ``index_queue``: ``(task_idx, index)`` to fetch one batch, ``_Resume()`` to
 restart an iterable dataset for a new epoch (persistent workers), ``None`` to exit.
-worker -> main ``result_queue``: ``(worker_id, task_idx, batch | ExceptionWrapper |
-_IterationEnd)`` or ``(worker_id, _RESUMED, None)``.
+worker -> main ``result_queue``: ``(worker_id, task_idx, Pickled batch | ExceptionWrapper |
+_IterationEnd)`` or ``(worker_id, _RESUMED, None)``; a batch's large tensors travel through
+shared memory (see ``_shm``).
 """
 import os
 import pickle
@@ -15,6 +16,8 @@ import sys
 import traceback
 
 import numpy as np
+
+from . import _shm
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
@@ -117,6 +120,7 @@ def worker_loop(dataset, is_iterable, auto_collation, collate_fn, drop_last, ind
     or the main process disappears."""
     global _worker_info
     from ._fetch import make_fetcher
+    share = _shm.available()
     try:
         _seed_worker(seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
@@ -156,10 +160,22 @@ def worker_loop(dataset, is_iterable, auto_collation, collate_fn, drop_last, ind
             else:
                 data = _fetch_one(fetcher, index, worker_id)
                 ended = data is _IterationEnd
+                if not ended and not isinstance(data, ExceptionWrapper):
+                    data = _pickle_batch(data, worker_id, parent_pid, share)
             result_queue.put((worker_id, idx, data))
             del data
     except KeyboardInterrupt:
         pass        # the main process gets the same signal and reports it
+
+
+def _pickle_batch(data, worker_id, parent_pid, share):
+    """Pickle here rather than in the queue's feeder thread, so that an unpicklable batch
+    becomes an error the main process sees (instead of a lost message) and large tensors can
+    go through shared memory."""
+    try:
+        return _shm.dumps(data, parent_pid, share)
+    except Exception:
+        return ExceptionWrapper(sys.exc_info(), f"in DataLoader worker process {worker_id}")
 
 
 def _fetch_one(fetcher, index, worker_id):

@@ -2,7 +2,9 @@
 
 With ``num_workers > 0`` each worker is a daemonic process holding a copy of the dataset. The
 main process hands out batch indices round-robin, keeping ``prefetch_factor`` batches in
-flight per worker, and yields the answers in sampler order. A worker's exception is re-raised
+flight per worker, and yields the answers in sampler order. Workers pickle their batches
+themselves and put tensors of 64 KiB or more in shared memory (``/dev/shm``), which the main
+process maps without copying. A worker's exception is re-raised
 in the main process with the worker's traceback; a worker that dies (killed, crashed) turns
 into a ``RuntimeError`` naming it within about a second instead of a hang.
 
@@ -20,6 +22,7 @@ import queue
 import signal
 import time
 
+from . import _shm
 from ._fetch import make_fetcher
 from ._worker import ExceptionWrapper, _IterationEnd, _RESUMED, _Resume, worker_loop
 # PyTorch programs also import these three from ``torch.utils.data.dataloader``.
@@ -375,6 +378,8 @@ class _MultiProcessIter(_BaseIter):
         while waiting:
             _, idx, data = self._get_result()
             waiting -= idx == _RESUMED
+            if isinstance(data, _shm.Pickled):
+                data.load()         # frees the shared memory of a batch nobody will take
 
     def _try_put_index(self):
         if self._is_iterable:
@@ -412,6 +417,8 @@ class _MultiProcessIter(_BaseIter):
             wid, idx, data = self._get_result()
             if idx == _RESUMED:
                 continue
+            if isinstance(data, _shm.Pickled):
+                data = data.load()
             if data is _IterationEnd:
                 self._active[wid] = False
                 self._try_put_index()
@@ -476,6 +483,7 @@ class _MultiProcessIter(_BaseIter):
             if w.is_alive():
                 w.terminate()
                 w.join(timeout=_JOIN_TIMEOUT)
+            _shm.cleanup(w.pid)     # batches sent but never read
         for q in self._index_queues + [self._result_queue]:
             q.cancel_join_thread()
             q.close()
