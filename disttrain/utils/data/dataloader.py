@@ -4,9 +4,9 @@ With ``num_workers > 0`` each worker is a daemonic process holding a copy of the
 main process hands out batch indices round-robin, keeping ``prefetch_factor`` batches in
 flight per worker, and yields the answers in sampler order. Workers pickle their batches
 themselves and put tensors of 64 KiB or more in shared memory (``/dev/shm``), which the main
-process maps without copying. A worker's exception is re-raised
-in the main process with the worker's traceback; a worker that dies (killed, crashed) turns
-into a ``RuntimeError`` naming it within about a second instead of a hang.
+process maps without copying. A worker's exception is re-raised in the main process with
+the worker's traceback; a worker that dies (killed, crashed) turns into a ``RuntimeError``
+naming it within about a second instead of a hang.
 
 Resuming mid-epoch: ``loader.state_dict()`` records how many batches the current epoch has
 yielded and ``loader.load_state_dict(state)`` makes the next ``iter(loader)`` (one time) start
