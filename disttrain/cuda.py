@@ -2,60 +2,83 @@
 from .core import device as _device
 
 __all__ = ["is_available", "device_count", "set_device", "current_device", "synchronize",
-           "memory_allocated", "max_memory_allocated", "reset_peak_memory_stats",
-           "empty_cache", "manual_seed", "manual_seed_all"]
-
-_peak = [0]
+           "memory_allocated", "max_memory_allocated", "memory_reserved",
+           "reset_peak_memory_stats", "empty_cache", "manual_seed", "manual_seed_all"]
 
 
 def is_available():
+    """Whether cupy is installed and sees at least one GPU."""
     return _device.cuda_available()
 
 
 def device_count():
+    """How many GPUs cupy sees (0 without cupy)."""
     return _device.cuda_device_count()
 
 
+def _index(device):
+    """The device ordinal of ``device`` (int, 'cuda:1', device or None for the current)."""
+    if device is None:
+        return _device.current_cuda_index()
+    if isinstance(device, int):
+        return device
+    d = _device.as_device(device)
+    if d.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {d}")
+    return _device.current_cuda_index() if d.index is None else d.index
+
+
 def set_device(device):
-    idx = device.index if isinstance(device, _device.device) else int(
-        str(device).rpartition(":")[2] or 0) if isinstance(device, str) else int(device)
-    _device.set_cuda_index(idx or 0)
+    """Make ``device`` the current GPU: where 'cuda' without an index allocates."""
+    _device.set_cuda_index(_index(device))
 
 
 def current_device():
+    """The index of the current GPU."""
     if not is_available():
         raise _device._no_cuda_error()
     return _device.current_cuda_index()
 
 
 def synchronize(device=None):
+    """Wait until the GPU has finished all queued work."""
     _device.synchronize()
 
 
 def memory_allocated(device=None):
-    """Bytes held by tensors in cupy's memory pool (0 without a GPU)."""
-    pool = _device.memory_pool()
-    if pool is None or not is_available():
+    """Bytes held by tensors on ``device`` (0 without a GPU)."""
+    if not is_available():
         return 0
-    used = pool.used_bytes()
-    _peak[0] = max(_peak[0], used)
-    return used
+    import cupy
+    with cupy.cuda.Device(_index(device)):
+        return _device.memory_pool().used_bytes()
 
 
 def max_memory_allocated(device=None):
-    """The highest ``memory_allocated`` seen since start or the last reset."""
-    pool = _device.memory_pool()
-    if pool is None or not is_available():
+    """The most bytes tensors held on ``device`` since start or ``reset_peak_memory_stats``."""
+    if not is_available():
         return 0
-    _peak[0] = max(_peak[0], pool.used_bytes(), pool.total_bytes() and pool.used_bytes())
-    return _peak[0]
+    idx = _index(device)
+    return max(_device.peak_tracker.peak.get(idx, 0), memory_allocated(idx))
+
+
+def memory_reserved(device=None):
+    """Bytes cupy's pool holds on ``device``, in use or cached for reuse."""
+    if not is_available():
+        return 0
+    import cupy
+    with cupy.cuda.Device(_index(device)):
+        return _device.memory_pool().total_bytes()
 
 
 def reset_peak_memory_stats(device=None):
-    _peak[0] = memory_allocated(device)
+    """Restart ``max_memory_allocated`` from the current usage."""
+    if is_available():
+        _device.peak_tracker.reset(_index(device))
 
 
 def empty_cache():
+    """Give the pool's cached (unused) blocks back to the GPU."""
     pool = _device.memory_pool()
     if pool is not None:
         pool.free_all_blocks()

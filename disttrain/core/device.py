@@ -177,6 +177,37 @@ def memory_pool():
     return _cupy.get_default_memory_pool()
 
 
+class _PeakTracker:
+    """cupy's allocator with a high-water mark of the bytes held by arrays, per device.
+
+    cupy's memory pool keeps freed blocks for reuse but records no peak; wrapping its
+    ``malloc`` is the one place every allocation passes, so ``max_memory_allocated`` is
+    exact rather than sampled.
+    """
+
+    def __init__(self, pool):
+        self.pool = pool
+        self.peak = {}
+
+    def malloc(self, size):
+        mem = self.pool.malloc(size)
+        used = self.pool.used_bytes()
+        dev = mem.device_id
+        if used > self.peak.get(dev, 0):
+            self.peak[dev] = used
+        return mem
+
+    def reset(self, dev):
+        with _cupy.cuda.Device(dev):
+            self.peak[dev] = self.pool.used_bytes()
+
+
+peak_tracker = None
+if _CUDA_COUNT:
+    peak_tracker = _PeakTracker(_cupy.get_default_memory_pool())
+    _cupy.cuda.set_allocator(peak_tracker.malloc)
+
+
 def synchronize():
     if cuda_available():
         _cupy.cuda.Device(current_cuda_index()).synchronize()

@@ -3,7 +3,8 @@ import numpy as np
 
 from . import autograd, dtype as _dt
 from .autograd import RemovableHandle
-from .device import array_module, device_of, as_device, move_array, is_cuda_array
+from .device import (array_module, device_of, as_device, move_array, is_cuda_array,
+                     current_cuda_index, device as _device_cls)
 from .grad_mode import state as _grad_state
 
 __all__ = ["Tensor", "Size"]
@@ -333,7 +334,9 @@ class Tensor:
         dtype = _dt.to_dtype(dtype)
         if dev is not None:
             dev = as_device(dev)
-            if dev != out.device or (dev.type == "cuda" and dev.index is None and False):
+            if dev.type == "cuda" and dev.index is None:
+                dev = _device_cls("cuda", current_cuda_index())   # 'cuda' means the current GPU
+            if dev != out.device:
                 out = ToDevice.apply(out, dev)
         if dtype is not None and dtype.np != out._data.dtype:
             out = Cast.apply(out, dtype)
