@@ -13,6 +13,7 @@ from .autograd import grad_mode
 from .grad_mode import state as _grad_state
 from .tensor import Tensor
 from .ops import elementwise as E, reduce as R, shape as S, index as I, linalg as L
+from .ops import nn_ops as _nn_ops
 from .ops._util import check_cast
 
 __all__ = [
@@ -793,12 +794,12 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 def softmax(input, dim, dtype=None):
     x = input if dtype is None else input.to(_dt.to_dtype(dtype))
-    return (x - x.logsumexp(dim, keepdim=True)).exp()
+    return _nn_ops.Softmax.apply(x, x._dim(dim))
 
 
 def log_softmax(input, dim, dtype=None):
     x = input if dtype is None else input.to(_dt.to_dtype(dtype))
-    return x - x.logsumexp(dim, keepdim=True)
+    return _nn_ops.LogSoftmax.apply(x, x._dim(dim))
 
 
 def matmul(input, other, *, out=None):

@@ -248,44 +248,56 @@ def _prelu_shape(ndim, n_weights):
 
 
 class Softmax(Function):
+    """exp(x - max) / sum: one pass and a backward that needs only the output."""
+
     node_name = "SoftmaxBackward0"
 
     @staticmethod
     def forward(ctx, x, dim):
         xd = _float(x._data)
         xp = array_module(xd)
+        ctx.dim = dim
+        if xd.ndim == 0:              # a single element: probability 1, gradient 0
+            return xp.ones_like(xd)
         m = xd.max(axis=dim, keepdims=True) if xd.size else 0
         e = xp.exp(xd - xp.where(xp.isfinite(m), m, 0))
         y = e / e.sum(axis=dim, keepdims=True)
-        ctx.dim = dim
         if ctx._recording:
             ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
+        if g.dim() == 0:
+            return g * 0, None
         y, = ctx.saved_tensors
         return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
 
 
 class LogSoftmax(Function):
+    """x - max - log(sum(exp(x - max))): finite for any logits."""
+
     node_name = "LogSoftmaxBackward0"
 
     @staticmethod
     def forward(ctx, x, dim):
         xd = _float(x._data)
         xp = array_module(xd)
+        ctx.dim = dim
+        if xd.ndim == 0:
+            return xp.zeros_like(xd)
         m = xd.max(axis=dim, keepdims=True) if xd.size else 0
         shifted = xd - xp.where(xp.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):
             y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-        ctx.dim = dim
         if ctx._recording:
             ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
+        if g.dim() == 0:
+            return g * 0, None
         y, = ctx.saved_tensors
         return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
 
