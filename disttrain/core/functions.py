@@ -506,9 +506,9 @@ def transpose(input, dim0, dim1):
 swapaxes = swapdims = transpose
 
 
-def t(input):
+def t(input, _name="t"):
     if input.dim() > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+        raise RuntimeError(f"{_name}() expects a tensor with <= 2 dimensions, but self is "
                            f"{input.dim()}D")
     if input.dim() < 2:
         return S.T.apply(input, 0, 0)
@@ -522,6 +522,9 @@ def permute(input, *dims):
 def movedim(input, source, destination):
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} dims)")
     src = [input._dim(d) for d in src]
     dst = [input._dim(d) for d in dst]
     order = [d for d in range(input.dim()) if d not in src]
@@ -547,16 +550,19 @@ split = S.split
 
 def unbind(input, dim=0):
     """The slices of ``input`` along ``dim``, as a tuple."""
-    d = input._dim(dim)
-    return tuple(I.Select.apply(input, (slice(None),) * d + (i,))
-                 for i in range(input.shape[d]))
+    return S.Unbind.apply(input, input._dim(dim))
 
 
 def unflatten(input, dim, sizes):
     """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
     d = input._dim(dim)
     shape = tuple(input.shape)
-    inner = S.infer_shape(sizes, shape[d])
+    sizes = [int(s) for s in sizes]
+    try:
+        inner = S.infer_shape(sizes, shape[d])
+    except RuntimeError:
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of "
+                           f"dim {d} ({shape[d]}) in the input tensor") from None
     return S.view(input, shape[:d] + inner + shape[d + 1:])
 
 
@@ -604,9 +610,14 @@ def narrow(input, dim, start, length):
     n = input.shape[d]
     if isinstance(start, Tensor):
         start = int(start.item())
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
     if start < 0:
         start += n
-    if start < 0 or start > n or start + length > n or length < 0:
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     idx = (slice(None),) * d + (slice(start, start + length),)
     return I.Slice.apply(input, idx)

@@ -276,7 +276,7 @@ def _shape_inplace(fn):
     return method
 
 
-T.t_ = _shape_inplace(F.t)
+T.t_ = _shape_inplace(lambda x: F.t(x, "t_"))
 T.transpose_ = _shape_inplace(F.transpose)
 T.unsqueeze_ = _shape_inplace(F.unsqueeze)
 T.squeeze_ = _shape_inplace(F.squeeze)

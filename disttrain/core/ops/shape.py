@@ -352,6 +352,25 @@ def chunk(x, chunks, dim=0):
     return split(x, size if size else 1, dim) if n else split(x, [0], dim)
 
 
+class Unbind(Function):
+    """The slices along ``dim``, all views; the gradient stacks theirs (zeros if unused)."""
+
+    node_name = "UnbindBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim, ctx.in_shape = dim, x._data.shape
+        lead = (slice(None),) * dim
+        return tuple(x._data[lead + (i,)] for i in range(x._data.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        like = next(g for g in grads if g is not None)
+        parts = [g if g is not None else like.new_zeros(like.shape) for g in grads]
+        return stack(parts, ctx.dim), None
+
+
 class Squeeze(Function):
     """``squeeze()``: every size-1 dim."""
 
