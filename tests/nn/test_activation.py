@@ -178,6 +178,19 @@ def test_softmax_gradcheck(fn, dim):
     assert gradgradcheck(lambda t: fn(t, dim), (x,))
 
 
+def test_torch_softmax_uses_the_fused_kernel():
+    """torch.softmax, Tensor.log_softmax and the 0-d case behave as PyTorch's."""
+    x = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+    y = torch.softmax(x, 1)
+    assert type(y.grad_fn).__name__ == "SoftmaxBackward0"
+    np.testing.assert_allclose(y.detach().numpy().ravel(), SOFTMAX["softmax1"], rtol=1e-13)
+    assert type(x.log_softmax(-1).grad_fn).__name__ == "LogSoftmaxBackward0"
+    s = torch.tensor(2.0, requires_grad=True)
+    out = F.softmax(s, 0)
+    out.backward()
+    assert out.item() == 1.0 and F.log_softmax(s, 0).item() == 0.0 and s.grad.item() == 0.0
+
+
 def test_softmax_large_logits_are_stable():
     """Logits of ±1e4 give finite probabilities and log-probabilities, and finite grads."""
     x = torch.tensor([[1e4, 0.0, -1e4]], requires_grad=True)
