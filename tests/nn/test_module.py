@@ -348,6 +348,19 @@ def test_load_state_dict_buffers_and_dtype_cast():
     assert m.a.tolist() == [1.0] and m.p.dtype is torch.float32 and m.p.tolist() == [2.0]
 
 
+def test_load_state_dict_assign():
+    """assign=True installs the checkpoint's tensors themselves (as Parameters)."""
+    m = nn.Linear(2, 1)
+    sd = {"weight": torch.ones(1, 2, dtype=torch.float64), "bias": torch.zeros(1)}
+    m.load_state_dict(sd, assign=True)
+    assert type(m.weight) is nn.Parameter and m.weight.dtype is torch.float64
+    assert m.weight.requires_grad and m.weight.data_ptr() == sd["weight"].data_ptr()
+    buf = WithBuffers()
+    new_a = torch.full((1,), 7.0)
+    buf.load_state_dict({**buf.state_dict(), "a": new_a}, assign=True)
+    assert buf.a is new_a
+
+
 def test_state_dict_hooks():
     """State-dict pre/post hooks and load post hooks run with PyTorch's arguments."""
     m = nn.Linear(1, 1)

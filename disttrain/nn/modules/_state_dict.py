@@ -8,7 +8,7 @@ from collections import OrderedDict, namedtuple
 
 from ...core.tensor import Tensor
 from ...core.grad_mode import no_grad
-from ..parameter import is_lazy
+from ..parameter import Parameter, is_lazy
 from ._hooks import add_hook
 
 __all__ = ["StateDictMixin"]
@@ -95,6 +95,9 @@ class StateDictMixin:
                                   f"{src.shape} from checkpoint, the shape in current model is "
                                   f"{param.shape}.")
                 continue
+            if local_metadata.get("assign_to_params_buffers", False):
+                self._assign(name, param, src)
+                continue
             try:
                 with no_grad():
                     param.copy_(src)
@@ -111,8 +114,23 @@ class StateDictMixin:
                 if name not in self._modules and name not in local:
                     unexpected_keys.append(key)
 
+    def _assign(self, name, current, src):
+        """``assign=True``: the checkpoint's tensor itself becomes the parameter or buffer."""
+        if name in self._parameters:
+            if not isinstance(src, Parameter):
+                src = Parameter(src, requires_grad=current.requires_grad)
+            self._parameters[name] = src
+        else:
+            self._buffers[name] = src
+
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy parameters and buffers from ``state_dict`` into this module, in place.
+
+        Args:
+            state_dict (dict): name -> tensor, as ``state_dict()`` returns.
+            strict (bool): require the keys to match exactly. Default: ``True``.
+            assign (bool): use the checkpoint's tensors instead of copying into the
+                existing ones (their dtype and device then come from the checkpoint).
 
         Returns:
             ``_IncompatibleKeys(missing_keys, unexpected_keys)``; with ``strict`` (default)
@@ -125,7 +143,8 @@ class StateDictMixin:
         state_dict = OrderedDict(state_dict)
 
         def load(module, prefix=""):
-            meta = {} if metadata is None else metadata.get(prefix[:-1], {})
+            meta = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            meta["assign_to_params_buffers"] = assign
             module._load_from_state_dict(state_dict, prefix, meta, True, missing, unexpected,
                                          errors)
             for name, child in module._modules.items():
