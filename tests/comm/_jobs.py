@@ -258,13 +258,23 @@ def job_loop(size):
     except CommError as exc:
         print("RESULT " + json.dumps({"error": str(exc), "type": type(exc).__name__,
                                       "at": time.time()}), flush=True)
-    os._exit(0)   # the group is broken; skip the goodbye
+    # A normal exit: atexit closes the group, flushing our abort notice to the others.
 
 
-def job_mismatch(case, base_port):
-    """One mismatched collective in a fresh world per case; every rank must raise."""
+def job_mismatch(*ports):
+    """One mismatched collective per case, each in a fresh world; every rank must raise."""
+    results = {}
+    for case, port in zip(MISMATCH_CASES, ports):
+        results[case] = _mismatch_case(case, int(port))
+    print("RESULT " + json.dumps(results), flush=True)
+
+
+MISMATCH_CASES = ["op", "shape", "dtype", "kind", "large_shape"]
+
+
+def _mismatch_case(case, port):
     r, n = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-    pg = comm.ProcessGroup(r, n, "127.0.0.1", int(base_port), timeout=30)
+    pg = comm.ProcessGroup(r, n, "127.0.0.1", port, timeout=30)
     x = np.ones(10, "float32")
     start = time.time()
     try:
@@ -278,14 +288,14 @@ def job_mismatch(case, base_port):
             (pg.broadcast(x, 0) if r == 0 else pg.all_reduce(x)).wait()
         elif case == "large_shape":
             pg.all_reduce(np.ones(200_000 + (r == 0), "float32")).wait()
-        pg.barrier().wait()
+        pg.barrier().wait()   # a rank that finished its part learns of the mismatch here
         pg.all_reduce(x).wait()
         result = {"error": None}
     except CommError as exc:
         result = {"error": str(exc), "type": type(exc).__name__}
     result["took"] = time.time() - start
-    print("RESULT " + json.dumps(result), flush=True)
-    os._exit(0)
+    pg.destroy()   # flushes our abort notice to the others before the next case
+    return result
 
 
 def job_stray():
@@ -316,7 +326,6 @@ def job_deadline():
         result = {"error": str(exc), "type": type(exc).__name__}
     result["took"] = time.time() - start
     print("RESULT " + json.dumps(result), flush=True)
-    os._exit(0)
 
 
 def job_single():

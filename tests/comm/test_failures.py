@@ -58,23 +58,27 @@ def test_silent_rank_is_declared_dead_by_heartbeat():
             assert res["at"] - stopped_at < 10, res
 
 
+@pytest.fixture(scope="module")
+def mismatches():
+    from ._jobs import MISMATCH_CASES
+    with Ranks(3, "mismatch", *[free_port() for _ in MISMATCH_CASES]) as ranks:
+        assert ranks.finish(timeout=120) == [0, 0, 0], [ranks.stderr(r) for r in range(3)]
+        return [ranks.result(r) for r in range(3)]
+
+
 @pytest.mark.parametrize("case", ["op", "shape", "dtype", "kind", "large_shape"])
-def test_mismatched_collectives_raise_on_every_rank(case):
+def test_mismatched_collectives_raise_on_every_rank(mismatches, case):
     """Different op, shape, dtype or collective across ranks: an error on all, no hang."""
-    with Ranks(3, "mismatch", case, free_port()) as ranks:
-        assert ranks.finish(timeout=60) == [0, 0, 0]
-        for r in range(3):
-            res = ranks.result(r)
-            assert res["type"] == "MismatchError", (r, res)
-            assert "mismatched collectives" in res["error"], (r, res)
-            assert res["took"] < 20, (r, res)
+    for r in range(3):
+        res = mismatches[r][case]
+        assert res["type"] == "MismatchError", (r, res)
+        assert "mismatched collectives" in res["error"], (r, res)
+        assert res["took"] < 20, (r, res)
 
 
-def test_mismatch_message_names_both_calls():
+def test_mismatch_message_names_both_calls(mismatches):
     """The message says what each side called, with its values."""
-    with Ranks(3, "mismatch", "op", free_port()) as ranks:
-        ranks.finish(timeout=60)
-        texts = [ranks.result(r)["error"] for r in range(3)]
+    texts = [mismatches[r]["op"]["error"] for r in range(3)]
     assert any("all_reduce(op=MAX" in t and "all_reduce(op=SUM" in t for t in texts), texts
 
 

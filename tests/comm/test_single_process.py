@@ -59,7 +59,7 @@ def test_world_of_one_rooted_and_gathering_calls():
 def test_bad_arguments_raise_at_the_call_with_the_values():
     """Wrong ranks, dtypes, lists and ops raise right away, naming what was wrong."""
     pg = ProcessGroup(0, 1)
-    with pytest.raises(ValueError, match=r"broadcast: src 3 is not a rank of this group \(size 1\)"):
+    with pytest.raises(ValueError, match=r"broadcast: src 3 is not a rank of this group"):
         pg.broadcast(np.zeros(2), 3)
     with pytest.raises(TypeError, match="dtype complex128 is not supported"):
         pg.all_reduce(np.zeros(2, complex))
