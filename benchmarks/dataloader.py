@@ -3,11 +3,14 @@
 Usage::
 
     python benchmarks/dataloader.py [--items 2048] [--batch-size 64] [--work 40]
+                                    [--channels 1] [--image-size 32]
                                     [--workers 0 2] [--epochs 3] [--no-torch]
 
 The dataset does some CPU work per item, like decoding and augmenting an image: it makes a
-32x32 float32 array from the item's index and pushes it through ``work`` rounds of
-``tanh(x @ W)`` in numpy, then returns ``(image tensor, label)``. Both loaders use the same
+``channels x image_size x image_size`` float32 array from the item's index and pushes it
+through ``work`` rounds of ``tanh(x @ W)`` in numpy, then returns ``(image tensor, label)``.
+Large images (``--channels 3 --image-size 224 --work 1``) measure moving big batches from
+the workers instead. Both loaders use the same
 numpy work, default collation, ``shuffle=True`` and fresh (non-persistent) workers each
 epoch, so the worker start-up is part of every epoch's time; BLAS runs single-threaded.
 The configurations take turns epoch by epoch. Printed per loader and ``num_workers``: the
@@ -31,26 +34,25 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import disttrain  # noqa: E402
 from disttrain.utils import data as dt_data  # noqa: E402
 
-_W = (np.random.default_rng(0).standard_normal((32, 32)) / 6).astype(np.float32)
-
-
-def make_image(i, work):
-    img = np.random.default_rng(i).standard_normal((32, 32)).astype(np.float32)
+def make_image(i, work, shape, w):
+    img = np.random.default_rng(i).standard_normal(shape, dtype=np.float32)
     for _ in range(work):
-        img = np.tanh(img @ _W)
+        img = np.tanh(img @ w)
     return img
 
 
 def dataset_class(base, from_numpy):
     class Images(base):
-        def __init__(self, n, work):
-            self.n, self.work = n, work
+        def __init__(self, n, work, channels, size):
+            self.n, self.work, self.shape = n, work, (channels, size, size)
+            self.w = (np.random.default_rng(0).standard_normal((size, size))
+                      / np.sqrt(size)).astype(np.float32)
 
         def __len__(self):
             return self.n
 
         def __getitem__(self, i):
-            return from_numpy(make_image(i, self.work)), i % 10
+            return from_numpy(make_image(i, self.work, self.shape, self.w)), i % 10
     return Images
 
 
@@ -85,17 +87,21 @@ def main():
     p.add_argument("--items", type=int, default=2048)
     p.add_argument("--batch-size", "--batch_size", type=int, default=64)
     p.add_argument("--work", type=int, default=40, help="tanh(x @ W) rounds per item")
+    p.add_argument("--channels", type=int, default=1)
+    p.add_argument("--image-size", "--image_size", type=int, default=32)
     p.add_argument("--workers", type=int, nargs="+", default=[0, 2])
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--no-torch", "--no_torch", action="store_true")
     args = p.parse_args()
     batches = -(-args.items // args.batch_size)
-    print(f"{args.items} items of 32x32 float32 ({args.work} rounds of tanh(x @ W) each), "
-          f"batch {args.batch_size}, shuffle, best of {args.epochs} epochs, "
+    shape = f"{args.channels}x{args.image_size}x{args.image_size}"
+    mb = args.batch_size * args.channels * args.image_size ** 2 * 4 / 2 ** 20
+    print(f"{args.items} items of {shape} float32 ({args.work} rounds of tanh(x @ W) each), "
+          f"batch {args.batch_size} ({mb:.1f} MiB), shuffle, best of {args.epochs} epochs, "
           f"{os.cpu_count()} CPUs\n")
     print(f"{'loader':<10} {'workers':>7} {'batches/s':>10} {'samples/s':>10} "
           f"{'vs 0 workers':>13}")
-    configs = [(name, loader_cls, ds_cls(args.items, args.work), w)
+    configs = [(name, loader_cls, ds_cls(args.items, args.work, args.channels, args.image_size), w)
                for name, loader_cls, ds_cls in loaders(args) for w in args.workers]
     best = {}
     for _ in range(args.epochs):    # configurations take turns, so load drift hits all alike
