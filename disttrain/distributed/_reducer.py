@@ -16,6 +16,8 @@ Per iteration (a forward with gradient sync, then its backward):
    correct iteration; otherwise every rank learns it from that same all-reduce and
    raises, so no rank waits for a gradient that will never come and none hangs.
 """
+import time
+
 import numpy as np
 
 from ..comm import ReduceOp
@@ -86,6 +88,8 @@ class Reducer:
         self.queued = False            # the end-of-backward callback is queued
         self.next = 0                  # next bucket to start
         self.used_work = self.used_map = self.had_grad = None
+        # overlap=False starts every all-reduce only after backward (for comparisons).
+        self.overlap = True
         self.stats = {"wait_s": 0.0, "iterations": 0}
         self._handles = [p.register_post_accumulate_grad_hook(self._hook(i))
                          for i, p in enumerate(params)]
@@ -158,7 +162,7 @@ class Reducer:
         self.ready[i] = True
         b = self.where[i][0]
         b.pending -= 1
-        if b.pending == 0:
+        if b.pending == 0 and self.overlap:
             self._start_ready()
 
     def _start_ready(self, missing=0):
@@ -181,6 +185,7 @@ class Reducer:
         if not self.armed:
             return
         self.armed = False
+        t0 = time.perf_counter()
         missing = np.flatnonzero(~self.ready)
         for i in missing:
             self._take(i, arrived=False)
@@ -193,6 +198,9 @@ class Reducer:
             flag_work = self.group.all_reduce(flag, ReduceOp.SUM)
         for b in self.buckets:
             self._land(b)
+        # Time backward waited for communication: all of it without overlap, only the
+        # part that backward could not hide with it.
+        self.stats["wait_s"] += time.perf_counter() - t0
         if flag is not None:
             flag_work.wait()
             absent = float(flag[0])
