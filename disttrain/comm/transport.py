@@ -42,6 +42,7 @@ HEARTBEAT_INTERVAL = 1.0
 HEARTBEAT_TIMEOUT = 10.0  # generous: a peer whose main thread holds the GIL still counts
 RECONNECT_GRACE = 1.0     # a dropped connection this long without BYE/reconnect = dead peer
 SOCKET_BUFFER = 0         # kernel socket buffer bytes (0: the OS default)
+IO_THREADS = 1            # ZeroMQ I/O threads per process
 
 
 class CommError(RuntimeError):
@@ -107,7 +108,7 @@ class Transport:
         self.op = None         # (name, tag) of the operation running, for error messages
         self._bad = 0
         self._ipc_path = None
-        self.ctx = zmq.Context(io_threads=1)
+        self.ctx = zmq.Context(io_threads=IO_THREADS)
         self.pull = self.ctx.socket(zmq.PULL)
         self.pull.rcvhwm = 0   # never drop or block: in-flight data is bounded by the algorithms
         if SOCKET_BUFFER:

@@ -163,6 +163,7 @@ def check_misc(pg, check):
     check("barrier", lambda: pg.barrier().wait())
     check("objects", lambda: _objects(pg))
     check("send_recv", lambda: _ring_pass(pg))
+    check("wait_timeout", lambda: _wait_timeout(pg))
     check("non_contiguous", lambda: _non_contiguous(pg))
     check("zero_dim", lambda: _zero_dim(pg))
     check("async_order", lambda: _async_order(pg))
@@ -184,6 +185,23 @@ def _ring_pass(pg):
         pg.send(data(r, size, "float32", salt=tag), (r + 1) % n, tag=tag).wait()
         w.wait()
         close(out, data((r - 1) % n, size, "float32", salt=tag))
+
+
+def _wait_timeout(pg):
+    n, r = pg.size, pg.rank
+    out = np.zeros(4, "int32")
+    work = pg.recv(out, (r - 1) % n, tag=9)   # nobody sends before the barrier below
+    pg.barrier().wait()
+    assert not work.is_completed()
+    try:
+        work.wait(timeout=0.05)
+        raise AssertionError("wait(timeout) returned before the message was sent")
+    except TimeoutError as exc:
+        assert "recv (tag 9) did not complete within 0.05 s" in str(exc), exc
+    pg.barrier().wait()
+    pg.send(np.full(4, r, "int32"), (r + 1) % n, tag=9).wait()
+    assert work.wait(timeout=30) and work.is_success()
+    close(out, np.full(4, (r - 1) % n, "int32"))
 
 
 def _non_contiguous(pg):

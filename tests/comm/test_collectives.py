@@ -8,7 +8,8 @@ import pytest
 from ._procs import Ranks
 
 FAMILIES = ["all_reduce", "broadcast", "gather", "scatter", "reduce", "all_gather",
-            "reduce_scatter", "barrier", "objects", "send_recv", "non_contiguous",
+            "reduce_scatter", "barrier", "objects", "send_recv", "wait_timeout",
+            "non_contiguous",
             "zero_dim", "async_order", "subgroup"]
 
 

@@ -79,3 +79,36 @@ def test_bad_arguments_raise_at_the_call_with_the_values():
         pg.all_gather_into(np.zeros(3), np.zeros(2))
     with pytest.raises(ValueError, match="rank 5 is outside the world of size 2"):
         ProcessGroup(5, 2)
+
+
+class FakeDeviceArray:
+    """Just enough of cupy.ndarray (get/set/flags) to drive the host-staging path."""
+
+    def __init__(self, host):
+        self._host = host
+
+    def get(self):
+        return self._host.copy()
+
+    def set(self, arr):
+        assert arr.shape == self._host.shape and self.flags.c_contiguous
+        self._host[...] = arr
+
+    @property
+    def flags(self):
+        return self._host.flags
+
+    shape = property(lambda self: self._host.shape)
+    dtype = property(lambda self: self._host.dtype)
+
+
+def test_device_arrays_go_through_host_buffers():
+    """An array with .get()/.set() (cupy) is copied to the host and the result copied back."""
+    pg = ProcessGroup(0, 1)
+    dev = FakeDeviceArray(np.arange(6.0).reshape(2, 3))
+    assert pg.all_reduce(dev, "max").result() is dev
+    pg.broadcast(dev, 0).wait()
+    np.testing.assert_array_equal(dev.get(), np.arange(6.0).reshape(2, 3))
+    out = FakeDeviceArray(np.zeros(6))
+    pg.all_gather_into(out, dev).wait()
+    np.testing.assert_array_equal(out.get(), np.arange(6.0))
