@@ -361,6 +361,31 @@ def test_load_state_dict_assign():
     assert buf.a is new_a
 
 
+def test_extra_state_round_trip():
+    """get_extra_state/set_extra_state save and restore non-tensor state."""
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(1, 1)
+            self.steps = 0
+
+        def get_extra_state(self):
+            return {"steps": self.steps}
+
+        def set_extra_state(self, state):
+            self.steps = state["steps"]
+
+    a = Counter()
+    a.steps = 5
+    sd = a.state_dict()
+    assert list(sd) == ["_extra_state", "lin.weight", "lin.bias"]
+    b = Counter()
+    assert repr(b.load_state_dict(sd)) == "<All keys matched successfully>"
+    assert b.steps == 5
+    res = b.load_state_dict({k: v for k, v in sd.items() if k != "_extra_state"}, strict=False)
+    assert res.missing_keys == ["_extra_state"]
+
+
 def test_state_dict_hooks():
     """State-dict pre/post hooks and load post hooks run with PyTorch's arguments."""
     m = nn.Linear(1, 1)

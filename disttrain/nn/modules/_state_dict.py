@@ -13,6 +13,8 @@ from ._hooks import add_hook
 
 __all__ = ["StateDictMixin"]
 
+_EXTRA = "_extra_state"
+
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What ``load_state_dict`` returns: the keys it did not find and the ones it ignored."""
@@ -37,6 +39,22 @@ class StateDictMixin:
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
+        if self._has_extra_state():
+            destination[prefix + _EXTRA] = self.get_extra_state()
+
+    def _has_extra_state(self):
+        return type(self).get_extra_state is not StateDictMixin.get_extra_state
+
+    def get_extra_state(self):
+        """Override (with ``set_extra_state``) to save non-tensor state under
+        ``_extra_state`` in ``state_dict``."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never "
+                           "be called. Please file an issue.")
+
+    def set_extra_state(self, state):
+        """Restore what ``get_extra_state`` returned."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never "
+                           "be called. Please file an issue.")
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An OrderedDict of parameters and persistent buffers keyed by dotted name.
@@ -87,7 +105,9 @@ class StateDictMixin:
                                   f'torch.Tensor or Tensor-like object from checkpoint but '
                                   f'received {type(src)}')
                 continue
-            if is_lazy(param) and not is_lazy(src):
+            if is_lazy(src):
+                continue            # an uninitialised checkpoint entry has nothing to load
+            if is_lazy(param):
                 with no_grad():
                     param.materialize(src.shape)
             if src.shape != param.shape:
@@ -106,12 +126,19 @@ class StateDictMixin:
                                   f'in the model are {param.shape} and whose dimensions in the '
                                   f'checkpoint are {src.shape}, an exception occurred : '
                                   f'{ex.args}.')
+        extra = self._has_extra_state()
+        if extra:
+            if prefix + _EXTRA in state_dict:
+                self.set_extra_state(state_dict[prefix + _EXTRA])
+            elif strict:
+                missing_keys.append(prefix + _EXTRA)
         if strict:
             for key in state_dict:
                 if not key.startswith(prefix):
                     continue
                 name = key[len(prefix):].split(".", 1)[0]
-                if name not in self._modules and name not in local:
+                if name not in self._modules and name not in local and not (
+                        extra and name == _EXTRA):
                     unexpected_keys.append(key)
 
     def _assign(self, name, current, src):
