@@ -1,4 +1,6 @@
 """Indexing: x[idx] and x[idx] = v, index_select, gather, scatter, masked_fill."""
+import re
+
 import numpy as np
 
 from .. import dtype as _dt
@@ -123,7 +125,12 @@ class Alias(GetItem):
 def _index_msg(msg, shape, idx):
     """numpy's indexing messages in PyTorch's words."""
     if "out of bounds" in msg:
-        return msg.replace("axis", "dimension")
+        # only tensor indices reach numpy unchecked; PyTorch numbers them among themselves
+        m = re.search(r"for axis (\d+)", msg)
+        if m:
+            pos = _tensor_position(shape, idx, int(m.group(1)))
+            return msg.replace(m.group(0), f"for dimension {pos}")
+        return msg
     if "too many indices" in msg:
         return f"too many indices for tensor of dimension {len(shape)}"
     if "boolean index did not match" in msg:
@@ -133,6 +140,25 @@ def _index_msg(msg, shape, idx):
         return (f"shape mismatch: indexing tensors could not be broadcast together with shapes "
                 f"{', '.join(str(s) for s in shapes)}")
     return msg
+
+
+def _tensor_position(shape, idx, axis):
+    """Which tensor index (counting only tensor indices) covers dim ``axis``."""
+    dim = count = 0
+    for i, k in enumerate(idx):
+        if k is None:
+            continue
+        if k is Ellipsis:
+            dim = len(shape) - sum(np.ndim(j) if getattr(j, "dtype", None) == bool else 1
+                                   for j in idx[i + 1:] if j is not None)
+            continue
+        is_array = hasattr(k, "dtype")
+        width = k.ndim if is_array and k.dtype == bool else 1
+        if dim <= axis < dim + width:
+            return count
+        count += is_array
+        dim += width
+    return 0
 
 
 def _mask_msg(shape, idx):
