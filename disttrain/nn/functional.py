@@ -38,6 +38,7 @@ def relu(input, inplace=False):
 
 
 def relu_(input):
+    """In-place :func:`relu`."""
     return relu(input, inplace=True)
 
 
@@ -53,6 +54,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 
 def leaky_relu_(input, negative_slope=0.01):
+    """In-place :func:`leaky_relu`."""
     return leaky_relu(input, negative_slope, True)
 
 
@@ -63,6 +65,7 @@ def elu(input, alpha=1.0, inplace=False):
 
 
 def elu_(input, alpha=1.0):
+    """In-place :func:`elu`."""
     return elu(input, alpha, True)
 
 
@@ -119,6 +122,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place :func:`hardtanh`."""
     return hardtanh(input, min_val, max_val, True)
 
 

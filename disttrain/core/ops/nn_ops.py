@@ -329,15 +329,19 @@ class EmbeddingDenseBackward(Function):
     def forward(ctx, g, idx, num, padding_idx):
         gd = g._data
         xp = array_module(gd)
-        out = xp.zeros((num,) + gd.shape[idx.ndim:], dtype=gd.dtype)
+        row_shape = gd.shape[idx.ndim:]
+        width = int(np.prod(row_shape))
         flat = idx.reshape(-1)
-        rows = gd.reshape((flat.size,) + gd.shape[idx.ndim:])
+        rows = gd.reshape(flat.size, width)
         if padding_idx is not None:
             keep = flat != padding_idx
             flat, rows = flat[keep], rows[keep]
-        xp.add.at(out, flat, rows)
+        # Scatter-add as one bincount over (row, column) slots: faster than add.at on numpy
+        # and available on cupy alike.
+        slots = (flat[:, None] * width + xp.arange(width)).reshape(-1)
+        out = xp.bincount(slots, weights=rows.reshape(-1), minlength=num * width)
         ctx.idx, ctx.padding_idx = idx, padding_idx
-        return out
+        return out.astype(gd.dtype, copy=False).reshape((num,) + row_shape)
 
     @staticmethod
     def backward(ctx, gg):
