@@ -58,6 +58,9 @@ _TWICE = (
     "particular parameter during this iteration.")
 
 
+_ALONE = object()     # a bucket's "all-reduce" in a group of one
+
+
 class Reducer:
     """Gradient buckets of one DistributedDataParallel module and their all-reduces.
 
@@ -176,6 +179,8 @@ class Reducer:
             b.flat[b.size] = missing
         if self.comm_hook is not None:
             b.work = self.comm_hook(self.hook_state, GradBucket(b, is_last))
+        elif self.group.size == 1:
+            b.work = _ALONE         # the average over one rank is the gradient itself
         else:
             b.work = self.group.all_reduce(b.wire_array(), ReduceOp.AVG)
 
@@ -217,6 +222,8 @@ class Reducer:
 
     def _land(self, b):
         work, b.work = b.work, None
+        if work is _ALONE:
+            return
         if self.comm_hook is None:
             work.wait()
             b.landed()
