@@ -89,21 +89,19 @@ class FlatGroup:
         """Parameter ``i``'s region as a Python slice of the flat arrays."""
         return slice(self.offsets[i], self.offsets[i + 1])
 
-    def matches(self, p, i):
-        """Whether parameter ``p`` can keep its place ``i`` (same object, shape, dtype, device)."""
-        d = p._data
-        if d is self.pviews[i]:
-            return True
-        return (id(p) == self.ids[i] and d.shape == self.shapes[i] and d.dtype == self.dtype
-                and device_of(d) == self.device)
-
     def sync_params(self):
-        """Copy back in parameters whose ``_data`` was replaced (``p.data = ...``, a module's
-        ``load_state_dict``, another optimizer over the same parameters) and rebind them."""
+        """Check that every parameter still fits its place; copy back in and rebind those whose
+        ``_data`` was replaced (``p.data = ...``, another optimizer over the same parameters).
+        False when one changed shape, dtype or device: the layout must be rebuilt."""
         for p, v in zip(self.params, self.pviews):
-            if p._data is not v:
-                v[...] = p._data
-                p._data = v
+            d = p._data
+            if d is v:
+                continue
+            if d.shape != v.shape or d.dtype != self.dtype or device_of(d) != self.device:
+                return False
+            v[...] = d
+            p._data = v
+        return True
 
     # ------------------------------------------------------------------ gradients
     def gather_grads(self):
@@ -181,6 +179,7 @@ class FlatGroup:
     def check_state(self, state, names):
         """Re-import state entries that were replaced by other tensors since the last step
         (``optimizer.state[p]["exp_avg"] = ...``); our own views pass by identity."""
+        views = [(name, self._state_views.get(name)) for name in names]
         for i, p in enumerate(self.params):
             if not self.has_state[i]:
                 continue
@@ -188,12 +187,10 @@ class FlatGroup:
             if not st:
                 self.has_state[i] = False
                 continue
-            for name in names:
+            for name, own in views:
                 t = st.get(name)
-                views = self._state_views.get(name)
-                if t is None or (views is not None and t is views[i]):
-                    continue
-                self._import(st, name, t, i)
+                if t is not None and (own is None or t is not own[i]):
+                    self._import(st, name, t, i)
 
     def _import(self, st, name, value, i):
         if name == "step":
@@ -229,8 +226,9 @@ class FlatGroup:
 
     def blocks(self, lo, hi):
         """Split ``[lo, hi)`` into cache-sized pieces."""
-        for a in range(lo, hi, BLOCK):
-            yield a, min(a + BLOCK, hi)
+        if hi - lo <= BLOCK:
+            return ((lo, hi),)
+        return ((a, min(a + BLOCK, hi)) for a in range(lo, hi, BLOCK))
 
     def scratch(self, k, n):
         """``k`` reusable temporaries of length ``n`` (at most ``BLOCK``), so steps allocate

@@ -350,13 +350,9 @@ class Optimizer:
         """The flat groups of param group ``gi``, rebuilt when its parameters changed."""
         params = group["params"]
         cached = self._flat.get(gi)
-        if cached is not None:
-            fgs, ids = cached
-            if len(ids) == len(params) and all(id(p) == i for p, i in zip(params, ids)) and \
-                    all(fg.matches(p, i) for fg in fgs for i, p in enumerate(fg.params)):
-                for fg in fgs:
-                    fg.sync_params()
-                return fgs
+        if cached is not None and cached[1] == [id(p) for p in params] and \
+                all(fg.sync_params() for fg in cached[0]):
+            return cached[0]
         fgs = build_flat_groups(params, gi, self.state) if params else []
         self._flat[gi] = (fgs, [id(p) for p in params])
         return fgs
