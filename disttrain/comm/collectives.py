@@ -21,6 +21,7 @@ import enum
 
 import numpy as np
 
+from . import shm
 from .transport import format_sig
 from .wire import Kind
 
@@ -63,6 +64,11 @@ class Channel:
         self._sent = [0] * self.size
         self._got = [0] * self.size
         self.trackers = []
+
+    @property
+    def arena(self):
+        """Shared-memory slots with same-host peers, or None."""
+        return None if self.t is None else self.t.arena
 
     def send(self, peer, array, frame=None, copy=None, track=False):
         """Send ``array`` (or forward received ``frame``) to group rank ``peer``."""
@@ -120,6 +126,9 @@ def all_reduce(ch, flat, op):
         return
     if flat.nbytes <= SMALL_BYTES:
         _all_reduce_rd(ch, flat, op)
+    elif ch.arena is not None and ch.arena.covers(ch.ranks):
+        shm.all_reduce(ch, flat, op, ch.arena, _UFUNC[op],
+                       _divide if op is ReduceOp.AVG else None)
     else:
         _all_reduce_ring(ch, flat, op)
 

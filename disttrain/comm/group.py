@@ -137,7 +137,9 @@ class ProcessGroup:
                               self.timeout, f"w{next(_worlds)}/", heartbeat_interval,
                               heartbeat_timeout)
         self._engine = Engine(transport)
-        self.barrier().wait()   # everyone connected, and every secret matched
+        self.barrier().wait()   # everyone connected, every secret matched, segments mapped
+        if transport.arena:
+            transport.arena.unlink()   # all peers have it mapped: leave nothing in /dev/shm
 
     @classmethod
     def from_env(cls, timeout=None, environ=None, **kwargs):

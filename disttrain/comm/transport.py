@@ -30,6 +30,7 @@ import msgpack
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+from .shm import Arena
 from .store import resolve_ip, tcp_endpoint
 from .wire import COPY_THRESHOLD, Kind, WireError, decode, encode, header
 
@@ -102,6 +103,7 @@ class Transport:
         self.done = {}         # group -> tag of the last collective this rank finished
         self.endpoints = {}    # peer -> the endpoint this rank sends to (ipc:// or tcp://)
         self.wake_fd = None    # a pipe that wakes the communication thread (see set_wake)
+        self.arena = None      # shared-memory slots with same-host peers (see shm.py)
         self.gone = set()      # peers that said goodbye
         self.suspect = {}      # peer -> when its connection dropped
         self.failure = None    # (kind, peer, detail, reporter, op) once broken
@@ -132,6 +134,9 @@ class Transport:
         endpoints = {}
         if any(hosts[p] == me for p in self.peers):
             endpoints["ipc"] = self._bind_ipc()
+            if os.environ.get("DISTTRAIN_SHM", "1") != "0":
+                self.arena = Arena.create()
+            endpoints["shm"] = self.arena.name if self.arena else None
         if any(hosts[p] != me for p in self.peers):
             endpoints["tcp"] = self._bind_tcp(store.host)
         store.set(f"{prefix}ep/{self.rank}", msgpack.packb(endpoints))
@@ -140,6 +145,10 @@ class Transport:
             theirs = msgpack.unpackb(published[p], raw=False)
             self.endpoints[p] = theirs["ipc"] if hosts[p] == me else theirs["tcp"]
             self._connect(p, self.endpoints[p])
+            if self.arena and hosts[p] == me and theirs.get("shm"):
+                self.arena.attach(p, theirs["shm"])
+        if self.arena:
+            self.arena.attach(self.rank, None, own=True)
 
     def _bind_ipc(self):
         name = f"disttrain-{uuid.uuid4().hex[:16]}"
@@ -411,6 +420,8 @@ class Transport:
         for monitor in self._monitors:
             monitor.close(linger=0)
         self.ctx.destroy(linger=int(linger * 1000))
+        if self.arena:
+            self.arena.close()
         if self._ipc_path and os.path.exists(self._ipc_path):
             os.unlink(self._ipc_path)
 

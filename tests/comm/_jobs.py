@@ -257,8 +257,10 @@ def job_collectives():
     digests = pg.all_gather_obj(check.digests).result()
     differ = sorted(k for k in check.digests if any(d.get(k) != check.digests[k]
                                                      for d in digests))
+    arena = pg._engine.t.arena
     print("RESULT " + json.dumps({"failures": check.failures, "count": check.count,
-                                  "differ": differ}), flush=True)
+                                  "differ": differ, "shm": bool(arena and arena.covers(pg.ranks))}),
+          flush=True)
     comm.destroy()
 
 

@@ -13,12 +13,20 @@ FAMILIES = ["all_reduce", "broadcast", "gather", "scatter", "reduce", "all_gathe
             "zero_dim", "async_order", "subgroup"]
 
 
-@pytest.fixture(scope="module", params=[2, 3, 4], ids=lambda n: f"world{n}")
+# Large all_reduces among ranks of one host go through shared memory by default; the
+# socket ring (used between hosts) is checked too, with shared memory turned off.
+WORLDS = [(2, "sockets"), (3, "shm"), (3, "sockets"), (4, "shm")]
+
+
+@pytest.fixture(scope="module", params=WORLDS, ids=lambda p: f"world{p[0]}-{p[1]}")
 def job(request):
-    with Ranks(request.param, "collectives") as ranks:
+    n, path = request.param
+    env = {"DISTTRAIN_SHM": "1" if path == "shm" else "0"}
+    with Ranks(n, "collectives", env=env) as ranks:
         codes = ranks.finish(timeout=120)
         results = [ranks.result(r) if code == 0 else None for r, code in enumerate(codes)]
-        assert codes == [0] * request.param, [ranks.stderr(r)[-2000:] for r in range(len(codes))]
+        assert codes == [0] * n, [ranks.stderr(r)[-2000:] for r in range(n)]
+        assert all(res["shm"] == (path == "shm") for res in results), results
     return results
 
 

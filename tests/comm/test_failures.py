@@ -2,11 +2,11 @@
 
 Every test is bounded: a hang fails the test at its timeout instead of stalling the run.
 """
-import os
 import signal
 import time
 
 import msgpack
+import numpy as np
 import pytest
 import zmq
 
@@ -14,8 +14,6 @@ from disttrain.comm import Store, StoreError
 from disttrain.comm.wire import Kind, encode, secret_token
 
 from ._procs import Ranks, free_port
-
-import numpy as np
 
 
 def _wait_ready(ranks, n):

@@ -1,8 +1,7 @@
 """Single-process mode: no launcher variables means world size 1 and no network at all."""
+import json
 import subprocess
 import sys
-
-import json
 
 import numpy as np
 import pytest

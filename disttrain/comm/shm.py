@@ -1,0 +1,166 @@
+"""Shared-memory staging for all_reduce among the ranks of one host.
+
+Moving a byte through a Unix socket costs two kernel copies plus per-packet work; on a
+host with few cores that, not memory bandwidth, bounds a socket ring. So ranks on one
+host also share a staging segment each (``/dev/shm``, ``SLOTS`` slots of ``SLOT_BYTES``),
+and a large all_reduce among them goes, one slot's worth of the array per round::
+
+    copy round 0 into my slot 0                     exchange: all staged
+    for each round i (slot i mod 3):
+        reduce my 1/n part of round i across every rank's slot, in place in mine
+        copy round i+1 into my next slot            exchange: i reduced, i+1 staged
+        copy every rank's reduced part of round i into my array
+    exchange: done reading, the slots may be reused
+
+An exchange sends an empty message to every peer over ZeroMQ and waits for theirs.
+Each part is reduced by one rank only, so every rank ends with the same bits. These are
+ordinary collective messages: they carry the collective's signature (mismatches are still
+caught) and waiting on them keeps liveness. Why three slots are safe: when I stage round
+i+1 into slot (i+1) mod 3 = (i-2) mod 3, every peer has sent me its exchange for round
+i-1, which it does only after copying round i-2 out of my slots.
+
+A segment is unlinked once every peer has mapped it, so nothing is left in ``/dev/shm``
+even if the process is killed. Where ``/dev/shm`` is missing or full, the rank publishes
+no segment and groups including it use the socket ring.
+"""
+import logging
+import mmap
+import os
+import uuid
+
+import numpy as np
+
+__all__ = ["Arena", "all_reduce", "SLOT_BYTES"]
+
+log = logging.getLogger("disttrain.comm")
+
+SLOT_BYTES = 4 << 20   # per slot. Fewer rounds = fewer control round trips
+SLOTS = 3              # see all_reduce: three make one exchange per round enough
+_DIR = "/dev/shm"
+
+
+class Arena:
+    """This rank's staging segment and the mapped segments of its same-host peers."""
+
+    def __init__(self, name, mapping):
+        self.name = name
+        self._maps = {}          # global rank -> mmap
+        self._own = mapping
+        self._path = os.path.join(_DIR, name)
+
+    @classmethod
+    def create(cls, slot_bytes=None):
+        """A new segment, or None (logged) where shared memory cannot be had."""
+        size = SLOTS * (slot_bytes or SLOT_BYTES)
+        name = f"disttrain-{uuid.uuid4().hex[:16]}"
+        path = os.path.join(_DIR, name)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            log.info("no shared memory for collectives (%s); using sockets only", exc)
+            return None
+        try:
+            os.posix_fallocate(fd, 0, size)   # fail now, not with SIGBUS on first touch
+            mapping = mmap.mmap(fd, size)
+        except OSError as exc:
+            os.unlink(path)
+            log.warning("cannot reserve %d bytes of shared memory in %s (%s); large "
+                        "all_reduces use sockets only", size, _DIR, exc)
+            return None
+        finally:
+            os.close(fd)
+        return cls(name, mapping)
+
+    def attach(self, rank, name, own=False):
+        """Map rank ``rank``'s segment (ours when ``own``)."""
+        if own:
+            self._maps[rank] = self._own
+            return
+        fd = os.open(os.path.join(_DIR, name), os.O_RDONLY)
+        try:
+            self._maps[rank] = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+        finally:
+            os.close(fd)
+
+    def unlink(self):
+        """Remove our segment's name; the memory lives on while anyone maps it."""
+        try:
+            os.unlink(self._path)
+        except FileNotFoundError:
+            pass
+
+    def covers(self, ranks):
+        """Whether every rank in ``ranks`` (global) has a mapped segment here."""
+        return all(r in self._maps for r in ranks)
+
+    @property
+    def slot_bytes(self):
+        return len(self._own) // SLOTS
+
+    def slot(self, rank, index, dtype, count):
+        """Slot ``index`` of rank ``rank``'s segment as ``count`` elements of ``dtype``."""
+        dtype = np.dtype(dtype)
+        return np.frombuffer(self._maps[rank], dtype, count,
+                             offset=(index % SLOTS) * self.slot_bytes)
+
+    def close(self):
+        self.unlink()
+        for m in self._maps.values():
+            try:
+                m.close()
+            except BufferError:
+                pass   # an array still views it; the mapping goes with that array
+
+
+def all_reduce(ch, flat, op, arena, ufunc, divide):
+    """All-reduce ``flat`` through the shared slots (see the module docstring).
+
+    Args:
+        ch (Channel): the collective's channel; control messages go through it.
+        flat (ndarray): 1-D, C-contiguous, reduced in place.
+        op (ReduceOp): for AVG, ``divide`` is applied to each reduced part.
+        arena (Arena): covers every rank of the group.
+    """
+    n, r, ranks = ch.size, ch.rank, ch.ranks
+    per = max(1, arena.slot_bytes // flat.itemsize)
+    rounds = [(a, min(a + per, flat.size)) for a in range(0, flat.size, per)]
+    peers = [q for q in range(n) if q != r]
+
+    def slot(q, i):
+        a, b = rounds[i]
+        return arena.slot(ranks[q], i, flat.dtype, b - a)
+
+    np.copyto(slot(r, 0), flat[slice(*rounds[0])])
+    _exchange(ch, peers)                              # every slot 0 holds round 0
+    for i, (a, b) in enumerate(rounds):
+        parts = _parts(b - a, n)
+        lo, hi = parts[r]
+        acc = slot(r, i)[lo:hi]
+        for q in peers:                               # my part, in place in my slot
+            ufunc(acc, slot(q, i)[lo:hi], out=acc)
+        if divide is not None:
+            divide(acc, n)
+        if i + 1 < len(rounds):                       # stage the next round meanwhile
+            np.copyto(slot(r, i + 1), flat[slice(*rounds[i + 1])])
+        _exchange(ch, peers)                          # round i reduced, round i+1 staged
+        for q in range(n):
+            qlo, qhi = parts[q]
+            np.copyto(flat[a + qlo:a + qhi], slot(q, i)[qlo:qhi])
+    _exchange(ch, peers)                              # done reading: slots reusable
+
+
+_TOKEN = np.empty(0, np.uint8)
+
+
+def _exchange(ch, peers):
+    """Tell every peer this rank reached this point; wait until all have told us."""
+    for q in peers:
+        ch.send(q, _TOKEN, copy=True)
+    for q in peers:
+        ch.recv(q, 0, _TOKEN.dtype)
+
+
+def _parts(count, n):
+    q, rem = divmod(count, n)
+    bounds = [i * q + min(i, rem) for i in range(n + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
