@@ -303,15 +303,24 @@ def _batched4(input, op_msg):
     return (input, True) if input.dim() == 4 else (input.unsqueeze(0), False)
 
 
+def _unbatch(result, batched, dim=0):
+    if batched:
+        return result
+    if isinstance(result, tuple):
+        return tuple(r.squeeze(dim) for r in result)
+    return result.squeeze(dim)
+
+
+def _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
+    x, batched = _batched4(input, "non-empty 3D or 4D (batch mode) tensor expected for input")
+    spec = _pool_spec(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    return _unbatch(_pool.MaxPool2d.apply(x, spec, with_indices), batched)
+
+
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=True):
     """Max pooling over (N, C, H, W) or (C, H, W); returns values and flat ``h * W + w`` indices."""
-    x, batched = _batched4(input, "non-empty 3D or 4D (batch mode) tensor expected for input")
-    spec = _pool_spec(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
-    out, idx = _pool.MaxPool2d.apply(x, spec)
-    if not batched:
-        out, idx = out.squeeze(0), idx.squeeze(0)
-    return out, idx
+    return _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -332,8 +341,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         >>> F.max_pool2d(disttrain.randn(1, 6, 30, 30), (2, 2)).shape
         disttrain.Size([1, 6, 15, 15])
     """
-    out, idx = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
-    return (out, idx) if return_indices else out
+    return _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode,
+                       bool(return_indices))
 
 
 def _as_2d_pool(input, op):
@@ -349,9 +358,7 @@ def _one(v, default=None):
     return (1, int(v[0] if isinstance(v, (list, tuple)) else v))
 
 
-def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode=False, return_indices=True):
-    """1-d max pooling over (N, C, L) or (C, L), with indices into L."""
+def _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
     x = _as_2d_pool(input, "max_pool1d")
     k, p = _one(kernel_size), _one(padding)
     d = _one(dilation)
@@ -364,17 +371,21 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {n}")
     spec = _pool.PoolSpec(k, s, (0, p[1]), d, bool(ceil_mode))
     x4, batched = (x, True) if x.dim() == 4 else (x.unsqueeze(0), False)
-    out, idx = _pool.MaxPool2d.apply(x4, spec)
-    if not batched:
-        out, idx = out.squeeze(0), idx.squeeze(0)
-    return out.squeeze(-2), idx.squeeze(-2)
+    out = _unbatch(_pool.MaxPool2d.apply(x4, spec, with_indices), batched)
+    return _unbatch(out, False, -2)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    """1-d max pooling over (N, C, L) or (C, L), with indices into L."""
+    return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """1-d max pooling over (N, C, L) or (C, L); arguments as ``max_pool2d`` with ints."""
-    out, idx = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
-    return (out, idx) if return_indices else out
+    return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode,
+                       bool(return_indices))
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,

@@ -46,26 +46,66 @@ def _pad(xp, x, padding):
     return out
 
 
+def _row_padded(xp, x, padding):
+    """``x`` zero-padded, plus one spare zero row so flat windows never leave their channel."""
+    (pt, pb), (pl, pr) = padding
+    n, c, h, w = x.shape
+    out = xp.zeros((n, c, h + pt + pb + 1, w + pl + pr), x.dtype)
+    out[:, :, pt:pt + h, pl:pl + w] = x
+    return out
+
+
 def im2col(x, kh, kw, spec):
-    """Columns (N, G, C/G*KH*KW, OH*OW) of a 4-d input and the output size (OH, OW)."""
+    """Columns (N, G, C/G*KH*KW, L) of a 4-d input, the output size (OH, OW) and the row
+    pitch of the columns: OW, or for stride 1 the padded width Wp.
+
+    Stride 1 uses "flat" windows: in the padded image flattened per channel, the window
+    at kernel offset (i, j) is one contiguous run starting at ``i*dh*Wp + j*dw``, so the
+    copy into columns streams whole rows instead of OW-long pieces. The Wp - OW extra
+    columns per output row are wrap-around values that callers drop (or multiply by
+    zero gradients).
+    """
     xp = array_module(x)
-    xpad = _pad(xp, x, spec.padding)
+    n, c = x.shape[:2]
     (th, tw), (dh, dw) = spec.stride, spec.dilation
+    rows = c // spec.groups * kh * kw
+    if (th, tw) == (1, 1):
+        xpad = _row_padded(xp, x, spec.padding)
+        hp, wp = xpad.shape[2] - 1, xpad.shape[3]
+        oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+        sn, sc, sh, sw = xpad.strides
+        win = xp.lib.stride_tricks.as_strided(
+            xpad, (n, c, kh, kw, oh * wp), (sn, sc, sh * dh, sw * dw, sw))
+        cols = xp.ascontiguousarray(win)
+        return cols.reshape(n, spec.groups, rows, oh * wp), (oh, ow), wp
+    xpad = _pad(xp, x, spec.padding)
     oh = (xpad.shape[2] - dh * (kh - 1) - 1) // th + 1
     ow = (xpad.shape[3] - dw * (kw - 1) - 1) // tw + 1
     cols = xp.ascontiguousarray(_windows(xp, xpad, kh, kw, oh, ow, spec))
-    n, c = x.shape[:2]
-    return cols.reshape(n, spec.groups, c // spec.groups * kh * kw, oh * ow), (oh, ow)
+    return cols.reshape(n, spec.groups, rows, oh * ow), (oh, ow), ow
+
+
+def _pitched(xp, gy, pitch):
+    """(N, O, OH, OW) -> (N, O, OH*pitch) with zeros in the extra columns of each row."""
+    n, o, oh, ow = gy.shape
+    if pitch == ow:
+        return gy.reshape(n, o, oh * ow)
+    out = xp.zeros((n, o, oh, pitch), gy.dtype)
+    out[..., :ow] = gy
+    return out.reshape(n, o, oh * pitch)
 
 
 def conv_forward(x, w, spec, keep_cols=False):
     """The convolution of 4-d arrays; with ``keep_cols`` also the columns, for the weight grad."""
+    xp = array_module(x)
     o, _, kh, kw = w.shape
     g = spec.groups
-    cols, (oh, ow) = im2col(x, kh, kw, spec)
-    out = w.reshape(g, o // g, -1) @ cols          # (N, G, O/G, OH*OW): one gemm per sample
-    out = out.reshape(x.shape[0], o, oh, ow)
-    return (out, cols) if keep_cols else out
+    cols, (oh, ow), pitch = im2col(x, kh, kw, spec)
+    out = w.reshape(g, o // g, -1) @ cols          # (N, G, O/G, OH*pitch): a gemm per sample
+    out = out.reshape(x.shape[0], o, oh, pitch)
+    if pitch != ow:
+        out = xp.ascontiguousarray(out[..., :ow])
+    return (out, (cols, pitch)) if keep_cols else out
 
 
 def conv_input_grad(gy, w, in_shape, spec):
@@ -74,30 +114,46 @@ def conv_input_grad(gy, w, in_shape, spec):
     n, o, oh, ow = gy.shape
     _, cg, kh, kw = w.shape
     g = spec.groups
-    cols = w.reshape(g, o // g, -1).transpose(0, 2, 1) @ gy.reshape(n, g, o // g, oh * ow)
-    cols = cols.reshape(n, g * cg, kh, kw, oh, ow)
     (pt, pb), (pl, pr) = spec.padding
     (th, tw), (dh, dw) = spec.stride, spec.dilation
     h, wd = in_shape[2], in_shape[3]
-    gx = xp.zeros((n, g * cg, h + pt + pb, wd + pl + pr), gy.dtype)
+    hp, wp = h + pt + pb, wd + pl + pr
+    wt = w.reshape(g, o // g, -1).transpose(0, 2, 1)
+    if (th, tw) == (1, 1):
+        # Flat windows (see im2col): each kernel offset adds one contiguous run per channel.
+        cols = wt @ _pitched(xp, gy, wp).reshape(n, g, o // g, oh * wp)
+        cols = cols.reshape(n, g * cg, kh, kw, oh * wp)
+        gx = xp.zeros((n, g * cg, (hp + 1) * wp), gy.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * wp + j * dw
+                gx[:, :, start:start + oh * wp] += cols[:, :, i, j]
+        gx = gx.reshape(n, g * cg, hp + 1, wp)[:, :, pt:pt + h, pl:pl + wd]
+        return xp.ascontiguousarray(gx)
+    cols = wt @ gy.reshape(n, g, o // g, oh * ow)
+    cols = cols.reshape(n, g * cg, kh, kw, oh, ow)
+    gx = xp.zeros((n, g * cg, hp, wp), gy.dtype)
     # One strided add per kernel offset: the windows overlap when stride < kernel.
     for i in range(kh):
         hs = slice(i * dh, i * dh + th * (oh - 1) + 1, th)
         for j in range(kw):
             gx[:, :, hs, j * dw:j * dw + tw * (ow - 1) + 1:tw] += cols[:, :, i, j]
     if pt or pb or pl or pr:
-        gx = gx[:, :, pt:pt + h, pl:pl + wd]
+        gx = xp.ascontiguousarray(gx[:, :, pt:pt + h, pl:pl + wd])
     return gx
 
 
 def conv_weight_grad(x, gy, w_shape, spec, cols=None):
-    """The adjoint of ``conv_forward`` in its weight: sum over the batch of gy @ cols^T."""
+    """The adjoint of ``conv_forward`` in its weight: sum over the batch of gy @ cols^T.
+
+    ``cols`` is ``(columns, pitch)`` from the forward, or None to rebuild them.
+    """
+    xp = array_module(gy)
     o, cg, kh, kw = w_shape
     g = spec.groups
-    if cols is None:
-        cols, _ = im2col(x, kh, kw, spec)
+    cols, pitch = cols if cols is not None else im2col(x, kh, kw, spec)[::2]
     n = gy.shape[0]
-    gyr = gy.reshape(n, g, o // g, -1)
+    gyr = _pitched(xp, gy, pitch).reshape(n, g, o // g, -1)
     gw = (gyr @ cols.transpose(0, 1, 3, 2)).sum(0)
     return gw.reshape(w_shape)
 

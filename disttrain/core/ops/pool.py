@@ -2,9 +2,10 @@
 
 Windows are strided slices of a padded copy, one per kernel offset: a loop over KH*KW
 offsets, each a whole-tensor numpy op (no loop over output pixels or batch items).
-Max pooling records a flat ``h * W + w`` index per output, as PyTorch's ``return_indices``
-does; its gradient scatters through those indices (``IndexScatter``), whose own gradient
-gathers (``IndexGather``), so the pair is closed under differentiation. Average pooling
+Max pooling marks each window's winner with one boolean mask per kernel offset; its
+gradient scatters through the masks (``MaskScatter``), whose own gradient gathers
+(``MaskGather``), so the pair is closed under differentiation. Adaptive max pooling does the
+same through flat ``h * W + w`` indices (``IndexScatter``/``IndexGather``). Average pooling
 and its adjoint are likewise each other's backward.
 """
 from collections import namedtuple
@@ -16,7 +17,8 @@ from ..device import array_module
 from ..tensor import Tensor
 
 __all__ = ["PoolSpec", "pool_out_size", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool2d", "IndexGather", "IndexScatter", "adaptive_bounds"]
+           "AdaptiveMaxPool2d", "IndexGather", "IndexScatter", "MaskGather", "MaskScatter",
+           "adaptive_bounds"]
 
 #: kernel, stride, padding, dilation: (h, w) pairs; ceil_mode: bool
 PoolSpec = namedtuple("PoolSpec", "kernel stride padding dilation ceil_mode")
@@ -65,33 +67,119 @@ def _lowest(dtype):
 
 
 def max_pool_forward(x, spec):
-    """Max over each window and the flat index (into H*W) of its first maximum."""
+    """Max over each window, and one boolean mask per kernel offset marking the winners.
+
+    Each output position has exactly one winner: its first maximum, or for a window
+    holding NaN (which is then the output, as in PyTorch) the last NaN. Masks, not argmax
+    indices, because masked assignment is slow in numpy while comparisons and logical ops
+    are fast; flat indices are derived from them only when asked for.
+    """
     xp = array_module(x)
     out_hw = _out_hw(x.shape, spec)
     xpad = _padded(xp, x, spec, out_hw, _lowest(x.dtype))
-    best = arg = None
-    for i, j, hs, ws in _offsets(spec, out_hw):
-        win = xpad[:, :, hs, ws]
-        if best is None:
-            best, arg = win.copy(), xp.zeros(win.shape, np.int32)
-            continue
-        take = win > best
-        if x.dtype.kind == "f":
-            take |= xp.isnan(win)      # NaN wins, as in PyTorch
-        xp.copyto(best, win, where=take)
-        xp.copyto(arg, i * spec.kernel[1] + j, where=take)
-    return best, _flat_index(xp, arg, spec, out_hw, x.shape[3])
+    wins = [xpad[:, :, hs, ws] for _, _, hs, ws in _offsets(spec, out_hw)]
+    best = wins[0].copy()
+    for win in wins[1:]:
+        xp.maximum(best, win, out=best)         # propagates NaN
+    masks, taken = [], None
+    for win in wins:
+        m = win == best
+        if taken is None:
+            taken = m.copy()
+        else:
+            m &= ~taken
+            taken |= m
+        masks.append(m)
+    if x.dtype.kind == "f" and len(wins) > 1:
+        nan = xp.isnan(best)
+        if nan.any():
+            _nan_winners(xp, wins, masks, nan)
+    return best, masks
 
 
-def _flat_index(xp, arg, spec, out_hw, width):
-    """Kernel-offset numbers -> indices ``h * W + w`` into the unpadded input (int64)."""
+def _nan_winners(xp, wins, masks, nan):
+    """Where the max is NaN the last NaN of the window wins (PyTorch's scan keeps it)."""
+    done = xp.zeros(nan.shape, bool)
+    for k in range(len(wins) - 1, -1, -1):
+        m = xp.isnan(wins[k]) & nan & ~done
+        done |= m
+        masks[k] = (masks[k] & ~nan) | m
+
+
+def flat_index(masks, spec, out_hw, width):
+    """Indices ``h * W + w`` (int64) into the unpadded input of each window's winner."""
+    xp = array_module(masks[0])
     kw = spec.kernel[1]
+    arg = xp.zeros(masks[0].shape, np.int64)
+    for k, m in enumerate(masks[1:], 1):
+        arg += k * m
     oh = xp.arange(out_hw[0]).reshape(-1, 1) * spec.stride[0] - spec.padding[0]
     ow = xp.arange(out_hw[1]).reshape(1, -1) * spec.stride[1] - spec.padding[1]
-    arg = arg.astype(np.int64)
     h = oh + (arg // kw) * spec.dilation[0]
     w = ow + (arg % kw) * spec.dilation[1]
     return h * width + w
+
+
+def _mask_scatter(g, masks, in_shape, spec):
+    """Each output gradient added at its window's winner: one masked product per offset."""
+    xp = array_module(g)
+    n, c, h, w = in_shape
+    out_hw = g.shape[2:]
+    (ph, pw), (kh, kw) = spec.padding, spec.kernel
+    need_h = (out_hw[0] - 1) * spec.stride[0] + spec.dilation[0] * (kh - 1) + 1
+    need_w = (out_hw[1] - 1) * spec.stride[1] + spec.dilation[1] * (kw - 1) + 1
+    gx = xp.zeros((n, c, max(need_h, h + ph), max(need_w, w + pw)), g.dtype)
+    disjoint = all(spec.stride[a] >= spec.dilation[a] * (spec.kernel[a] - 1) + 1
+                   for a in range(2))
+    for k, (_, _, hs, ws) in enumerate(_offsets(spec, out_hw)):
+        if disjoint:    # windows don't overlap: each slice is written once
+            xp.multiply(g, masks[k], out=gx[:, :, hs, ws])
+        else:
+            gx[:, :, hs, ws] += g * masks[k]
+    return gx[:, :, ph:ph + h, pw:pw + w]
+
+
+def _mask_gather(x, masks, spec):
+    """The adjoint of ``_mask_scatter``: each window's winner read from ``x``."""
+    xp = array_module(x)
+    out_hw = masks[0].shape[2:]
+    xpad = _padded(xp, x, spec, out_hw, 0)
+    out = None
+    for k, (_, _, hs, ws) in enumerate(_offsets(spec, out_hw)):
+        part = xpad[:, :, hs, ws] * masks[k]
+        out = part if out is None else xp.add(out, part, out=out)
+    return out
+
+
+class MaskScatter(Function):
+    """The gradient of a max pool, routed by the winner masks; its backward gathers."""
+
+    node_name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, masks, in_shape, spec):
+        ctx.args = (masks, spec)
+        return _mask_scatter(g._data, masks, in_shape, spec)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return MaskGather.apply(gg, *ctx.args), None, None, None
+
+
+class MaskGather(Function):
+    """Each window's winner read from ``x``: a max pool once the winners are known."""
+
+    node_name = "MaxPool2DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, masks, spec):
+        ctx.args = (masks, x._data.shape, spec)
+        return _mask_gather(x._data, masks, spec)
+
+    @staticmethod
+    def backward(ctx, g):
+        masks, in_shape, spec = ctx.args
+        return MaskScatter.apply(g, masks, in_shape, spec), None, None
 
 
 def _scatter(g, idx, in_shape):
@@ -142,21 +230,26 @@ class IndexGather(Function):
 
 
 class MaxPool2d(Function):
-    """Max pooling: values and int64 indices; the gradient flows back through the indices."""
+    """Max pooling: values, and int64 flat indices when ``with_indices``; the gradient flows
+    back through the winner masks."""
 
     node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x, spec):
-        out, idx = max_pool_forward(x._data, spec)
-        ctx.idx, ctx.in_shape = idx, x._data.shape
-        idx_t = Tensor._make(idx)
-        ctx.mark_non_differentiable(idx_t)
-        return out, idx_t
+    def forward(ctx, x, spec, with_indices=False):
+        xd = x._data
+        out, masks = max_pool_forward(xd, spec)
+        ctx.args = (masks, xd.shape, spec)
+        if not with_indices:
+            return out
+        idx = Tensor._make(flat_index(masks, spec, out.shape[2:], xd.shape[3]))
+        ctx.mark_non_differentiable(idx)
+        return out, idx
 
     @staticmethod
-    def backward(ctx, g, _gidx):
-        return IndexScatter.apply(g, ctx.idx, ctx.in_shape), None
+    def backward(ctx, g, _gidx=None):
+        masks, in_shape, spec = ctx.args
+        return MaskScatter.apply(g, masks, in_shape, spec), None, None
 
 
 def _avg_divisor(xp, in_hw, spec, out_hw, count_include_pad, divisor_override, dtype):
