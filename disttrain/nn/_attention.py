@@ -8,7 +8,6 @@ import math
 
 from ..core import creation as _c, dtype as _dt, functions as _f
 from ..core.ops import linalg as _linalg
-from ..core.tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 

@@ -4,7 +4,8 @@ The tutorial's edge detector: ``X`` is a 6x8 image of ones with a black band, ``
 cross-correlation with ``K = [[1, -1]]``. A ``Conv2d(1, 1, (1, 2), bias=False)`` learns ``K``
 back by gradient descent, updating ``conv2d.weight.data[:] -= lr * conv2d.weight.grad``.
 Then ``conv2d_by_mul`` computes the same cross-correlation by stacking every window into a
-row and multiplying by the flattened kernel. Run: ``python examples/seeds/cnn_conv2d_kernel_learning.py``
+row and multiplying by the flattened kernel.
+Run: ``python examples/seeds/cnn_conv2d_kernel_learning.py``
 """
 import disttrain as torch
 from disttrain import nn

@@ -81,7 +81,8 @@ def test_net_tutorial_prints_structure_sizes_and_grads(capsys):
                + re.escape(NET_SIZES) + rf"tensor\({float_}, grad_fn=<MseLossBackward0>\)\n"
                + re.escape("conv1.bias.grad before backward\nNone\n"
                            "conv1.bias.grad after backward\n")
-               + rf"tensor\(\[ *{float_}(, +{float_}){{5}}\]\)\n" + re.escape(NET_SIZES) + "$")
+               + rf"tensor\(\[ *{float_}(, +{float_}){{5}}\]\)\n"
+               + re.escape(NET_SIZES) + "$")
     assert re.match(pattern, out), out
     # the SGD step moved conv1's bias by -lr * grad
     assert not torch.equal(net.conv1.bias.detach(), bias_before)

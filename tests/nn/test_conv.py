@@ -85,7 +85,7 @@ def _check(y, x, w, b, expected):
 
 @pytest.mark.parametrize("case,expected", zip(CONV2D_CASES, CONV2D_EXPECTED))
 def test_conv2d_values_and_grads_match_pytorch(case, expected):
-    """conv2d over stride/padding/'same'/'valid'/dilation/groups gives PyTorch's values and grads."""
+    """conv2d over stride/padding/'same'/'valid'/dilation/groups: PyTorch's values and grads."""
     xs, ws, bias, kw = case
     _check(*_run(F.conv2d, xs, ws, bias, kw, ws[0]), expected)
 
@@ -140,7 +140,8 @@ def test_conv2d_same_padding_even_kernel_with_reflect():
     _close(fingerprint(y), (43.467622, -7.888839))
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(dilation=2, groups=2, padding=1),
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1),
+                                dict(dilation=2, groups=2, padding=1),
                                 dict(padding="same", stride=1)])
 def test_conv2d_gradcheck(kw):
     """conv2d's analytical input/weight/bias gradients match finite differences."""
