@@ -222,7 +222,8 @@ def main(argv=None):
 
 
 def _fmt(x, spec):
-    return "-" if x is None else format(x, spec)
+    width = int("".join(c for c in spec.split(".")[0] if c.isdigit()) or 0)
+    return "-".rjust(width) if x is None else format(x, spec)
 
 
 def _print_table(rows, has_torch):
@@ -241,7 +242,8 @@ def _print_table(rows, has_torch):
             hidden = max(0.0, 1.0 - res["wait_ms"]["overlap"] / res["wait_ms"]["no_overlap"])
         ratio = on / ref if ref else None
         print(f"{w:>5} | {on:9.0f} | {off:10.0f} | {on / off:11.2f}x | "
-              f"{_fmt(hidden, '6.0%')} | {_fmt(ref, '10.0f')} | {_fmt(ratio, '9.2f')}x")
+              f"{_fmt(hidden, '6.0%')} | {_fmt(ref, '10.0f')} | "
+              f"{_fmt(ratio, '9.2f') + ('x' if ratio else ' ')}")
     if not has_torch:
         print("(PyTorch not importable or --no-torch: its columns are empty)")
     print("hidden: share of the all-reduce wait that overlap removed from the end of "

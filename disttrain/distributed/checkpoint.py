@@ -87,12 +87,15 @@ def _is_sharded(obj):
     return isinstance(obj, ZeroRedundancyOptimizer)
 
 
-def _split(state):
-    """(replicated entries, sharded entries) of a user's state dict, as data."""
+def _split(state, with_replicated):
+    """(replicated entries, sharded entries) of a user's state dict, as data. Only the rank
+    that writes the replicated entries asks the objects for them."""
     replicated, sharded = {}, {}
     for key, value in state.items():
         if _is_sharded(value):
             sharded[key] = value.local_state_dict()
+        elif not with_replicated:
+            continue
         elif hasattr(value, "state_dict") and callable(value.state_dict):
             replicated[key] = value.state_dict()
         else:
@@ -187,7 +190,7 @@ def _agree_on_step(group, step):
 
 
 def _write_rank_files(state, tmp, rank):
-    replicated, sharded = _split(state)
+    replicated, sharded = _split(state, with_replicated=rank == 0)
     out = {}
     if rank == 0:
         path = os.path.join(tmp, REPLICATED)
