@@ -87,6 +87,21 @@ def test_find_unused_parameters_leaves_unused_grad_none(world1):
     assert ddp.module.used.weight.grad is not None
 
 
+def test_gradient_outside_forward_marked_twice(world1):
+    """A parameter found unused at forward that still gets a gradient raises PyTorch's
+    'ready only once' error; the next forward reports the unfinished reduction once."""
+    ddp = DDP(_Branchy(), find_unused_parameters=True)
+    x = torch.randn(3, 4)
+    with pytest.raises(RuntimeError, match=r"^Expected to mark a variable ready only once\. "
+                                           r".*Parameter spare\.weight \(index 2\)"):
+        (ddp(x).sum() + ddp.module.spare.weight.sum()).backward()
+    with pytest.raises(RuntimeError, match="Expected to have finished reduction in the "
+                                           "prior iteration"):
+        ddp(x)
+    ddp(x).sum().backward()               # recovered
+    assert ddp.module.used.weight.grad is not None
+
+
 def test_no_sync_accumulates(world1):
     """Gradients accumulated inside no_sync plus a synced step equal the summed gradients."""
     ref, ddp = _net(), DDP(_net())
