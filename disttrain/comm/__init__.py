@@ -20,7 +20,18 @@ by :func:`init_from_env` or :func:`set_default_group`.
 
 Failures raise :class:`CommError` subclasses naming the rank and the operation: a peer
 that died or went silent (:class:`PeerError`), ranks calling different collectives
-(:class:`MismatchError`), the group's timeout passing (:class:`CommTimeout`).
+(:class:`MismatchError`), the group's timeout passing (:class:`CommTimeout`). After one,
+the group is unusable: every later call raises the same error.
+
+Environment knobs (every rank must see the same values):
+
+* ``DISTTRAIN_SECRET``: the job's secret (``launch`` sets it); ranks and the store refuse
+  anyone whose secret differs.
+* ``DISTTRAIN_HEARTBEAT_INTERVAL`` / ``DISTTRAIN_HEARTBEAT_TIMEOUT`` (seconds, default 1
+  and 10): liveness. A killed peer is noticed in about a second from its closed
+  connection; a hung one after the timeout.
+* ``DISTTRAIN_SHM=0``: no shared-memory staging among ranks of one host (large
+  all_reduces then use the socket ring, as between hosts).
 """
 from .collectives import ReduceOp
 from .env import DistEnv, discover

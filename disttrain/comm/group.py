@@ -3,8 +3,12 @@
 A world group is built from (rank, world_size, master_addr, master_port, timeout, secret)
 or from the environment; it meets its peers through the rendezvous store and owns one
 communication thread. Subgroups (:meth:`ProcessGroup.new_group`) share that thread and
-those sockets. Every method returns a :class:`~disttrain.comm.work.Work` at once; the
-operation runs on the communication thread, in issue order.
+those sockets. Every method returns a :class:`~disttrain.comm.work.Work`: with the
+default ``async_op=True`` at once, the operation running on the communication thread;
+with ``async_op=False`` already complete, run on the caller's thread when nothing is
+queued (which saves two thread hand-offs of latency). Either way one rank's operations
+complete in issue order (posted receives excepted: they complete when their message
+arrives).
 
 With ``world_size == 1`` nothing is started and nothing listens on any port: operations
 complete immediately with their input as their result.
@@ -393,7 +397,13 @@ class ProcessGroup:
         return self._issue("send", None, run, arr, tag=int(tag), async_op=async_op)
 
     def recv(self, arr, src, tag=0, async_op=True):
-        """Receive into ``arr`` what rank ``src`` sent with the same ``tag``."""
+        """Receive into ``arr`` what rank ``src`` sent with the same ``tag``.
+
+        Unlike the other operations, a posted receive does not hold up the ones issued
+        after it: its Work completes whenever the message arrives (as MPI's ``irecv``),
+        so ``recv`` then ``send`` to a neighbour does not deadlock. Messages with the same
+        (``src``, ``tag``) are received in the order they were sent.
+        """
         src = _check_rank(src, self.size, "src", "recv")
         if src == self.rank:
             raise ValueError(f"recv: rank {src} cannot receive from itself")

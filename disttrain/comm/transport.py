@@ -6,6 +6,9 @@ the same host (same host name and network namespace) talk over ``ipc://`` (an ab
 Unix socket on Linux); ranks on other hosts over ``tcp://`` on the one interface that
 routes to ``MASTER_ADDR``. A single-host job opens no TCP port but the store's.
 
+Ranks of one host also map each other's shared-memory staging segment (:mod:`.shm`),
+published with the endpoints, for large all_reduces.
+
 Received messages land in a stash keyed by (kind, group, tag, sender, seq) until the
 algorithm that expects them asks; the PULL socket is read only from the communication
 thread, which also sends heartbeats. A peer is declared failed when:
@@ -324,9 +327,9 @@ class Transport:
     def complete(self, group, tag):
         """Mark collective ``tag`` of ``group`` finished; leftover data for it is an error."""
         self.done[group] = tag
-        for kind, g, t, sender, _ in self.stash:
+        for key, msg in self.stash.items():
+            kind, g, t, sender, _ = key
             if kind == Kind.DATA and g == group and t <= tag:
-                msg = self.stash[(kind, g, t, sender, _)]
                 self._fail("mismatch", sender, f"rank {sender} sent more data for collective "
                            f"{t} ({format_sig(msg.meta)}) than this rank expected: the ranks "
                            f"called different collectives")
@@ -436,13 +439,14 @@ def _drain_fd(fd):
 
 def format_sig(sig):
     """``["all_reduce", "SUM", "float32", [10], -1]`` -> ``all_reduce(op=SUM, ...)``."""
-    if not (isinstance(sig, list) and len(sig) == 5):
+    try:
+        name, op, dtype, shape, root = sig
+        parts = [f"op={op}"] if op else []
+        parts += [f"dtype={dtype}", f"shape={tuple(shape)}"]
+        parts += [f"root={root}"] if root >= 0 else []
+        return f"{name}({', '.join(parts)})"
+    except (TypeError, ValueError):   # it came from the network: describe, never crash
         return repr(sig)
-    name, op, dtype, shape, root = sig
-    parts = [f"op={op}"] if op else []
-    parts += [f"dtype={dtype}", f"shape={tuple(shape)}"]
-    parts += [f"root={root}"] if root >= 0 else []
-    return f"{name}({', '.join(parts)})"
 
 
 def _local_ip_toward(ip):
