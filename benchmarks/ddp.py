@@ -198,7 +198,6 @@ def launch(args, world, with_torch, timeout=900):
 
 def _torch_available():
     try:
-        import torch  # noqa: F401
         import torch.distributed  # noqa: F401
     except ImportError:
         return False

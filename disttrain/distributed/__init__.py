@@ -162,7 +162,8 @@ def destroy_process_group(group=None):
         group.destroy()
 
 
-def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization=False):
+def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
+              use_local_synchronization=False):
     """A group over ``ranks`` (global ranks; default all). Every rank must call it.
 
     Ranks outside ``ranks`` get ``GroupMember.NON_GROUP_MEMBER``, on which collectives

@@ -1,5 +1,4 @@
 """DDP, DistributedOptimizer and ZeRO checks on every rank of one job (see test_ddp.py)."""
-import copy
 import os
 import sys
 

@@ -2,8 +2,6 @@
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import Recorder, check  # noqa: E402
 
