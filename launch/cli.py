@@ -76,7 +76,7 @@ def _flag(parser, name, **kwargs):
     spellings = []
     for n in names:
         under = "--" + n[2:].replace("-", "_") if n.startswith("--") else n
-        spellings += [s for s in (n, under) if s not in spellings]
+        spellings += [s for s in dict.fromkeys((n, under)) if s not in spellings]
     parser.add_argument(*spellings, **kwargs)
 
 
