@@ -28,3 +28,35 @@ def test_four_ranks_reach_95_percent(tmp_path):
     assert "[rank 0] test accuracy:" in proc.stdout
     assert "[rank 1] test accuracy" not in proc.stdout          # metrics on rank 0 only
     assert sorted(os.listdir(tmp_path / "ckpt"))[-1] == f"step_{metrics['steps']:08d}"
+
+
+def _write_idx(path, arr):
+    """Write ``arr`` (uint8) in MNIST's IDX format."""
+    head = bytes([0, 0, 0x08, arr.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in arr.shape)
+    path.write_bytes(head + arr.astype("uint8").tobytes())
+
+
+def test_mnist_option_reads_idx_files(tmp_path):
+    """--mnist DIR trains on IDX files (a tiny synthetic set: class = brightest quadrant)."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 200), ("t10k", 40)):
+        labels = rng.integers(0, 4, n)
+        images = rng.integers(0, 40, (n, 28, 28))
+        for i, c in enumerate(labels):
+            r, q = divmod(int(c), 2)
+            images[i, r * 14:(r + 1) * 14, q * 14:(q + 1) * 14] += 200
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", images)
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", labels)
+    result = tmp_path / "result.json"
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for name in ("RANK", "WORLD_SIZE"):
+        env.pop(name, None)
+    proc = subprocess.run(
+        [sys.executable, "examples/train_digits.py", "--mnist", str(tmp_path), "--epochs",
+         "3", "--no-progress", "--result", str(result)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "training on 200 samples, 1 rank(s)" in proc.stdout
+    assert json.loads(result.read_text())["test_accuracy"] >= 0.9
