@@ -7,7 +7,7 @@ import numpy as np
 from . import dtype as _dt
 from .device import as_device, module_for, move_array, array_module, cuda_context, CPU
 from .random import _gen
-from .tensor import Tensor
+from .tensor import Tensor, Size
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye",
            "arange", "linspace", "logspace", "zeros_like", "ones_like", "empty_like",
@@ -500,7 +500,11 @@ Tensor.new_tensor = lambda self, data, *, dtype=None, device=None, requires_grad
 
 def _legacy_new(t, args, dtype, device):
     """``Tensor(2, 3)`` (sizes) or ``Tensor([1, 2])`` (data), as PyTorch's legacy constructor."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+    if not args:
+        src = zeros(0, dtype=dtype)
+    elif len(args) == 1 and isinstance(args[0], Size):
+        src = zeros(*args[0], dtype=dtype)          # a Size is a shape, not data
+    elif len(args) == 1 and not isinstance(args[0], (int, np.integer)):
         src = tensor(args[0], dtype=dtype) if not isinstance(args[0], Tensor) else args[0]
     else:
         src = zeros(*args, dtype=dtype)

@@ -1,5 +1,6 @@
 """Grad mode: whether ops record the graph. One flag, read on every op, so it is a plain attribute."""
 import functools
+import inspect
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
 
@@ -30,14 +31,43 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
+        make = self.clone
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(fn, make)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with make():
                 return fn(*args, **kwargs)
         return wrapper
 
     def clone(self):
         return self.__class__()
+
+
+def _wrap_generator(fn, make):
+    """A decorated generator runs every step (not only its creation) under the mode."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        try:
+            with make():
+                value = next(gen)
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    gen.close()
+                    raise
+                except BaseException as exc:
+                    with make():
+                        value = gen.throw(exc)
+                else:
+                    with make():
+                        value = gen.send(sent)
+        except StopIteration as stop:
+            return stop.value
+    return wrapper
 
 
 class no_grad(_GradModeContext):
@@ -93,15 +123,24 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, fn):
         state.enabled = self._prev
         mode = self._target
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(fn, lambda: _Restoring(mode))
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+            with _Restoring(mode):
                 return fn(*args, **kwargs)
         return wrapper
 
     def clone(self):
         return set_grad_enabled(self._target)
+
+
+class _Restoring(_GradModeContext):
+    """Sets a mode on entry and restores the previous one on exit."""
+
+    def __init__(self, mode):
+        self._target = mode
 
 
 class inference_mode(no_grad):
@@ -115,3 +154,6 @@ class inference_mode(no_grad):
 
     def __init__(self, mode=True):
         self._target = not mode
+
+    def clone(self):
+        return inference_mode(not self._target)

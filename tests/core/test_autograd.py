@@ -277,6 +277,26 @@ def test_grad_off_decorators(make):
     assert disttrain.is_grad_enabled()
 
 
+def test_grad_mode_decorates_generators():
+    """A decorated generator runs each step under the mode, and restores it between steps."""
+    x = x3()
+
+    @disttrain.no_grad()
+    def steps(a):
+        yield a * 2
+        assert not disttrain.is_grad_enabled()
+        yield a * 3
+        return "done"
+
+    gen = steps(x)
+    first = next(gen)
+    assert disttrain.is_grad_enabled() and not first.requires_grad
+    assert not next(gen).requires_grad
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done" and disttrain.is_grad_enabled()
+
+
 def test_enable_grad_inside_no_grad():
     """enable_grad (context or decorator) records again inside no_grad."""
     x = x3()

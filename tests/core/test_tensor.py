@@ -323,6 +323,22 @@ def test_python_protocol():
     assert [10, 20, 30][disttrain.tensor(2)] == 30
 
 
+def test_legacy_constructors():
+    """Tensor() is empty, Tensor(Size) and Tensor(2, 3) are shapes, Tensor(list) is data."""
+    assert repr(disttrain.Tensor()) == "tensor([])"
+    assert disttrain.Tensor(disttrain.Size([2, 3])).shape == (2, 3)
+    assert disttrain.FloatTensor(2, 3).shape == (2, 3)
+    assert repr(disttrain.LongTensor([1, 2])) == "tensor([1, 2])"
+    assert repr(disttrain.Tensor([1, 2])) == "tensor([1., 2.])"
+
+
+def test_bool_of_empty_tensor():
+    """bool() of an empty tensor is ambiguous, as in PyTorch."""
+    with pytest.raises(RuntimeError, match="^Boolean value of Tensor with no values is "
+                                           "ambiguous$"):
+        bool(disttrain.tensor([]))
+
+
 def test_size_and_view_from_tutorial():
     """x.view(16) and x.view(-1, 8) of a 4x4 tensor have the tutorial's sizes."""
     x = disttrain.randn(4, 4)
