@@ -305,9 +305,10 @@ class Optimizer:
             from ..core.grad_mode import enable_grad
             with enable_grad():
                 loss = closure()
-        k = 0
+        k = -1
         for gi, group in enumerate(self.param_groups):
             for fg in self._flat_layout(gi, group):
+                k += 1
                 if grads is None:
                     active = fg.gather_grads()
                     if not active.any():
@@ -319,7 +320,6 @@ class Optimizer:
                 self._update(fg, group, active, None if bounds is None else bounds[k])
                 for i in np.flatnonzero(active):
                     fg.params[i]._version[0] += 1
-                k += 1
         return loss
 
     def _update(self, fg, group, active, bounds):

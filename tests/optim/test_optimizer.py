@@ -404,3 +404,13 @@ def test_user_optimizer_with_per_tensor_state():
     twin = SignSGD([_leaf([0.0, 0.0])])
     twin.load_state_dict(opt.state_dict())
     assert list(twin.state.values()) == [{"count": 2}]
+
+
+def test_step_flat_bounds_follow_flat_group_order():
+    """With several flat groups, each ``bounds`` entry applies to its own group, also when an
+    earlier group has no gradients this step."""
+    a, b = _leaf([1.0, 1.0]), _leaf([1.0, 1.0])
+    opt = SGD([{"params": [a]}, {"params": [b]}], lr=1.0)
+    b.grad = disttrain.tensor([1.0, 1.0])
+    opt._step_flat(None, bounds=[(0, 2), (1, 2)])
+    assert a.tolist() == [1.0, 1.0] and b.tolist() == [1.0, 0.0]
