@@ -110,14 +110,20 @@ class Agent:
 
     def _attempts(self):
         for attempt in range(self.max_restarts + 1):
-            workers = self._start(attempt)
+            workers = []
+            try:
+                self._start(attempt, workers)
+            except OSError as exc:   # e.g. --no-python with a script that is not executable
+                self._stop(workers, signal.SIGTERM)
+                _say(f"cannot start worker {len(workers)}: {exc}")
+                return 1
             outcome = self._watch(workers)
             self._stop(workers, outcome[1] if outcome[0] == "signal" else signal.SIGTERM)
             if outcome[0] == "ok":
                 return 0
-            if outcome[0] == "signal":
-                _say(f"received {signal.Signals(outcome[1]).name}: workers stopped")
-                return 128 + outcome[1]
+            if self._signal is not None:   # also when it came while stopping a failed group
+                _say(f"received {signal.Signals(self._signal).name}: workers stopped")
+                return 128 + self._signal
             failed = outcome[1]
             what = f"rank {failed.rank} (local rank {failed.local_rank}, pid {failed.proc.pid})"
             if attempt < self.max_restarts:
@@ -129,13 +135,13 @@ class Agent:
             return shell_code(failed.code)
         raise AssertionError("unreachable: the last attempt always returns")
 
-    def _start(self, attempt):
+    def _start(self, attempt, workers):
+        """Start this node's workers, appending each to ``workers`` as it starts."""
         port = self.port_for(attempt)
         log_dir = None
         if self.log_dir:
             log_dir = Path(self.log_dir) / f"attempt_{attempt}"
             log_dir.mkdir(parents=True, exist_ok=True)
-        workers = []
         for local_rank in range(self.nproc):
             rank = self.node_rank * self.nproc + local_rank
             env = dict(os.environ, **self.env, **{
@@ -157,7 +163,6 @@ class Agent:
                 pump.start()
                 worker.pumps.append(pump)
             workers.append(worker)
-        return workers
 
     def _pump(self, stream, dest, worker):
         """Copy a worker's stream line by line, prefixed with its rank, and to its log."""

@@ -8,7 +8,9 @@ arrays; :mod:`~disttrain.comm.group` flattens, copies from GPU and writes back.
   ``CHUNK_BYTES``; each received chunk is reduced in place into its receive buffer and
   that same buffer is forwarded, so sending, receiving (ZeroMQ's I/O thread) and reducing
   (numpy, GIL released) overlap. Arrays up to ``SMALL_BYTES`` use recursive doubling
-  instead: log2(n) exchanges of the whole array, lower latency for small messages.
+  instead: log2(n) exchanges of the whole array, lower latency for small messages. When
+  every rank of the group is on this host, large arrays are staged through shared memory
+  instead (:mod:`.shm`): no kernel copies, control messages only on the sockets.
 * broadcast: direct from the root when small, a pipelined chain when large.
 * all_gather, reduce_scatter: rings over chunks; direct exchanges when small.
 * gather, scatter: direct to and from the root. barrier: a 1-byte all_reduce.
