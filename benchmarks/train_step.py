@@ -17,9 +17,10 @@ A step is forward, loss, backward, ``optimizer.step()`` and ``optimizer.zero_gra
 Both libraries run the identical script text (``import disttrain as torch`` style), with
 their default threading unless told otherwise (the settings are printed above the table;
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1`` makes both single-threaded,
-which is steadier on a busy machine). Each figure is the best of ``--repeat`` rounds of the mean time per step; the
-libraries alternate round by round so a busy machine slows both alike. The target for the
-MLP steps is to stay within 1.5x of PyTorch; it is reported, never asserted.
+which is steadier on a busy machine). Each figure is the best of ``--repeat`` rounds of the
+mean time per step; the libraries alternate round by round so a busy machine slows both
+alike. The target for the MLP steps is to stay within 1.5x of PyTorch; it is reported, never
+asserted.
 """
 import argparse
 import os
