@@ -12,6 +12,8 @@ recording off otherwise, so they cost no graph building.
 import heapq
 import itertools
 import re
+import traceback
+import warnings
 import weakref
 
 import numpy as np
@@ -298,6 +300,8 @@ class Function:
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
                                          for a in args)
             ctx._recording = True
+            if anomaly.enabled:
+                ctx._forward_trace = "".join(traceback.format_stack()[:-1])
         else:
             n = len(args)
             ctx.needs_input_grad = _NO_NEEDS[n] if n < 8 else (False,) * n
@@ -691,7 +695,10 @@ def _call_node(node, grads, state):
         for i, g in enumerate(grads):
             if g is None:
                 grads[i] = _zeros_for(node._out_meta[i])
-    result = node._fn.backward(node, *grads)
+    if anomaly.enabled:
+        result = _checked_backward(node, grads)
+    else:
+        result = node._fn.backward(node, *grads)
     if type(result) is not tuple:
         result = (result,)
     edges = node._edges
@@ -740,6 +747,36 @@ def _call_node(node, grads, state):
         deps[child] = left
         if left == 0:
             heapq.heappush(heap, (-child._seq, next(counter), child))
+
+
+class _Anomaly:
+    """Anomaly detection: forward tracebacks on backward errors and a NaN check."""
+
+    enabled = False
+    check_nan = True
+
+
+anomaly = _Anomaly()
+
+
+def _checked_backward(node, grads):
+    """A node's backward under anomaly detection."""
+    name = type(node).__name__
+    try:
+        result = node._fn.backward(node, *grads)
+    except Exception:
+        trace = node.__dict__.get("_forward_trace")
+        if trace:
+            warnings.warn(f"Error detected in {name}. Traceback of forward call that caused "
+                          f"the error:\n{trace}", UserWarning, stacklevel=2)
+        raise
+    if anomaly.check_nan:
+        for i, r in enumerate(result if type(result) is tuple else (result,)):
+            if r is not None and hasattr(r, "_data") and r._data.dtype.kind == "f" and \
+                    bool(_array_module(r._data).isnan(r._data).any()):
+                raise RuntimeError(f"Function '{name}' returned nan values in its {i}th "
+                                   f"output.")
+    return result
 
 
 def _fit_gradient(g, shape, node, idx):

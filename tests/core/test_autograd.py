@@ -687,3 +687,43 @@ def test_functions_exposed():
                  "enable_grad", "set_grad_enabled", "Variable"):
         assert hasattr(autograd, name), name
     assert re.match(r"<class 'disttrain", repr(autograd.Variable))
+
+
+def test_anomaly_detection_finds_nan():
+    """Under detect_anomaly a backward returning NaN raises PyTorch's message; the mode is
+    restored afterwards."""
+    x = disttrain.tensor([0., 1.], requires_grad=True)
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+        ctx = autograd.detect_anomaly()
+    with ctx:
+        assert autograd.is_anomaly_enabled()
+        y = x.sqrt() * 0
+        with raises(RuntimeError, "Function 'DivBackward0' returned nan values in its 1th "
+                                  "output."):
+            (y / y).sum().backward()
+    assert not autograd.is_anomaly_enabled()
+    (y / y).sum().backward()                    # outside the mode NaN passes silently
+
+
+def test_anomaly_detection_shows_forward_trace():
+    """A failing backward warns with the traceback of the forward call that recorded it."""
+    class Boom(autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("boom")
+
+    autograd.set_detect_anomaly(True)
+    try:
+        y = Boom.apply(x3())
+        with pytest.warns(UserWarning, match=r"Error detected in BoomBackward. Traceback of "
+                                             r"forward call that caused the error:\n.*"
+                                             r"test_anomaly_detection_shows_forward_trace"):
+            with pytest.raises(ValueError, match="boom"):
+                y.sum().backward()
+    finally:
+        autograd.set_detect_anomaly(False)
+    assert not autograd.is_anomaly_enabled()
