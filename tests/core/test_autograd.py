@@ -719,7 +719,7 @@ def test_anomaly_detection_shows_forward_trace():
     autograd.set_detect_anomaly(True)
     try:
         y = Boom.apply(x3())
-        with pytest.warns(UserWarning, match=r"Error detected in BoomBackward. Traceback of "
+        with pytest.warns(UserWarning, match=r"(?s)Error detected in BoomBackward. Traceback of "
                                              r"forward call that caused the error:\n.*"
                                              r"test_anomaly_detection_shows_forward_trace"):
             with pytest.raises(ValueError, match="boom"):
