@@ -176,6 +176,10 @@ class Engine:
             with self._state:
                 self._pending -= 1
         with self._io:
+            for p in self._recvs:   # nobody will ever match them now: do not leave waiters
+                p.work._finish(CommError(f"{p.work.name} (tag {p.work.tag}): the process "
+                                         f"group was destroyed before the message came"))
+            self._recvs = []
             self.t.close()
 
     def _idle(self):

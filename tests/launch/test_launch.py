@@ -277,26 +277,49 @@ def test_killed_launcher_leaves_no_orphans(tmp_path):
 
 
 def test_python_dash_m_module_and_comm_end_to_end(tmp_path):
-    """launch -m runs a module; workers meet through comm with the launcher's env."""
+    """launch -m runs a module; workers meet through comm with the launcher's env, over
+    ipc, and the only TCP port open is the store's, on loopback."""
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     _script(tmp_path, """
+        import os
         import numpy as np
         from disttrain import comm
+
+        def listening():   # this process's listening TCP sockets, as ip:port
+            mine = set()
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    mine.add(os.readlink(f"/proc/self/fd/{fd}"))
+                except OSError:
+                    pass
+            found = []
+            for line in open("/proc/net/tcp").readlines()[1:]:
+                local, state, inode = line.split()[1], line.split()[3], line.split()[9]
+                if state == "0A" and f"socket:[{inode}]" in mine:
+                    ip, port = local.split(":")
+                    found.append(".".join(str(int(ip[i:i + 2], 16)) for i in (6, 4, 2, 0))
+                                 + f":{int(port, 16)}")
+            return found
+
         pg = comm.init_from_env(timeout=60)
         x = np.full(100_000, float(pg.rank + 1))
         comm.all_reduce(x)
         ok = bool((x == pg.size * (pg.size + 1) / 2).all())
         kinds = sorted({e.split(":")[0] for e in pg._engine.t.endpoints.values()})
-        print("ok" if ok else "WRONG", pg.size, kinds)
+        print("ok" if ok else "WRONG", pg.size, kinds, listening())
         comm.destroy()
     """, name="pkg/allreduce.py")
     env = _env()
     env["PYTHONPATH"] += os.pathsep + str(tmp_path)
-    code, out, err = launch(tmp_path, "--nproc", 3, "-m", "pkg.allreduce", env=env)
+    port = pick_free_port()
+    code, out, err = launch(tmp_path, "--nproc", 3, "--master-port", port, "-m",
+                            "pkg.allreduce", env=env)
     assert code == 0, err
-    for r in range(3):
-        assert f"[rank {r}] ok 3 ['ipc']" in out, out + err   # one host: ipc only, no TCP
+    # One host: peers talk over ipc only; the one TCP listener is rank 0's store, on loopback.
+    assert f"[rank 0] ok 3 ['ipc'] ['127.0.0.1:{port}']" in out, out + err
+    for r in (1, 2):
+        assert f"[rank {r}] ok 3 ['ipc'] []" in out, out + err
 
 
 def test_concurrent_jobs_pick_different_free_ports(tmp_path):
