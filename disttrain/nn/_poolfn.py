@@ -55,7 +55,7 @@ def _pool_spec(input, kernel_size, stride, padding, dilation, ceil_mode, op):
 
 
 def _batched4(input, op_msg):
-    if input.dim() not in (3, 4) or input.numel() == 0:
+    if input.dim() not in (3, 4) or 0 in input.shape[-3:]:    # an empty batch is fine
         raise RuntimeError(op_msg)
     return (input, True) if input.dim() == 4 else (input.unsqueeze(0), False)
 

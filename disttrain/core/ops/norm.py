@@ -38,11 +38,18 @@ def layer_layout(shape, normalized_shape):
 
 def group_layout(shape, groups):
     n, c, nd = shape[0], shape[1], len(shape)
-    return NormLayout((n, groups, -1), (2,), (1, c) + (1,) * (nd - 2),
+    per_group = c // groups
+    for s in shape[2:]:
+        per_group *= s
+    return NormLayout((n, groups, per_group), (2,), (1, c) + (1,) * (nd - 2),
                       (0,) + tuple(range(2, nd)))
 
 
 def _stats(xv, red, eps):
+    if xv.size == 0:        # an empty batch: nothing to average, nothing to warn about
+        shape = tuple(1 if i in red else s for i, s in enumerate(xv.shape))
+        xp = array_module(xv)
+        return xp.zeros(shape, xv.dtype), xp.ones(shape, xv.dtype), xv
     mean = xv.mean(axis=red, keepdims=True)
     xc = xv - mean
     var = (xc * xc).mean(axis=red, keepdims=True)
@@ -97,7 +104,7 @@ class _Norm(Function):
         if needs[0]:
             gxhat = gd * w._data.reshape(layout.aff) if w is not None else gd
             gv = gxhat.reshape(layout.view)
-            if stats is None:
+            if stats is None and gd.size:
                 hv = xhat.reshape(layout.view)
                 red = layout.red
                 gv = gv - gv.mean(axis=red, keepdims=True) - hv * (gv * hv).mean(
