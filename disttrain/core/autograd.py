@@ -401,13 +401,17 @@ def check_inplace_view(t):
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    if getattr(t, "_view_chain", None) is _MULTI_VIEW and t.grad_fn is not None:
-        op = re.sub(r"Backward\d*$", "", type(t.grad_fn).__name__)
+    if getattr(t, "_view_chain", None) is _MULTI_VIEW:
+        if t.grad_fn is not None:
+            op = re.sub(r"Backward\d*$", "", type(t.grad_fn).__name__)
+            what = f"Output {t._output_nr} of {op} is a view and is being modified inplace."
+        else:
+            what = ("A view was created in no_grad mode and is being modified inplace with grad "
+                    "mode enabled.")
         raise RuntimeError(
-            f"Output {t._output_nr} of {op} is a view and is being modified inplace. This view "
-            f"is the output of a function that returns multiple views. Such functions do not "
-            f"allow the output views to be modified inplace. You should replace the inplace "
-            f"operation by an out-of-place one.")
+            f"{what} This view is the output of a function that returns multiple views. Such "
+            f"functions do not allow the output views to be modified inplace. You should "
+            f"replace the inplace operation by an out-of-place one.")
 
 
 def rebase_view(t, res):

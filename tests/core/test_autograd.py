@@ -652,6 +652,11 @@ def test_inplace_view_errors():
                               "inplace. You should replace the inplace operation by an "
                               "out-of-place one."):
         a.mul_(5)
+    b, _ = disttrain.zeros(2, 3).split(1)
+    with pytest.raises(RuntimeError, match="^A view was created in no_grad mode and is being "
+                                           "modified inplace with grad mode enabled. This view "
+                                           "is the output of a function that returns multiple"):
+        b.copy_(disttrain.ones(1, 3, requires_grad=True))
 
 
 def test_seed_in_place_division_loop():
