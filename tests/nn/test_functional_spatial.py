@@ -180,3 +180,24 @@ def test_pad_interpolate_errors_match_pytorch(fn, exc, msg):
     with pytest.raises(exc) as info:
         fn()
     assert str(info.value) == msg
+
+
+@pytest.mark.parametrize("fn,shape", [
+    (lambda: F.conv2d(disttrain.randn(0, 3, 8, 8), disttrain.randn(6, 3, 3, 3)), (0, 6, 6, 6)),
+    (lambda: F.max_pool2d(disttrain.randn(0, 3, 8, 8), 2), (0, 3, 4, 4)),
+    (lambda: F.avg_pool2d(disttrain.randn(0, 3, 8, 8), 2), (0, 3, 4, 4)),
+    (lambda: F.batch_norm(disttrain.randn(0, 3), None, None, training=False), (0, 3)),
+    (lambda: F.group_norm(disttrain.randn(0, 4, 3), 2), (0, 4, 3)),
+    (lambda: F.conv_transpose2d(disttrain.randn(0, 3, 4, 4), disttrain.randn(3, 2, 3, 3)),
+     (0, 2, 6, 6)),
+    (lambda: F.adaptive_avg_pool2d(disttrain.randn(0, 3, 8, 8), 2), (0, 3, 2, 2)),
+    (lambda: F.interpolate(disttrain.randn(0, 3, 8, 8), scale_factor=2), (0, 3, 16, 16))])
+def test_empty_batch_gives_empty_output(fn, shape):
+    """A batch of zero samples passes through with PyTorch's output shape."""
+    assert tuple(fn().shape) == shape
+
+
+def test_rnn_rejects_empty_sequence():
+    """A zero-length sequence raises PyTorch's error."""
+    with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0 in RNN"):
+        nn.GRU(3, 4)(disttrain.randn(0, 2, 3))
