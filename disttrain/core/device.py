@@ -34,7 +34,8 @@ def _no_cuda_error():
 
 
 class device:
-    """Where a tensor's memory lives: ``device('cpu')``, ``device('cuda:0')``, ``device('cuda', 1)``."""
+    """Where a tensor's memory lives: ``device('cpu')``, ``device('cuda:0')``,
+    ``device('cuda', 1)``."""
 
     __slots__ = ("type", "index")
 
@@ -137,8 +138,11 @@ def move_array(arr, dev):
     idx = current_cuda_index() if dev.index is None else dev.index
     if idx >= _CUDA_COUNT:
         raise RuntimeError(f"CUDA error: invalid device ordinal {idx} ({_CUDA_COUNT} device(s))")
-    if is_cuda_array(arr) and arr.device.id == idx:
-        return arr
+    if is_cuda_array(arr):
+        if arr.device.id == idx:
+            return arr
+        with _cupy.cuda.Device(idx):
+            return _cupy.array(arr, copy=True)     # asarray would keep it on its own GPU
     with _cupy.cuda.Device(idx):
         return _cupy.asarray(arr)
 
