@@ -103,7 +103,7 @@ disttrain.Size([8, 10])
 def test_mymodel_prints_layers_and_trains(capsys):
     """MyModel prints PyTorch's layout, its loss falls over SGD steps, F.conv2d shapes match."""
     torch.manual_seed(0)
-    model, losses, output = _load("cnn_mymodel").main()
+    model, losses, output = _load("cnn_mymodel").main(steps=3)
     out = capsys.readouterr().out
     assert out.startswith(MYMODEL_TEXT)
     assert re.search(r"^loss \d\.\d{4} -> \d\.\d{4}$", out, re.M)
