@@ -12,15 +12,10 @@ from collections import namedtuple
 from ..autograd import Function
 from ..device import array_module
 
-__all__ = ["ConvSpec", "Convolution", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose",
-           "conv_out_size"]
+__all__ = ["ConvSpec", "Convolution", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose"]
 
 #: stride, dilation: (sh, sw); padding: ((top, bottom), (left, right)); nd: 1 or 2 spatial dims
 ConvSpec = namedtuple("ConvSpec", "stride padding dilation groups nd")
-
-
-def conv_out_size(size, k, stride, pad_lo, pad_hi, dilation):
-    return (size + pad_lo + pad_hi - dilation * (k - 1) - 1) // stride + 1
 
 
 def _as4d(arr, nd):
