@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import disttrain
-from disttrain.autograd import gradcheck
+from disttrain.autograd import gradcheck, gradgradcheck
 
 from .conftest import assert_close, check_op, leaf, raises, randn
 
@@ -395,3 +395,27 @@ def test_float16_ops_keep_their_dtype():
                     (lambda t: t * 2 + 1, lambda a: a * 2 + 1)]:
         assert_close(fn(x), ref(xa.astype(np.float16).astype(np.float64)), atol=2e-2,
                      rtol=2e-2, dtype=disttrain.float16)
+
+
+SECOND_ORDER = {
+    "mul": (lambda a, b: a * b, [(2, 3), (3,)], {}),
+    "div": (lambda a, b: a / b, [(2, 3), (3,)], {"positive": True}),
+    "pow": (lambda a, b: a ** b, [(2, 3), (3,)], {"positive": True}),
+    "pow_scalar": (lambda a, b: a ** 3 + 2 ** b, [(3,), (3,)], {}),
+    "exp_log": (lambda a, b: a.exp() + b.log(), [(3,), (3,)], {"positive": True}),
+    "sqrt_rsqrt": (lambda a, b: a.sqrt() * b.rsqrt(), [(3,), (3,)], {"positive": True}),
+    "sigmoid_tanh": (lambda a, b: a.sigmoid() * b.tanh(), [(3,), (3,)], {}),
+    "maximum": (lambda a, b: disttrain.maximum(a, b) * a, [(3,), (3,)], {}),
+    "where": (lambda a, b: disttrain.where(a > 0, a * b, b * b), [(3,), (3,)], {}),
+    "clamp_tensor": (lambda a, b: a.clamp(min=b) * a, [(3,), (3,)], {}),
+    "fmod": (lambda a, b: disttrain.fmod(a, b) * b, [(3,), (3,)], {"positive": True}),
+    "abs": (lambda a, b: a.abs() * b, [(3,), (3,)], {"away_from": 0}),
+}
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_second_derivatives(name):
+    """Backward formulas are differentiable themselves (create_graph): gradgradcheck."""
+    fn, shapes, kw = SECOND_ORDER[name]
+    inputs = [leaf(randn(*s, seed=i, **kw)) for i, s in enumerate(shapes)]
+    assert gradgradcheck(fn, inputs)

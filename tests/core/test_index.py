@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import disttrain
-from disttrain.autograd import gradcheck
+from disttrain.autograd import gradcheck, gradgradcheck
 
 from .conftest import assert_close, check_op, leaf, raises, randn
 
@@ -304,3 +304,22 @@ def test_masked_fill_broadcasts_a_larger_mask():
     assert r.shape == (2, 3, 4)
     assert gradcheck(lambda a: a.masked_fill(T([[[True], [False], [True]]] * 2), 1.), (x,))
     assert_close(r.sum(), 0.)
+
+
+def _assign(a):
+    y = a * a
+    y[0] = a[1] * 2
+    return y
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a: (a * a)[T([0, 0, 1])], lambda a: (a * a)[:, 1:], _assign,
+    lambda a: (a * a).gather(1, T([[0, 0], [2, 1], [1, 1]])),
+    lambda a: (a * a).scatter(1, T([[0], [2], [1]]), a[:, :1] * 3),
+    lambda a: (a * a).masked_fill(a > 0, 1.), lambda a: (a * a).index_select(1, T([2, 0, 2])),
+    lambda a: (a * a).masked_select(a > 0), lambda a: (a * a).index_add(1, T([0, 0]), a[:, :2]),
+], ids=["index", "slice", "setitem", "gather", "scatter", "masked_fill", "index_select",
+        "masked_select", "index_add"])
+def test_second_derivatives(fn):
+    """Indexing backwards are differentiable themselves (create_graph): gradgradcheck."""
+    assert gradgradcheck(fn, (leaf(randn(3, 3)),))

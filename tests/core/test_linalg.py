@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import disttrain
+from disttrain.autograd import gradgradcheck
 
 from .conftest import check_op, leaf, raises, randn
 
@@ -137,3 +138,15 @@ def test_errors_match_pytorch(fn, exc, msg):
     """Incompatible shapes and dtypes raise PyTorch's exception and message."""
     with raises(exc, msg):
         fn()
+
+
+@pytest.mark.parametrize("fn, shapes", [
+    (lambda a, b: a @ b, [(2, 3), (3, 2)]), (lambda a, b: a @ b, [(2, 2, 3), (3, 2)]),
+    (lambda a, b: a.dot(b), [(3,), (3,)]), (lambda a, b: a @ b, [(2, 3), (3,)]),
+    (lambda a, b: disttrain.einsum("ij,jk->ik", a, b), [(2, 3), (3, 2)]),
+    (lambda a, b: disttrain.einsum("ii->", a * b), [(3, 3), (3, 3)]),
+], ids=["mm", "batched", "dot", "mv", "einsum", "einsum_trace"])
+def test_second_derivatives(fn, shapes):
+    """Product backwards are differentiable themselves (create_graph): gradgradcheck."""
+    inputs = [leaf(randn(*s, seed=i)) for i, s in enumerate(shapes)]
+    assert gradgradcheck(fn, inputs)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import disttrain
-from disttrain.autograd import gradcheck
+from disttrain.autograd import gradcheck, gradgradcheck
 
 from .conftest import assert_close, check_op, leaf, raises, randn
 
@@ -242,3 +242,15 @@ def test_errors_match_pytorch(fn, exc, msg):
     """Bad dims and dtypes raise PyTorch's exception and message."""
     with raises(exc, msg):
         fn(disttrain.ones(2, 3))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a: a.prod(1), lambda a: a.prod(), lambda a: a.std(1), lambda a: a.var(),
+    lambda a: a.norm(dim=1), lambda a: a.norm(3), lambda a: a.logsumexp(1),
+    lambda a: (a * a).amax(1), lambda a: (a * a).max(1).values, lambda a: (a * a).max(),
+    lambda a: (a * a).cumsum(1), lambda a: (a * a).mean(0), lambda a: a.cumprod(1),
+], ids=["prod_dim", "prod", "std", "var", "norm", "norm3", "logsumexp", "amax", "max_dim",
+        "max", "cumsum", "mean", "cumprod"])
+def test_second_derivatives(fn):
+    """Reduction backwards are differentiable themselves (create_graph): gradgradcheck."""
+    assert gradgradcheck(fn, (leaf(randn(2, 3)),))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import disttrain
+from disttrain.autograd import gradgradcheck
 
 from .conftest import check_op, leaf, raises, randn
 
@@ -238,3 +239,14 @@ def test_errors_match_pytorch(fn, exc, msg):
     """Invalid shapes and dims raise PyTorch's exception and message."""
     with raises(exc, msg):
         fn(disttrain.zeros(2, 3, 4))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a: disttrain.cat([a * a, a[:1]]), lambda a: disttrain.stack([a * a, a]),
+    lambda a: (a * a).split(1, 1)[1], lambda a: (a * a).unbind(1)[2],
+    lambda a: (a * a).expand(2, 2, 3), lambda a: (a * a).repeat(2, 1),
+    lambda a: (a * a).permute(1, 0), lambda a: (a * a).flip(1), lambda a: (a * a).t().reshape(-1),
+], ids=["cat", "stack", "split", "unbind", "expand", "repeat", "permute", "flip", "reshape"])
+def test_second_derivatives(fn):
+    """Shape-op backwards are differentiable themselves (create_graph): gradgradcheck."""
+    assert gradgradcheck(fn, (leaf(randn(2, 3)),))
