@@ -31,7 +31,7 @@ __all__ = ["ReduceOp", "Channel", "all_reduce", "broadcast", "all_gather", "redu
            "gather", "scatter", "barrier", "broadcast_bytes", "all_gather_bytes",
            "SMALL_BYTES", "CHUNK_BYTES"]
 
-SMALL_BYTES = 1 << 16     # up to here latency dominates: fewest hops wins (see benchmark)
+SMALL_BYTES = 1 << 18     # up to here latency dominates: fewest hops wins (measured)
 CHUNK_BYTES = 1 << 19     # pipelining grain: large enough that Python's per-message cost is small
 
 

@@ -139,7 +139,7 @@ class Transport:
             endpoints["ipc"] = self._bind_ipc()
             if os.environ.get("DISTTRAIN_SHM", "1") != "0":
                 self.arena = Arena.create()
-            endpoints["shm"] = self.arena.name if self.arena else None
+            endpoints["shm"] = [self.arena.name, self.arena.slot_bytes] if self.arena else None
         if any(hosts[p] != me for p in self.peers):
             endpoints["tcp"] = self._bind_tcp(store.host)
         store.set(f"{prefix}ep/{self.rank}", msgpack.packb(endpoints))
@@ -148,8 +148,10 @@ class Transport:
             theirs = msgpack.unpackb(published[p], raw=False)
             self.endpoints[p] = theirs["ipc"] if hosts[p] == me else theirs["tcp"]
             self._connect(p, self.endpoints[p])
-            if self.arena and hosts[p] == me and theirs.get("shm"):
-                self.arena.attach(p, theirs["shm"])
+            shared = theirs.get("shm") if hosts[p] == me else None
+            # Same slot size only: ranks must split arrays into the same rounds.
+            if self.arena and shared and shared[1] == self.arena.slot_bytes:
+                self.arena.attach(p, shared[0])
         if self.arena:
             self.arena.attach(self.rank, None, own=True)
 

@@ -13,15 +13,15 @@ import traceback
 import numpy as np
 
 from disttrain import comm
-from disttrain.comm import CommError, ReduceOp
+from disttrain.comm import CommError, ReduceOp, shm
 
 OPS = ["SUM", "AVG", "PRODUCT", "MIN", "MAX"]
 DTYPES = ["float16", "float32", "float64", "int8", "int32", "int64", "uint8", "bool"]
 SMALL_SIZES = [0, 1, 2, 5, 1001]
-# Past SMALL_BYTES: the ring, with several chunks per segment at 300_001 float32. Every op
-# on float32; a few on other widths (the ring is dtype-agnostic; this keeps the job short).
-LARGE = {"float32": {op: [40_003, 300_001] for op in OPS},
-         "float16": {"SUM": [40_003], "AVG": [300_001]},
+# Past SMALL_BYTES: the ring (several chunks per segment at 300_001 float32) or shared
+# memory. Every op on float32; a few on other widths (both paths are dtype-agnostic).
+LARGE = {"float32": {op: [70_003, 300_001] for op in OPS},
+         "float16": {"SUM": [140_003], "AVG": [300_001]},
          "int64": {"SUM": [300_001], "PRODUCT": [40_003]}, "uint8": {"MAX": [300_001]},
          "bool": {"SUM": [300_001]}}
 
@@ -250,6 +250,9 @@ def _subgroup(pg):
 
 
 def job_collectives():
+    # Small shared-memory slots: the 300_001-element arrays then take many rounds, so
+    # slot rotation is exercised without big arrays.
+    shm.SLOT_BYTES = 64 << 10
     pg = comm.init_from_env(timeout=60)
     check = Checker()
     for part in (check_all_reduce, check_rooted, check_gather_scatter, check_misc):
