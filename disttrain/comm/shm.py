@@ -5,11 +5,13 @@ host with few cores that, not memory bandwidth, bounds a socket ring. So ranks o
 host also share a staging segment each (``/dev/shm``, ``SLOTS`` slots of ``SLOT_BYTES``),
 and a large all_reduce among them goes, one slot's worth of the array per round::
 
-    copy round 0 into my slot 0                     exchange: all staged
+    stage round 0 in my slot 0                      exchange: all staged
     for each round i (slot i mod 3):
-        reduce my 1/n part of round i across every rank's slot, in place in mine
-        copy round i+1 into my next slot            exchange: i reduced, i+1 staged
+        reduce my 1/n part of round i: my array's + every peer's slot, into my slot
+        stage round i+1 in my next slot             exchange: i reduced, i+1 staged
         copy every rank's reduced part of round i into my array
+
+(Staging copies all of a round but my own part, which only I read.)
     exchange: done reading, the slots may be reused
 
 An exchange sends an empty message to every peer over ZeroMQ and waits for theirs.
@@ -130,18 +132,25 @@ def all_reduce(ch, flat, op, arena, ufunc, divide):
         a, b = rounds[i]
         return arena.slot(ranks[q], i, flat.dtype, b - a)
 
-    np.copyto(slot(r, 0), flat[slice(*rounds[0])])
+    def stage(i):   # peers need every part of my round but mine, which only I reduce
+        a, b = rounds[i]
+        lo, hi = _parts(b - a, n)[r]
+        np.copyto(slot(r, i)[:lo], flat[a:a + lo])
+        np.copyto(slot(r, i)[hi:], flat[a + hi:b])
+
+    stage(0)
     _exchange(ch, peers)                              # every slot 0 holds round 0
     for i, (a, b) in enumerate(rounds):
         parts = _parts(b - a, n)
         lo, hi = parts[r]
-        acc = slot(r, i)[lo:hi]
-        for q in peers:                               # my part, in place in my slot
+        acc = slot(r, i)[lo:hi]                       # my part, reduced into my slot
+        ufunc(flat[a + lo:a + hi], slot(peers[0], i)[lo:hi], out=acc)
+        for q in peers[1:]:
             ufunc(acc, slot(q, i)[lo:hi], out=acc)
         if divide is not None:
             divide(acc, n)
         if i + 1 < len(rounds):                       # stage the next round meanwhile
-            np.copyto(slot(r, i + 1), flat[slice(*rounds[i + 1])])
+            stage(i + 1)
         _exchange(ch, peers)                          # round i reduced, round i+1 staged
         for q in range(n):
             qlo, qhi = parts[q]
