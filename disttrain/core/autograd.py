@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import grad_mode
+from . import grad_mode  # noqa: F401  (other modules reach it through autograd)
 from .grad_mode import state as _grad_state
 
 __all__ = ["Function", "backward", "grad", "BackwardNode", "AccumulateGrad", "RemovableHandle"]
@@ -951,7 +951,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     result = run_backward(outputs, roots, retain_graph, create_graph, inputs=inputs,
                           accumulate=False, allow_unused=allow_unused)
     if materialize_grads:
-        from . import ops  # noqa: F401  (zeros_like lives on Tensor)
         result = [r if r is not None else inputs[i].new_zeros(inputs[i].shape)
                   for i, r in enumerate(result)]
     return tuple(result)

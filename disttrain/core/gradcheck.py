@@ -2,7 +2,7 @@
 import numpy as np
 
 from .autograd import grad as _grad
-from .grad_mode import no_grad
+from .grad_mode import no_grad, enable_grad
 from .tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
@@ -111,7 +111,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   raise_exception=True, **kwargs):
     """Check second derivatives: gradcheck of the first-order gradient function."""
     inputs = _as_tuple(inputs)
-    targets = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     outs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
@@ -120,9 +119,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     grad_outputs = _as_tuple(grad_outputs)
 
     def first(*args):
-        outs = _outputs(func, args)
-        ts = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
-        gs = _grad(outs, ts, grad_outputs, create_graph=True, allow_unused=True)
+        # gradcheck perturbs inputs under no_grad; the first derivative still needs a graph
+        with enable_grad():
+            outs = _outputs(func, args)
+            ts = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+            gs = _grad(outs, ts, grad_outputs, create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
     return gradcheck(first, inputs, eps=eps, atol=atol, rtol=rtol,

@@ -3,9 +3,8 @@ import numpy as np
 
 from . import autograd, dtype as _dt
 from .autograd import RemovableHandle
-from .device import (array_module, device_of, as_device, move_array, is_cuda_array,
-                     current_cuda_index, device as _device_cls)
-from .grad_mode import state as _grad_state
+from .device import (device_of, as_device, is_cuda_array, current_cuda_index,
+                     device as _device_cls)
 
 __all__ = ["Tensor", "Size"]
 
