@@ -7,6 +7,7 @@ by SIGKILL, the pipe closes and the reaper terminates every group still listed, 
 worker outlives its launcher.
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from pathlib import Path
 __all__ = ["Agent", "Worker"]
 
 POLL_S = 0.1   # how often worker exits are checked: failures are acted on within this
+# A line ends at "\n", or at a lone "\r" (progress bars redraw with it and never print "\n").
+_LINE_END = re.compile(rb"(?<=\n)|(?<=\r)(?!\n)")
 
 _REAPER = r"""
 import os, signal, sys, time
@@ -169,16 +172,17 @@ class Agent:
         prefix = f"[rank {worker.rank}] ".encode()
         partial = b""
         for chunk in iter(lambda: stream.read1(65536), b""):
-            lines = (partial + chunk).split(b"\n")
+            lines = _LINE_END.split(partial + chunk)
             partial = lines.pop()
             if lines:
-                self._emit(dest, worker, prefix, b"".join(ln + b"\n" for ln in lines))
+                self._emit(dest, worker, prefix, lines)
         if partial:
-            self._emit(dest, worker, prefix, partial + b"\n")
+            self._emit(dest, worker, prefix, [partial + b"\n"])
         stream.close()
 
-    def _emit(self, dest, worker, prefix, text):
-        prefixed = b"".join(prefix + ln for ln in text.splitlines(keepends=True))
+    def _emit(self, dest, worker, prefix, lines):
+        prefixed = b"".join(prefix + ln for ln in lines)
+        text = b"".join(lines)
         with self._out_lock:   # whole lines only: ranks' output never interleaves mid-line
             try:
                 dest.write(prefixed)
