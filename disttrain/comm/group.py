@@ -24,7 +24,7 @@ from .collectives import Channel, ReduceOp
 from .env import discover
 from .store import Store
 from .transport import Transport
-from .wire import DTYPES, Kind, secret_token
+from .wire import DTYPES, Kind, dtype_name, secret_token
 from .work import Engine, Pending, Work
 
 __all__ = ["ProcessGroup", "DEFAULT_TIMEOUT"]
@@ -62,7 +62,7 @@ def _host(arr, name, writable=False):
         host, back = arr, False
     else:
         raise TypeError(f"{name} expects a numpy or cupy array, got {type(arr).__name__}")
-    if host.dtype.name not in DTYPES:
+    if dtype_name(host.dtype) is None:
         raise TypeError(f"{name}: dtype {host.dtype} is not supported; supported: "
                         f"{', '.join(DTYPES)}")
     if writable and not back and not arr.flags.writeable:
@@ -220,7 +220,8 @@ class ProcessGroup:
     @staticmethod
     def _sig(name, flat, op="", root=-1, shape=None):
         shape = list(flat.shape if shape is None else shape)
-        return [name, op.name if isinstance(op, ReduceOp) else op, flat.dtype.name, shape, root]
+        return [name, op.name if isinstance(op, ReduceOp) else op, dtype_name(flat.dtype), shape,
+                root]
 
     # -- collectives -----------------------------------------------------------------------
 
@@ -390,7 +391,7 @@ class ProcessGroup:
         def run(ch):
             t = ch.t
             tracker = t.send(ch.ranks[dst], Kind.P2P, ch.group, tag, seq, flat,
-                             [flat.dtype.name, list(arr.shape)], track=True)
+                             [dtype_name(flat.dtype), list(arr.shape)], track=True)
             if tracker is not None:
                 t.wait_sent([tracker], ch.deadline)
             return arr
@@ -409,7 +410,7 @@ class ProcessGroup:
             raise ValueError(f"recv: rank {src} cannot receive from itself")
         flat, back = _host(arr, "recv", writable=True)
         seq = self._next_p2p("recv", src, tag)
-        want = [flat.dtype.name, list(arr.shape)]
+        want = [dtype_name(flat.dtype), list(arr.shape)]
 
         def run(ch):
             def complete(msg):

@@ -35,7 +35,7 @@ from zmq.utils.monitor import recv_monitor_message
 
 from .shm import Arena
 from .store import resolve_ip, tcp_endpoint
-from .wire import COPY_THRESHOLD, Kind, WireError, decode, encode, header
+from .wire import COPY_THRESHOLD, Kind, WireError, decode, dtype_name, encode, header
 
 __all__ = ["Transport", "CommError", "PeerError", "MismatchError", "CommTimeout",
            "host_identity"]
@@ -205,8 +205,8 @@ class Transport:
             self._fail("left", peer, "it shut down its process group")
             raise self.error()
         if frame is not None:
-            frames = [header(kind, self.token, self.rank, group, tag, seq, array.dtype.name,
-                             array.shape, meta), frame]
+            frames = [header(kind, self.token, self.rank, group, tag, seq,
+                             dtype_name(array.dtype), array.shape, meta), frame]
         else:
             frames = encode(kind, self.token, self.rank, group, tag, seq, array, meta)
         if copy is None:
