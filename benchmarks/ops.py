@@ -35,15 +35,21 @@ except ImportError:      # the table simply loses its PyTorch column
 
 
 def _time(fn, min_seconds=0.2):
-    """Mean seconds per call of ``fn``, calls batched until a round lasts ``min_seconds``."""
-    fn()
+    """Mean seconds per call of ``fn``, calls batched until a round lasts ``min_seconds``.
+
+    Each result is kept until the next call returns, as a training loop keeps its tensors:
+    freeing a large result first would let the C allocator hand its pages back to the OS
+    and bill the next call for page faults, which hits the libraries unevenly.
+    """
+    result = fn()
     n = 1
     while True:
         t0 = time.perf_counter()
         for _ in range(n):
-            fn()
+            result = fn()
         dt = time.perf_counter() - t0
         if dt >= min_seconds:
+            del result
             return dt / n
         n = max(n * 2, int(n * min_seconds / max(dt, 1e-9)) + 1)
 
