@@ -23,12 +23,12 @@ def _as4d(arr, nd):
 
 
 def _windows(xp, xpad, kh, kw, oh, ow, spec):
-    """A (N, C, KH, KW, OH, OW) view of the padded input: no copy."""
+    """A (C, KH, KW, N, OH, OW) view of the padded input: no copy."""
     sn, sc, sh, sw = xpad.strides
     (th, tw), (dh, dw) = spec.stride, spec.dilation
     return xp.lib.stride_tricks.as_strided(
-        xpad, (xpad.shape[0], xpad.shape[1], kh, kw, oh, ow),
-        (sn, sc, sh * dh, sw * dw, sh * th, sw * tw))
+        xpad, (xpad.shape[1], kh, kw, xpad.shape[0], oh, ow),
+        (sc, sh * dh, sw * dw, sn, sh * th, sw * tw))
 
 
 def _pad(xp, x, padding):
@@ -51,14 +51,16 @@ def _row_padded(xp, x, padding):
 
 
 def im2col(x, kh, kw, spec):
-    """Columns (N, G, C/G*KH*KW, L) of a 4-d input, the output size (OH, OW) and the row
+    """Columns (G, C/G*KH*KW, N*L) of a 4-d input, the output size (OH, OW) and the row
     pitch of the columns: OW, or for stride 1 the padded width Wp.
 
-    Stride 1 uses "flat" windows: in the padded image flattened per channel, the window
-    at kernel offset (i, j) is one contiguous run starting at ``i*dh*Wp + j*dw``, so the
-    copy into columns streams whole rows instead of OW-long pieces. The Wp - OW extra
-    columns per output row are wrap-around values that callers drop (or multiply by
-    zero gradients).
+    The columns are channel-major, the batch inside the column index, so that one gemm
+    covers the whole batch (BLAS threads then have one large product to share instead of
+    a small one per sample). Stride 1 uses "flat" windows: in the padded image flattened
+    per channel, the window at kernel offset (i, j) is one contiguous run starting at
+    ``i*dh*Wp + j*dw``, so the copy streams whole rows instead of OW-long pieces. The
+    Wp - OW extra columns per output row are wrap-around values that callers drop (or
+    multiply by zero gradients).
     """
     xp = array_module(x)
     n, c = x.shape[:2]
@@ -70,36 +72,34 @@ def im2col(x, kh, kw, spec):
         oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
         sn, sc, sh, sw = xpad.strides
         win = xp.lib.stride_tricks.as_strided(
-            xpad, (n, c, kh, kw, oh * wp), (sn, sc, sh * dh, sw * dw, sw))
-        cols = xp.ascontiguousarray(win)
-        return cols.reshape(n, spec.groups, rows, oh * wp), (oh, ow), wp
+            xpad, (c, kh, kw, n, oh * wp), (sc, sh * dh, sw * dw, sn, sw))
+        return xp.ascontiguousarray(win).reshape(spec.groups, rows, -1), (oh, ow), wp
     xpad = _pad(xp, x, spec.padding)
     oh = (xpad.shape[2] - dh * (kh - 1) - 1) // th + 1
     ow = (xpad.shape[3] - dw * (kw - 1) - 1) // tw + 1
     cols = xp.ascontiguousarray(_windows(xp, xpad, kh, kw, oh, ow, spec))
-    return cols.reshape(n, spec.groups, rows, oh * ow), (oh, ow), ow
+    return cols.reshape(spec.groups, rows, -1), (oh, ow), ow
 
 
-def _pitched(xp, gy, pitch):
-    """(N, O, OH, OW) -> (N, O, OH*pitch) with zeros in the extra columns of each row."""
+def _channel_major(xp, gy, pitch):
+    """(N, O, OH, OW) -> (O, N*OH*pitch), zeros in the extra ``pitch - OW`` columns."""
     n, o, oh, ow = gy.shape
-    if pitch == ow:
-        return gy.reshape(n, o, oh * ow)
-    out = xp.zeros((n, o, oh, pitch), gy.dtype)
-    out[..., :ow] = gy
-    return out.reshape(n, o, oh * pitch)
+    out = xp.zeros((o, n, oh, pitch), gy.dtype) if pitch != ow else \
+        xp.empty((o, n, oh, ow), gy.dtype)
+    out[..., :ow] = gy.transpose(1, 0, 2, 3)
+    return out.reshape(o, -1)
 
 
 def conv_forward(x, w, spec, keep_cols=False):
     """The convolution of 4-d arrays; with ``keep_cols`` also the columns, for the weight grad."""
     xp = array_module(x)
+    n = x.shape[0]
     o, _, kh, kw = w.shape
     g = spec.groups
     cols, (oh, ow), pitch = im2col(x, kh, kw, spec)
-    out = w.reshape(g, o // g, -1) @ cols          # (N, G, O/G, OH*pitch): a gemm per sample
-    out = out.reshape(x.shape[0], o, oh, pitch)
-    if pitch != ow:
-        out = xp.ascontiguousarray(out[..., :ow])
+    out = w.reshape(g, o // g, -1) @ cols           # (G, O/G, N*OH*pitch): one gemm per group
+    out = out.reshape(o, n, oh, pitch)[..., :ow]
+    out = xp.ascontiguousarray(out.swapaxes(0, 1))
     return (out, (cols, pitch)) if keep_cols else out
 
 
@@ -108,7 +108,7 @@ def conv_input_grad(gy, w, in_shape, spec):
     xp = array_module(gy)
     n, o, oh, ow = gy.shape
     _, cg, kh, kw = w.shape
-    g = spec.groups
+    g, c = spec.groups, spec.groups * cg
     (pt, pb), (pl, pr) = spec.padding
     (th, tw), (dh, dw) = spec.stride, spec.dilation
     h, wd = in_shape[2], in_shape[3]
@@ -116,41 +116,37 @@ def conv_input_grad(gy, w, in_shape, spec):
     wt = w.reshape(g, o // g, -1).transpose(0, 2, 1)
     if (th, tw) == (1, 1):
         # Flat windows (see im2col): each kernel offset adds one contiguous run per channel.
-        cols = wt @ _pitched(xp, gy, wp).reshape(n, g, o // g, oh * wp)
-        cols = cols.reshape(n, g * cg, kh, kw, oh * wp)
-        gx = xp.zeros((n, g * cg, (hp + 1) * wp), gy.dtype)
+        cols = wt @ _channel_major(xp, gy, wp).reshape(g, o // g, -1)
+        cols = cols.reshape(c, kh, kw, n, oh * wp)
+        gx = xp.zeros((c, n, (hp + 1) * wp), gy.dtype)
         for i in range(kh):
             for j in range(kw):
                 start = i * dh * wp + j * dw
-                gx[:, :, start:start + oh * wp] += cols[:, :, i, j]
-        gx = gx.reshape(n, g * cg, hp + 1, wp)[:, :, pt:pt + h, pl:pl + wd]
-        return xp.ascontiguousarray(gx)
-    cols = wt @ gy.reshape(n, g, o // g, oh * ow)
-    cols = cols.reshape(n, g * cg, kh, kw, oh, ow)
-    gx = xp.zeros((n, g * cg, hp, wp), gy.dtype)
+                gx[:, :, start:start + oh * wp] += cols[:, i, j]
+        gx = gx.reshape(c, n, hp + 1, wp)[:, :, pt:pt + h, pl:pl + wd]
+        return xp.ascontiguousarray(gx.swapaxes(0, 1))
+    cols = wt @ _channel_major(xp, gy, ow).reshape(g, o // g, -1)
+    cols = cols.reshape(c, kh, kw, n, oh, ow)
+    gx = xp.zeros((c, n, hp, wp), gy.dtype)
     # One strided add per kernel offset: the windows overlap when stride < kernel.
     for i in range(kh):
         hs = slice(i * dh, i * dh + th * (oh - 1) + 1, th)
         for j in range(kw):
-            gx[:, :, hs, j * dw:j * dw + tw * (ow - 1) + 1:tw] += cols[:, :, i, j]
-    if pt or pb or pl or pr:
-        gx = xp.ascontiguousarray(gx[:, :, pt:pt + h, pl:pl + wd])
-    return gx
+            gx[:, :, hs, j * dw:j * dw + tw * (ow - 1) + 1:tw] += cols[:, i, j]
+    return xp.ascontiguousarray(gx[:, :, pt:pt + h, pl:pl + wd].swapaxes(0, 1))
 
 
 def conv_weight_grad(x, gy, w_shape, spec, cols=None):
-    """The adjoint of ``conv_forward`` in its weight: sum over the batch of gy @ cols^T.
+    """The adjoint of ``conv_forward`` in its weight: gy @ cols^T over the whole batch.
 
     ``cols`` is ``(columns, pitch)`` from the forward, or None to rebuild them.
     """
     xp = array_module(gy)
-    o, cg, kh, kw = w_shape
+    o = w_shape[0]
     g = spec.groups
-    cols, pitch = cols if cols is not None else im2col(x, kh, kw, spec)[::2]
-    n = gy.shape[0]
-    gyr = _pitched(xp, gy, pitch).reshape(n, g, o // g, -1)
-    gw = (gyr @ cols.transpose(0, 1, 3, 2)).sum(0)
-    return gw.reshape(w_shape)
+    cols, pitch = cols if cols is not None else im2col(x, w_shape[2], w_shape[3], spec)[::2]
+    gyc = _channel_major(xp, gy, pitch).reshape(g, o // g, -1)
+    return (gyc @ cols.transpose(0, 2, 1)).reshape(w_shape)
 
 
 def _bias_axes(nd):
