@@ -18,7 +18,7 @@ import numpy as np
 from ..core.device import array_module, device_of
 from ..core.tensor import Tensor
 
-__all__ = ["FlatGroup", "build_flat_groups"]
+__all__ = ["FlatGroup", "build_flat_groups", "grad_term"]
 
 # Elements per kernel call. A step runs its arithmetic block by block so that the temporaries
 # stay in the L2 cache: on a 2 M-element Adam step this is about twice as fast as whole-array
@@ -224,6 +224,12 @@ class FlatGroup:
                 yield lo, hi, i, j, k
             i = j
 
+    def pieces(self, active, key=None, bounds=None):
+        """The ``runs`` cut into ``blocks``: yields ``(a, b, key_value)``."""
+        for lo, hi, _, _, k in self.runs(active, key, bounds):
+            for a, b in self.blocks(lo, hi):
+                yield a, b, k
+
     def blocks(self, lo, hi):
         """Split ``[lo, hi)`` into cache-sized pieces."""
         if hi - lo <= BLOCK:
@@ -237,6 +243,18 @@ class FlatGroup:
         while len(self._scratch) < k:
             self._scratch.append(self.xp.empty(size, self.dtype))
         return [s[:n] for s in self._scratch[:k]]
+
+
+def grad_term(xp, p, g, t1, t2, maximize, weight_decay):
+    """The gradient an update follows: ``g``, negated under ``maximize``, plus
+    ``weight_decay * p`` (L2). Returns ``g`` itself or ``t1``; ``t2`` is scratch."""
+    d = g
+    if maximize:
+        d = xp.negative(g, out=t1)
+    if weight_decay != 0:
+        xp.multiply(p, weight_decay, out=t2)
+        d = xp.add(d, t2, out=t1)
+    return d
 
 
 def _to_array(arr, device):

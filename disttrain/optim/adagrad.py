@@ -1,8 +1,8 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 from ..core import creation
 from ..core.grad_mode import no_grad
-from ..core.tensor import Tensor
-from .optimizer import Optimizer
+from ._flat import grad_term
+from .optimizer import Optimizer, _check_nonnegative, _flat_step
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -30,22 +30,12 @@ class Adagrad(Optimizer):
     """
 
     _with_step = True
+    _setstate_defaults = dict(foreach=None, maximize=False, differentiable=False, fused=None)
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: "
-                             f"{initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                           initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
@@ -56,21 +46,7 @@ class Adagrad(Optimizer):
                 self.state[p]["step"] = creation.tensor(0.0)
                 self.state[p]["sum"] = creation.full_like(p, initial_accumulator_value)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): re-evaluates the model and returns the loss.
-        """
-        return self._run_step(closure)
+    step = _flat_step
 
     def _state_names(self, group):
         return ["sum"]
@@ -80,22 +56,16 @@ class Adagrad(Optimizer):
         hyper = dict(lr=float(group["lr"]), lr_decay=group["lr_decay"], eps=group["eps"],
                      weight_decay=group["weight_decay"], maximize=group["maximize"])
         state_sum = fg.state["sum"]
-        for lo, hi, _, _, step in fg.runs(active, fg.steps, bounds):
-            for a, b in fg.blocks(lo, hi):
-                t1, t2 = fg.scratch(2, b - a)
-                _flat_adagrad(fg.xp, fg.param[a:b], fg.grad[a:b], state_sum[a:b], t1, t2,
-                              step=float(step), **hyper)
+        for a, b, step in fg.pieces(active, fg.steps, bounds):
+            t1, t2 = fg.scratch(2, b - a)
+            _flat_adagrad(fg.xp, fg.param[a:b], fg.grad[a:b], state_sum[a:b], t1, t2,
+                          step=float(step), **hyper)
 
 
 def _flat_adagrad(xp, p, g, state_sum, t1, t2, *, step, lr, lr_decay, eps, weight_decay,
                   maximize):
     """One Adagrad update of a flat slice in place; ``t1``/``t2`` are scratch."""
-    d = g
-    if maximize:
-        d = xp.negative(g, out=t1)
-    if weight_decay != 0:
-        xp.multiply(p, weight_decay, out=t2)
-        d = xp.add(d, t2, out=t1)
+    d = grad_term(xp, p, g, t1, t2, maximize, weight_decay)
     clr = lr / (1 + (step - 1) * lr_decay)
     state_sum += xp.multiply(d, d, out=t2)
     std = xp.sqrt(state_sum, out=t2)

@@ -1,7 +1,8 @@
 """Adam and AdamW (decoupled weight decay)."""
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
-from .optimizer import Optimizer
+from ._flat import grad_term
+from .optimizer import Optimizer, _check_nonnegative, _flat_step
 
 __all__ = ["Adam", "AdamW", "adam"]
 
@@ -34,22 +35,17 @@ class Adam(Optimizer):
     """
 
     _with_step = True
+    _setstate_defaults = dict(amsgrad=False, maximize=False, foreach=None, capturable=False,
+                              differentiable=False, decoupled_weight_decay=False, fused=None)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(lr=lr, eps=eps)
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check_nonnegative(weight_decay=weight_decay)
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)) and \
                 not (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor)):
             raise ValueError("betas must be either both floats or both Tensors")
@@ -60,24 +56,7 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
-
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): re-evaluates the model and returns the loss.
-        """
-        return self._run_step(closure)
+    step = _flat_step
 
     def _state_names(self, group):
         names = ["exp_avg", "exp_avg_sq"]
@@ -92,12 +71,10 @@ class Adam(Optimizer):
                      decoupled=group["decoupled_weight_decay"])
         m, v = fg.state["exp_avg"], fg.state["exp_avg_sq"]
         vmax = fg.state["max_exp_avg_sq"] if group["amsgrad"] else None
-        for lo, hi, _, _, step in fg.runs(active, fg.steps, bounds):
-            for a, b in fg.blocks(lo, hi):
-                t1, t2 = fg.scratch(2, b - a)
-                _flat_adam(fg.xp, fg.param[a:b], fg.grad[a:b], m[a:b], v[a:b],
-                           None if vmax is None else vmax[a:b], t1, t2, step=float(step),
-                           **hyper)
+        for a, b, step in fg.pieces(active, fg.steps, bounds):
+            t1, t2 = fg.scratch(2, b - a)
+            _flat_adam(fg.xp, fg.param[a:b], fg.grad[a:b], m[a:b], v[a:b],
+                       None if vmax is None else vmax[a:b], t1, t2, step=float(step), **hyper)
 
 
 class AdamW(Adam):
@@ -148,15 +125,9 @@ def _lerp_(xp, x, end, w, tmp):
 def _flat_adam(xp, p, g, m, v, vmax, t1, t2, *, step, lr, beta1, beta2, eps, weight_decay,
                maximize, decoupled):
     """One Adam update of a flat slice in place; ``t1``/``t2`` are scratch."""
-    d = g
-    if maximize:
-        d = xp.negative(g, out=t1)
-    if weight_decay != 0:
-        if decoupled:
-            p *= 1 - lr * weight_decay
-        else:
-            xp.multiply(p, weight_decay, out=t2)
-            d = xp.add(d, t2, out=t1)
+    if decoupled and weight_decay != 0:
+        p *= 1 - lr * weight_decay
+    d = grad_term(xp, p, g, t1, t2, maximize, 0 if decoupled else weight_decay)
     _lerp_(xp, m, d, 1 - beta1, t2)
     v *= beta2
     xp.multiply(d, 1 - beta2, out=t2)

@@ -24,27 +24,29 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-def _hooked_step(step):
-    """Wrap a subclass's ``step`` so that step hooks run and schedulers see it was called."""
+def _hooked_step(step, owner):
+    """Wrap ``owner``'s ``step`` so that step hooks run and schedulers see it was called."""
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
         if self.__dict__.get("_in_step"):      # a subclass's step calling super().step()
             return step(self, *args, **kwargs)
         self._in_step = True
         try:
-            return _run_hooked(self, step, args, kwargs)
+            return _run_hooked(self, step, wrapper, args, kwargs)
         finally:
             self._in_step = False
     wrapper._hooked = True
+    # Named after its class even when shared (``step = _flat_step``), as PyTorch's would be.
+    wrapper.__name__, wrapper.__qualname__ = "step", f"{owner.__qualname__}.step"
     return wrapper
 
 
-def _run_hooked(self, step, args, kwargs):
+def _run_hooked(self, step, named, args, kwargs):
     for hook in list(self._optimizer_step_pre_hooks.values()):
         result = hook(self, args, kwargs)
         if result is not None:
             if not (isinstance(result, tuple) and len(result) == 2):
-                raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                raise RuntimeError(f"{named} must return None or a tuple of (new_args, "
                                    f"new_kwargs), but got {result}.")
             args, kwargs = result
     self._opt_called = True
@@ -68,14 +70,16 @@ class Optimizer:
     operations over the whole group.
     """
 
-    # Names of a subclass's per-parameter state arrays and whether it keeps a step count.
+    # Whether a subclass keeps a step count, and the group keys that pickles and checkpoints
+    # from older versions may lack (``__setstate__`` fills them in).
     _with_step = False
+    _setstate_defaults = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         step = cls.__dict__.get("step")
         if step is not None and not getattr(step, "_hooked", False):
-            cls.step = _hooked_step(step)
+            cls.step = _hooked_step(step, cls)
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -112,6 +116,9 @@ class Optimizer:
                      "_optimizer_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for key, value in self._setstate_defaults.items():
+                group.setdefault(key, value)
         self._flat = {}      # the flat layout is rebuilt (and state re-imported) at next step
 
     def __repr__(self):
@@ -376,6 +383,29 @@ class Optimizer:
         """
         self._opt_called = True
         return self._run_step(None, grads, bounds)
+
+
+def _flat_step(self, closure=None):
+    """Perform a single optimization step.
+
+    Args:
+        closure (Callable, optional): re-evaluates the model and returns the loss.
+    """
+    return self._run_step(closure)
+
+
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_nonnegative(**hyper):
+    """PyTorch's checks, in the order given: a Tensor ``lr`` has one element, and no
+    hyperparameter is negative (or NaN)."""
+    lr = hyper.get("lr")
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    for name, value in hyper.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
 
 
 def _cast_state(param, value, key=None):

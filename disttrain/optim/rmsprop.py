@@ -1,8 +1,8 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
 from ..core.grad_mode import no_grad
-from ..core.tensor import Tensor
+from ._flat import grad_term
 from .adam import _lerp_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative, _flat_step
 
 __all__ = ["RMSprop", "rmsprop"]
 
@@ -34,44 +34,20 @@ class RMSprop(Optimizer):
     """
 
     _with_step = True
+    _setstate_defaults = dict(momentum=0, centered=False, foreach=None, maximize=False,
+                              differentiable=False, capturable=False)
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                           alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): re-evaluates the model and returns the loss.
-        """
-        return self._run_step(closure)
+    step = _flat_step
 
     def _state_names(self, group):
         names = ["square_avg"]
@@ -87,24 +63,19 @@ class RMSprop(Optimizer):
                      weight_decay=group["weight_decay"], momentum=group["momentum"],
                      maximize=group["maximize"])
         st = fg.state
-        for lo, hi, _, _, _ in fg.runs(active, None, bounds):
-            for a, b in fg.blocks(lo, hi):
-                t1, t2, t3 = fg.scratch(3, b - a)
-                buf, gavg = st.get("momentum_buffer"), st.get("grad_avg")
-                _flat_rmsprop(fg.xp, fg.param[a:b], fg.grad[a:b], st["square_avg"][a:b],
-                              buf[a:b] if group["momentum"] > 0 else None,
-                              gavg[a:b] if group["centered"] else None, t1, t2, t3, **hyper)
+        buf = st["momentum_buffer"] if group["momentum"] > 0 else None
+        gavg = st["grad_avg"] if group["centered"] else None
+        for a, b, _ in fg.pieces(active, None, bounds):
+            t1, t2, t3 = fg.scratch(3, b - a)
+            _flat_rmsprop(fg.xp, fg.param[a:b], fg.grad[a:b], st["square_avg"][a:b],
+                          None if buf is None else buf[a:b],
+                          None if gavg is None else gavg[a:b], t1, t2, t3, **hyper)
 
 
 def _flat_rmsprop(xp, p, g, square_avg, buf, grad_avg, t1, t2, t3, *, lr, alpha, eps,
                   weight_decay, momentum, maximize):
     """One RMSprop update of a flat slice in place; ``t1``..``t3`` are scratch."""
-    d = g
-    if maximize:
-        d = xp.negative(g, out=t1)
-    if weight_decay != 0:
-        xp.multiply(p, weight_decay, out=t2)
-        d = xp.add(d, t2, out=t1)
+    d = grad_term(xp, p, g, t1, t2, maximize, weight_decay)
     square_avg *= alpha
     xp.multiply(d, 1 - alpha, out=t2)
     t2 *= d

@@ -1,6 +1,7 @@
 """Stochastic gradient descent, optionally with (Nesterov) momentum."""
 from ..core.grad_mode import no_grad
-from .optimizer import Optimizer
+from ._flat import grad_term
+from .optimizer import Optimizer, _flat_step
 
 __all__ = ["SGD", "sgd"]
 
@@ -34,9 +35,13 @@ class SGD(Optimizer):
         >>> optimizer.step()
     """
 
+    _setstate_defaults = dict(nesterov=False, maximize=False, foreach=None,
+                              differentiable=False, fused=False)
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):
+        # PyTorch's SGD tests ``< 0`` (a NaN passes), unlike _check_nonnegative's ``not 0 <=``.
         if hasattr(lr, "numel") and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
@@ -52,22 +57,7 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
-
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): re-evaluates the model and returns the loss.
-        """
-        return self._run_step(closure)
+    step = _flat_step
 
     def _state_names(self, group):
         return ["momentum_buffer"] if group["momentum"] != 0 else []
@@ -94,12 +84,7 @@ class SGD(Optimizer):
 def _flat_sgd(xp, p, g, buf, t1, t2, *, first, lr, momentum, dampening, weight_decay,
               nesterov, maximize):
     """One SGD update of a flat slice in place; ``t1``/``t2`` are scratch of the same length."""
-    d = g
-    if maximize:
-        d = xp.negative(g, out=t1)
-    if weight_decay != 0:
-        xp.multiply(p, weight_decay, out=t2)
-        d = xp.add(d, t2, out=t1)
+    d = grad_term(xp, p, g, t1, t2, maximize, weight_decay)
     if momentum != 0:
         if first:
             buf[...] = d

@@ -160,6 +160,18 @@ def test_closure_and_hooks():
     assert calls[3:] == ["closure", "post"]
 
 
+@pytest.mark.parametrize("cls", [SGD, Adam, RMSprop], ids=lambda c: c.__name__)
+def test_pre_hook_with_a_bad_result_names_the_step(cls):
+    """A step pre-hook returning neither None nor (args, kwargs) gets PyTorch's error, which
+    names the class's own ``step``."""
+    opt = cls([_leaf([1.0])], lr=0.1)
+    opt.register_step_pre_hook(lambda o, args, kwargs: 5)
+    with pytest.raises(RuntimeError, match=rf"^<function {cls.__name__}\.step at 0x[0-9a-f]+> "
+                                           r"must return None or a tuple of \(new_args, "
+                                           r"new_kwargs\), but got 5\.$"):
+        opt.step()
+
+
 def test_step_bumps_the_version_counter():
     """An updated parameter's version counter grows, as after any in-place change."""
     a = _leaf([1.0])
@@ -199,6 +211,35 @@ def test_checkpoint_restores_exactly(cls, kwargs):
     for k in s1:
         for name in s1[k]:
             assert np.array_equal(s1[k][name].numpy(), s2[k][name].numpy())
+
+
+# Group keys PyTorch fills in for state dicts saved before they existed, in its order.
+OLDER_KEYS = ["maximize", "foreach", "differentiable", "fused", "nesterov", "amsgrad",
+              "capturable", "decoupled_weight_decay", "centered"]
+FILLED = {SGD: {"lr": 0.1, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False,
+                "maximize": False, "foreach": None, "differentiable": False, "fused": False},
+          AdamW: {"lr": 0.1, "betas": (0.9, 0.999), "eps": 1e-08, "weight_decay": 0.01,
+                  "amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
+                  "differentiable": False, "decoupled_weight_decay": True, "fused": None},
+          RMSprop: {"lr": 0.1, "momentum": 0, "alpha": 0.99, "eps": 1e-08, "weight_decay": 0,
+                    "centered": False, "foreach": None, "maximize": False,
+                    "differentiable": False, "capturable": False},
+          Adagrad: {"lr": 0.1, "lr_decay": 0, "eps": 1e-10, "weight_decay": 0,
+                    "initial_accumulator_value": 0, "foreach": None, "maximize": False,
+                    "differentiable": False, "fused": None}}
+
+
+@pytest.mark.parametrize("cls", list(FILLED), ids=lambda c: c.__name__)
+def test_older_state_dict_gets_the_newer_group_keys(cls):
+    """A state_dict without the newer group flags loads with PyTorch's defaults for them
+    (AdamW stays decoupled), keys in PyTorch's order."""
+    opt = cls([_leaf([1.0])], lr=0.1)
+    sd = opt.state_dict()
+    for key in OLDER_KEYS:
+        sd["param_groups"][0].pop(key, None)
+    opt.load_state_dict(sd)
+    group = {k: v for k, v in opt.param_groups[0].items() if k != "params"}
+    assert list(group.items()) == list(FILLED[cls].items())
 
 
 def test_state_dict_indices_span_groups_and_skip_stateless_params():
