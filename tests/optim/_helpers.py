@@ -1,5 +1,8 @@
 """Fixed parameters and gradients shared by the optimizer tests, and a runner over them."""
+import re
+
 import numpy as np
+import pytest
 
 import disttrain
 
@@ -24,6 +27,50 @@ def run_steps(cls, kwargs, dtype=disttrain.float64, grads=GRADS):
             p.grad = None if g is None else disttrain.tensor(g, dtype=dtype)
         opt.step()
     return params, opt
+
+
+def run_reference(fn, states, **hyper):
+    """Step a functional reference over ``P0`` with ``GRADS``, passing only the parameters
+    that have a gradient, as the optimizers do. ``states`` are per-parameter lists of state
+    (entries a function replaces, like SGD's first momentum buffer, are kept); returns the
+    parameters."""
+    params = make_params()
+    for step_grads in GRADS:
+        idx = [i for i, g in enumerate(step_grads) if g is not None]
+        subs = [[s[i] for i in idx] for s in states]
+        fn([params[i] for i in idx],
+           [disttrain.tensor(step_grads[i], dtype=disttrain.float64) for i in idx], *subs,
+           **hyper)
+        for s, sub in zip(states, subs):
+            for i, v in zip(idx, sub):
+                s[i] = v
+    return params
+
+
+def fresh_states(k, fill=0.0):
+    """``k`` per-parameter lists of state filled with ``fill``, then the 0-d step counts."""
+    arrays = [[disttrain.full_like(p, fill).detach() for p in make_params()] for _ in range(k)]
+    return arrays + [[disttrain.tensor(0.0) for _ in P0]]
+
+
+def assert_same(params, ref, rtol=1e-13):
+    """The flat step's parameters equal the reference's."""
+    for p, r in zip(params, ref):
+        np.testing.assert_allclose(p.detach().numpy(), r.detach().numpy(), rtol=rtol)
+
+
+def check_float32(cls, kwargs, expected, state, text, rtol=2e-6):
+    """Three float32 steps: the parameters, ``state_dict()["state"]`` and the repr."""
+    params, opt = run_steps(cls, kwargs, disttrain.float32)
+    assert_values(params, expected, rtol=rtol, atol=1e-7)
+    assert_state(opt, state)
+    assert repr(opt) == text
+
+
+def check_invalid(cls, kwargs, message):
+    """Building ``cls`` with ``kwargs`` raises ValueError with exactly ``message``."""
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        cls([disttrain.zeros(2, requires_grad=True)], **kwargs)
 
 
 def assert_values(params, expected, rtol=1e-12, atol=1e-14):

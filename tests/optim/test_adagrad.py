@@ -1,12 +1,12 @@
 """Adagrad: PyTorch's updates, errors and repr; the flat step against the per-tensor one."""
-import numpy as np
 import pytest
 
 import disttrain
 from disttrain.optim import Adagrad
 from disttrain.optim.adagrad import adagrad
 
-from ._helpers import GRADS, assert_state, assert_values, make_params, run_steps
+from ._helpers import (assert_same, assert_values, check_float32, check_invalid,
+                       fresh_states, run_reference, run_steps)
 
 # Parameters after the three steps of _helpers.GRADS, computed by PyTorch 2.13 (float64);
 # the float32 values, state and repr are for the last configuration.
@@ -57,10 +57,7 @@ def test_matches_pytorch_float64(kwargs, expected):
 
 def test_matches_pytorch_float32_state_and_repr():
     """In float32 the parameters, the state (sum, step) and the repr match PyTorch's."""
-    params, opt = run_steps(Adagrad, EXPECTED[-1][0], disttrain.float32)
-    assert_values(params, EXPECTED_F32, rtol=2e-6, atol=1e-7)
-    assert_state(opt, STATE_F32)
-    assert repr(opt) == REPR
+    check_float32(Adagrad, EXPECTED[-1][0], EXPECTED_F32, STATE_F32, REPR)
 
 
 @pytest.mark.parametrize("kwargs", [k for k, _ in EXPECTED])
@@ -68,18 +65,9 @@ def test_flat_step_equals_functional_reference(kwargs):
     """The flat-buffer step gives the per-tensor functional ``adagrad``'s values."""
     params, _ = run_steps(Adagrad, kwargs)
     hyper = dict(lr=1e-2, lr_decay=0, weight_decay=0, eps=1e-10, maximize=False)
-    init = kwargs.get("initial_accumulator_value", 0)
-    hyper.update({k: v for k, v in kwargs.items() if k != "initial_accumulator_value"})
-    ref = make_params()
-    sums = [disttrain.full_like(p, init).detach() for p in ref]
-    steps = [disttrain.tensor(0.0) for _ in ref]
-    for step_grads in GRADS:
-        idx = [i for i, g in enumerate(step_grads) if g is not None]
-        adagrad([ref[i] for i in idx],
-                [disttrain.tensor(step_grads[i], dtype=disttrain.float64) for i in idx],
-                [sums[i] for i in idx], [steps[i] for i in idx], **hyper)
-    for p, r in zip(params, ref):
-        np.testing.assert_allclose(p.detach().numpy(), r.detach().numpy(), rtol=1e-13)
+    hyper.update(kwargs)
+    init = hyper.pop("initial_accumulator_value", 0)
+    assert_same(params, run_reference(adagrad, fresh_states(1, init), **hyper))
 
 
 def test_state_exists_before_the_first_step():
@@ -100,5 +88,4 @@ def test_state_exists_before_the_first_step():
 ])
 def test_invalid_arguments(kwargs, message):
     """Bad hyperparameters raise PyTorch's ValueError and message."""
-    with pytest.raises(ValueError, match=f"^{message}$"):
-        Adagrad([disttrain.zeros(2, requires_grad=True)], **kwargs)
+    check_invalid(Adagrad, kwargs, message)

@@ -1,12 +1,12 @@
 """RMSprop: PyTorch's updates, errors and repr; the flat step against the per-tensor one."""
-import numpy as np
 import pytest
 
 import disttrain
 from disttrain.optim import RMSprop
 from disttrain.optim.rmsprop import rmsprop
 
-from ._helpers import GRADS, assert_state, assert_values, make_params, run_steps
+from ._helpers import (assert_same, assert_values, check_float32, check_invalid,
+                       fresh_states, run_reference, run_steps)
 
 # Parameters after the three steps of _helpers.GRADS, computed by PyTorch 2.13 (float64);
 # the float32 values, state and repr are for the last configuration.
@@ -70,10 +70,7 @@ def test_matches_pytorch_float64(kwargs, expected):
 def test_matches_pytorch_float32_state_and_repr():
     """In float32 the parameters, the state (square_avg, momentum_buffer, grad_avg, step) and
     the repr match PyTorch's."""
-    params, opt = run_steps(RMSprop, EXPECTED[-1][0], disttrain.float32)
-    assert_values(params, EXPECTED_F32, rtol=2e-6, atol=1e-7)
-    assert_state(opt, STATE_F32)
-    assert repr(opt) == REPR
+    check_float32(RMSprop, EXPECTED[-1][0], EXPECTED_F32, STATE_F32, REPR)
 
 
 @pytest.mark.parametrize("kwargs", [k for k, _ in EXPECTED])
@@ -83,16 +80,7 @@ def test_flat_step_equals_functional_reference(kwargs):
     hyper = dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  maximize=False)
     hyper.update(kwargs)
-    ref = make_params()
-    state = [[disttrain.zeros_like(p).detach() for p in ref] for _ in range(3)]
-    steps = [disttrain.tensor(0.0) for _ in ref]
-    for step_grads in GRADS:
-        idx = [i for i, g in enumerate(step_grads) if g is not None]
-        rmsprop([ref[i] for i in idx],
-                [disttrain.tensor(step_grads[i], dtype=disttrain.float64) for i in idx],
-                *[[s[i] for i in idx] for s in state], [steps[i] for i in idx], **hyper)
-    for p, r in zip(params, ref):
-        np.testing.assert_allclose(p.detach().numpy(), r.detach().numpy(), rtol=1e-13)
+    assert_same(params, run_reference(rmsprop, fresh_states(3), **hyper))
 
 
 @pytest.mark.parametrize("kwargs,message", [
@@ -104,8 +92,7 @@ def test_flat_step_equals_functional_reference(kwargs):
 ])
 def test_invalid_arguments(kwargs, message):
     """Bad hyperparameters raise PyTorch's ValueError and message."""
-    with pytest.raises(ValueError, match=f"^{message}$"):
-        RMSprop([disttrain.zeros(2, requires_grad=True)], **kwargs)
+    check_invalid(RMSprop, kwargs, message)
 
 
 def test_tutorial_constructor_and_state_keys():

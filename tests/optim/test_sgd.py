@@ -1,12 +1,12 @@
 """SGD: PyTorch's updates, its errors and repr, and the flat step against the per-tensor one."""
-import numpy as np
 import pytest
 
 import disttrain
 from disttrain.optim import SGD
 from disttrain.optim.sgd import sgd
 
-from ._helpers import GRADS, assert_state, assert_values, make_params, run_steps
+from ._helpers import (assert_same, assert_values, check_float32, check_invalid,
+                       run_reference, run_steps)
 
 # Parameters after the three steps of _helpers.GRADS, computed by PyTorch 2.13 (float64).
 EXPECTED = [
@@ -43,30 +43,17 @@ def test_matches_pytorch_float64(kwargs, expected):
 
 def test_matches_pytorch_float32_state_and_repr():
     """In float32 the parameters, the momentum buffers and the repr match PyTorch's."""
-    params, opt = run_steps(SGD, EXPECTED[-1][0], disttrain.float32)
-    assert_values(params, EXPECTED_F32, rtol=1e-6, atol=1e-7)
-    assert_state(opt, STATE_F32)
-    assert repr(opt) == REPR
+    check_float32(SGD, EXPECTED[-1][0], EXPECTED_F32, STATE_F32, REPR, rtol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs", [k for k, _ in EXPECTED])
 def test_flat_step_equals_functional_reference(kwargs):
     """The flat-buffer step gives the per-tensor functional ``sgd``'s values."""
-    params, opt = run_steps(SGD, kwargs)
-    ref = make_params()
-    bufs = [None, None]
+    params, _ = run_steps(SGD, kwargs)
     hyper = dict(lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  maximize=False)
     hyper.update(kwargs)
-    for step_grads in GRADS:
-        idx = [i for i, g in enumerate(step_grads) if g is not None]
-        sub = [bufs[i] for i in idx]
-        sgd([ref[i] for i in idx], [disttrain.tensor(step_grads[i], dtype=disttrain.float64)
-                                    for i in idx], sub, **hyper)
-        for i, b in zip(idx, sub):
-            bufs[i] = b
-    for p, r in zip(params, ref):
-        np.testing.assert_allclose(p.detach().numpy(), r.detach().numpy(), rtol=1e-14)
+    assert_same(params, run_reference(sgd, [[None, None]], **hyper), rtol=1e-14)
 
 
 def test_momentum_buffer_starts_as_the_gradient():
@@ -89,8 +76,7 @@ def test_momentum_buffer_starts_as_the_gradient():
 ])
 def test_invalid_arguments(kwargs, message):
     """Bad hyperparameters raise PyTorch's ValueError and message."""
-    with pytest.raises(ValueError, match=f"^{message}$"):
-        SGD([disttrain.zeros(2, requires_grad=True)], **kwargs)
+    check_invalid(SGD, kwargs, message)
 
 
 def test_defaults_and_tutorial_repr():
