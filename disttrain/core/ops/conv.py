@@ -146,7 +146,10 @@ def conv_weight_grad(x, gy, w_shape, spec, cols=None):
     g = spec.groups
     cols, pitch = cols if cols is not None else im2col(x, w_shape[2], w_shape[3], spec)[::2]
     gyc = _channel_major(xp, gy, pitch).reshape(g, o // g, -1)
-    return (gyc @ cols.transpose(0, 2, 1)).reshape(w_shape)
+    # cols @ gy^T then transposed: OpenBLAS runs this orientation of the long-K product
+    # about twice as fast as gy @ cols^T
+    gw = cols @ gyc.transpose(0, 2, 1)                  # (G, C/G*KH*KW, O/G)
+    return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
 
 
 def _bias_axes(nd):
