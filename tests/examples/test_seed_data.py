@@ -1,24 +1,13 @@
 """The tutorials' data loading, summary and save/load snippets, run as the scripts under
 examples/seeds: they print what the tutorials print wherever that output is deterministic."""
-import importlib.util
-import pathlib
 import re
-import sys
 
 import pytest
 
 import disttrain as torch
 from disttrain.utils.data import DataLoader
 
-SEEDS = pathlib.Path(__file__).resolve().parents[2] / "examples" / "seeds"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, SEEDS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module        # pickle finds classes by module name (whole-model save)
-    spec.loader.exec_module(module)
-    return module
+from ._seeds import load_seed
 
 
 SUMMARY_TABLE = """\
@@ -85,7 +74,7 @@ def fixed_init(net):
 def test_saveload_tensors_prints_tutorial_output(tmp_path, monkeypatch, capsys):
     """A tensor, a list and a dict of tensors come back and print as in the tutorial."""
     monkeypatch.chdir(tmp_path)
-    _load("saveload_tensors").main()
+    load_seed("saveload_tensors").main()
     assert capsys.readouterr().out == (
         "tensor([0, 1, 2, 3])\n"
         "(tensor([0, 1, 2, 3]), tensor([0., 0., 0., 0.]))\n"
@@ -99,7 +88,7 @@ def test_saveload_state_dict_round_trip(tmp_path, monkeypatch, capsys):
     """The state_dict prints as an OrderedDict, the optimizer's bound method as in PyTorch,
     and the reloaded network (and the reloaded whole model) give Y2 == Y all True."""
     monkeypatch.chdir(tmp_path)
-    _load("saveload_state_dict").main()
+    load_seed("saveload_state_dict").main()
     out = capsys.readouterr().out
     assert re.match(r"OrderedDict\(\[\('hidden\.weight', tensor\(\[\[.*\('hidden\.bias', "
                     r"tensor\(\[.*\('output\.weight', tensor\(\[\[.*\('output\.bias', "
@@ -113,7 +102,7 @@ def test_summary_sequential_prints_table(tmp_path, monkeypatch, capsys):
     predicts exactly what the trained one predicted."""
     monkeypatch.chdir(tmp_path)
     torch.manual_seed(0)
-    model, loss_history = _load("summary_sequential").main()
+    model, loss_history = load_seed("summary_sequential").main()
     out = capsys.readouterr().out
     assert out.startswith(SUMMARY_TABLE)
     preds = re.findall(r"tensor\(\[\[[ \d.]+\],\n\s+\[[ \d.]+\],\n\s+\[[ \d.]+\]\], "
@@ -126,7 +115,7 @@ def test_summary_sequential_prints_table(tmp_path, monkeypatch, capsys):
 def test_mydataset_training_follows_pytorch():
     """From fixed weights and the unshuffled batch order, 100 mini-batch SGD steps give
     PyTorch's losses and prediction."""
-    m = _load("data_mydataset_training")
+    m = load_seed("data_mydataset_training")
     X, Y = torch.tensor(m.x).float(), torch.tensor(m.y).float()
     net = m.MyNeuralNet()
     fixed_init(net)
@@ -138,7 +127,7 @@ def test_mydataset_training_follows_pytorch():
 def test_mydataset_training_script(capsys):
     """The script prints two shuffled batches of matching pairs, then learns to add."""
     torch.manual_seed(0)
-    losses = _load("data_mydataset_training").main()
+    losses = load_seed("data_mydataset_training").main()
     out = capsys.readouterr().out
     assert out.count("tensor([[") == 5          # 2 batches x (x, y), then the prediction
     assert len(losses) == 100 and losses[-1] < 0.1 < 10 < losses[0]

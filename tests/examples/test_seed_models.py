@@ -6,11 +6,8 @@ parameter names and shapes, buffers, tied weights), and with every floating-poin
 masked where it comes from the random generator, whose stream differs from PyTorch's.
 """
 import contextlib
-import importlib.util
 import io
-import pathlib
 import re
-import sys
 
 import numpy as np
 import pytest
@@ -18,7 +15,8 @@ import pytest
 import disttrain as torch
 from disttrain import nn
 
-SEEDS = pathlib.Path(__file__).resolve().parents[2] / "examples" / "seeds"
+from ._seeds import load_seed
+
 
 # PyTorch 2.13's output of each script (CPU), with torch.Size written disttrain.Size.
 EXPECTED = {
@@ -189,16 +187,8 @@ EXACT = {"models_lazy", "models_fourier_layer", "models_shared_params"}
 _NUMBER = re.compile(r"-?\d+\.\d*(?:e[+-]\d+)?")
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, SEEDS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _run(name, seed=0):
-    module = _load(name)
+    module = load_seed(name)
     torch.manual_seed(seed)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
@@ -227,7 +217,7 @@ def test_script_prints_what_pytorch_prints(name):
 
 def test_fixed_hidden_mlp_control_flow():
     """FixedHiddenMLP halves until the absolute sum is at most 1; rand_weight gets no grad."""
-    mod = _load("models_nested")
+    mod = load_seed("models_nested")
     torch.manual_seed(1)
     net = mod.FixedHiddenMLP()
     out = net(torch.rand(2, 20) * 50)
@@ -241,7 +231,7 @@ def test_fixed_hidden_mlp_control_flow():
 
 def test_my_sequential_both_forms_compute_like_sequential():
     """Both MySequential forms run the blocks in order, like nn.Sequential with them."""
-    mod = _load("models_my_sequential")
+    mod = load_seed("models_my_sequential")
     layers = [nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10)]
     x = torch.rand(2, 20)
     ref = nn.Sequential(*layers)(x)
@@ -256,7 +246,7 @@ def test_my_sequential_both_forms_compute_like_sequential():
 
 def test_my_init_leaves_only_large_weights():
     """After my_init every Linear weight is 0 or has 5 <= |w| <= 10."""
-    mod = _load("models_init_apply")
+    mod = load_seed("models_init_apply")
     torch.manual_seed(0)
     with contextlib.redirect_stdout(io.StringIO()):
         model = mod.MyModel()
@@ -286,7 +276,7 @@ def test_shared_parameters_accumulate_both_gradients():
 
 def test_fourier_layer_buffer_moves_and_saves():
     """The registered buffer is saved, moved by .double(), and is not a parameter."""
-    mod = _load("models_fourier_layer")
+    mod = load_seed("models_fourier_layer")
     layer = mod.FourierCoefficientLayer(3).double()
     assert layer.k.dtype is torch.float64 and list(layer.parameters()) == []
     assert list(layer.state_dict()) == ["k"]
@@ -296,7 +286,7 @@ def test_fourier_layer_buffer_moves_and_saves():
 
 def test_intermediate_values_are_the_hidden_activations():
     """mynet(X)[1] equals the activation computed by calling the layers directly."""
-    mod = _load("models_intermediate")
+    mod = load_seed("models_intermediate")
     net = mod.MyNeuralNet()
     X = torch.tensor(mod.x).float()
     out, hidden = net(X)

@@ -8,15 +8,14 @@ same text once every number is masked (shape, brackets, dtype and grad_fn suffix
 PyTorch's ``empty`` was made zero-filled for the recording, as ours is.
 """
 import math
-import pathlib
 import re
 import subprocess
 import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "examples" / "seeds"
+from ._seeds import ROOT, SEEDS
+
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|nan|inf")
 _ADDRESS = re.compile(r"0x[0-9a-f]+")
 

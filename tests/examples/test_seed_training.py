@@ -1,22 +1,13 @@
 """The tutorials' training loops that use nn and optim: the two-number-addition network
 learns as it does under PyTorch, and the optimizer and scheduler snippets run and train."""
-import importlib.util
 import math
-import pathlib
 
 import numpy as np
 import pytest
 
 import disttrain as torch
 
-SEEDS = pathlib.Path(__file__).resolve().parents[2] / "examples" / "seeds"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, SEEDS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from ._seeds import load_seed
 
 
 # MyNeuralNet's parameters after torch.manual_seed(0) in PyTorch 2.13, and the loss of each of
@@ -55,7 +46,7 @@ TORCH_PREDICTION = 20.331247329711914     # mynet([[10, 11]]) after training
 def test_two_number_addition_follows_pytorch():
     """From PyTorch's initial weights, 50 SGD epochs give PyTorch's loss history and its
     prediction for the unseen input [10, 11]."""
-    m = _load("train_two_number_addition")
+    m = load_seed("train_two_number_addition")
     net = m.MyNeuralNet()
     net.load_state_dict({k: torch.tensor(v) for k, v in TORCH_INIT.items()})
     history = m.train(net, torch.tensor(m.x).float(), torch.tensor(m.y).float())
@@ -67,7 +58,7 @@ def test_two_number_addition_follows_pytorch():
 def test_two_number_addition_reaches_the_tutorial_loss():
     """From our own random initialisations the loss falls from tens to well below 1 within
     the tutorial's 50 epochs, and the script's prediction for [10, 11] is close to 21."""
-    m = _load("train_two_number_addition")
+    m = load_seed("train_two_number_addition")
     X, Y = torch.tensor(m.x).float(), torch.tensor(m.y).float()
     finals = []
     for seed in range(4):
@@ -83,7 +74,7 @@ def test_two_number_addition_reaches_the_tutorial_loss():
 def test_optimizer_snippets(capsys):
     """SGD+momentum, Adam and the fully spelled-out RMSprop all train the MLP; the optimizer's
     bound state_dict prints as PyTorch's; a saved model+optimizer resumes identically."""
-    m = _load("train_optimizers")
+    m = load_seed("train_optimizers")
     results = m.main(epochs=300)
     for name, history in results.items():
         assert history[-1] < 0.05 * history[0], name
@@ -96,7 +87,7 @@ def test_optimizer_snippets(capsys):
 
 def test_scheduler_snippets():
     """Each tutorial scheduler sets PyTorch's lr over 100 epochs while the model trains."""
-    m = _load("train_schedulers")
+    m = load_seed("train_schedulers")
     expected = {
         "StepLR": lambda e: 1e-3 * 0.1 ** (e // 30),
         "MultiStepLR": lambda e: 1e-3 * 0.1 ** ((e >= 30) + (e >= 80)),
