@@ -57,74 +57,60 @@ def _finish(work, async_op, outputs=()):
     return None
 
 
-def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
-    """Reduce ``tensor`` over all ranks with ``op``; every rank gets the result in place."""
-    arr = _arr(tensor)
+def _collective(group, async_op, outputs, start):
+    """Run ``start(pg)`` (it returns the group's Work) on the group, writing ``outputs`` in
+    place; nothing on a rank outside the group."""
     pg = _pg(group)
     if pg is None:
         return None
-    _touched(tensor)
-    return _finish(pg.all_reduce(arr, op), async_op, [tensor])
+    _touched(*outputs)
+    return _finish(start(pg), async_op, outputs)
+
+
+def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
+    """Reduce ``tensor`` over all ranks with ``op``; every rank gets the result in place."""
+    arr = _arr(tensor)
+    return _collective(group, async_op, [tensor], lambda pg: pg.all_reduce(arr, op))
 
 
 def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``tensor`` onto rank ``dst`` (other ranks' tensors may change)."""
     arr = _arr(tensor)
-    pg = _pg(group)
-    if pg is None:
-        return None
-    _touched(tensor)
-    return _finish(pg.reduce(arr, _local(pg, dst, "reduce"), op), async_op, [tensor])
+    return _collective(group, async_op, [tensor],
+                       lambda pg: pg.reduce(arr, _local(pg, dst, "reduce"), op))
 
 
 def broadcast(tensor, src=0, group=None, async_op=False):
     """Overwrite ``tensor`` on every rank with rank ``src``'s."""
     arr = _arr(tensor)
-    pg = _pg(group)
-    if pg is None:
-        return None
-    _touched(tensor)
-    return _finish(pg.broadcast(arr, _local(pg, src, "broadcast")), async_op, [tensor])
+    return _collective(group, async_op, [tensor],
+                       lambda pg: pg.broadcast(arr, _local(pg, src, "broadcast")))
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """``tensor_list[i]`` receives rank i's ``tensor``."""
     outs, arr = _arrs(tensor_list, "tensor_list"), _arr(tensor)
-    pg = _pg(group)
-    if pg is None:
-        return None
-    _touched(*tensor_list)
-    return _finish(pg.all_gather(outs, arr), async_op, tensor_list)
+    return _collective(group, async_op, tensor_list, lambda pg: pg.all_gather(outs, arr))
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     """``output_tensor`` receives every rank's ``input_tensor``, concatenated (or stacked)."""
     out, arr = _arr(output_tensor, "output_tensor"), _arr(input_tensor, "input_tensor")
-    pg = _pg(group)
-    if pg is None:
-        return None
-    _touched(output_tensor)
-    return _finish(pg.all_gather_into(out, arr), async_op, [output_tensor])
+    return _collective(group, async_op, [output_tensor],
+                       lambda pg: pg.all_gather_into(out, arr))
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     """Rank i's ``output`` receives the reduction over ranks of their ``input_list[i]``."""
     out, ins = _arr(output, "output"), _arrs(input_list, "input_list")
-    pg = _pg(group)
-    if pg is None:
-        return None
-    _touched(output)
-    return _finish(pg.reduce_scatter(out, ins, op), async_op, [output])
+    return _collective(group, async_op, [output], lambda pg: pg.reduce_scatter(out, ins, op))
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``input`` over ranks; rank i's ``output`` receives its i-th block."""
     out, arr = _arr(output, "output"), _arr(input, "input")
-    pg = _pg(group)
-    if pg is None:
-        return None
-    _touched(output)
-    return _finish(pg.reduce_scatter_into(out, arr, op), async_op, [output])
+    return _collective(group, async_op, [output],
+                       lambda pg: pg.reduce_scatter_into(out, arr, op))
 
 
 def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
@@ -154,10 +140,7 @@ def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
 
 def barrier(group=None, async_op=False, device_ids=None):
     """Wait until every rank of ``group`` reaches the barrier."""
-    pg = _pg(group)
-    if pg is None:
-        return None
-    return _finish(pg.barrier(), async_op)
+    return _collective(group, async_op, [], lambda pg: pg.barrier())
 
 
 def isend(tensor, dst, group=None, tag=0):
