@@ -178,11 +178,17 @@ def _all_reduce_ring(ch, flat, op):
         ch.send(nxt, out, track=True)   # zero-copy from the result; finish() waits for it
     for step in range(n - 1):                       # all-gather
         for a, b in chunks[(r - step) % n]:
-            msg = ch.recv(prv, b - a, flat.dtype)
-            if step < n - 2:
-                ch.send(nxt, msg.array, frame=msg.frame)
-            np.copyto(flat[a:b], msg.array)
+            _relay(ch, prv, nxt, flat[a:b], step < n - 2)
     ch.finish()
+
+
+def _relay(ch, prv, nxt, dst, forward):
+    """Receive the next chunk from ``prv`` into ``dst``; when ``forward``, first pass the
+    received frame on to ``nxt`` unchanged, so the next hop starts before the copy."""
+    msg = ch.recv(prv, dst.size, dst.dtype)
+    if forward:
+        ch.send(nxt, msg.array, frame=msg.frame)
+    np.copyto(dst, msg.array)
 
 
 def broadcast(ch, flat, src):
@@ -202,11 +208,8 @@ def broadcast(ch, flat, src):
     for a, b in _chunks(0, flat.size, flat.itemsize):
         if pos == 0:
             ch.send(nxt, flat[a:b], track=True)
-            continue
-        msg = ch.recv(prv, b - a, flat.dtype)
-        if pos < n - 1:
-            ch.send(nxt, msg.array, frame=msg.frame)
-        np.copyto(flat[a:b], msg.array)
+        else:
+            _relay(ch, prv, nxt, flat[a:b], pos < n - 1)
     ch.finish()
 
 
@@ -230,10 +233,7 @@ def all_gather(ch, out, flat):
     for step in range(n - 1):
         blk = (r - step - 1) % n
         for a, b in _chunks(blk * count, (blk + 1) * count, out.itemsize):
-            msg = ch.recv(prv, b - a, out.dtype)
-            if step < n - 2:
-                ch.send(nxt, msg.array, frame=msg.frame)
-            np.copyto(out[a:b], msg.array)
+            _relay(ch, prv, nxt, out[a:b], step < n - 2)
     ch.finish()
 
 
