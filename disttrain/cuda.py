@@ -91,3 +91,10 @@ def manual_seed(seed):
 
 
 manual_seed_all = manual_seed
+
+
+# ``disttrain.cuda.amp`` (autocast, GradScaler). This module is a file, not a package, so the
+# submodule is registered by name for ``from disttrain.cuda.amp import GradScaler`` to work.
+import sys as _sys  # noqa: E402
+from . import cuda_amp as amp  # noqa: E402
+_sys.modules[f"{__name__}.amp"] = amp
