@@ -432,6 +432,7 @@ class Transport:
 
 
 def _drain_fd(fd):
+    """Read a non-blocking wake-up pipe empty."""
     try:
         while os.read(fd, 4096):
             pass

@@ -13,7 +13,7 @@ import time
 import weakref
 from collections import deque
 
-from .transport import CommError
+from .transport import CommError, _drain_fd
 
 __all__ = ["Work", "Engine", "Pending"]
 
@@ -252,14 +252,6 @@ class Engine:
         os.close(self._wake_r)
         os.close(self._wake_w)
         _ENGINES.discard(self)
-
-
-def _drain_fd(fd):
-    try:
-        while os.read(fd, 4096):
-            pass
-    except BlockingIOError:
-        pass
 
 
 _ENGINES = weakref.WeakSet()
