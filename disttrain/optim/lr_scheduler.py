@@ -142,15 +142,19 @@ class LRScheduler:
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):
+        if epoch is None:
+            self.last_epoch += 1
+            self._apply_lr(self.get_lr)
+        else:
+            self.last_epoch = epoch
+            self._apply_lr(getattr(self, "_get_closed_form_lr", self.get_lr))
+
+    def _apply_lr(self, compute):
+        """Give every param group the lr ``compute()`` returns (``get_lr`` does not warn
+        inside it) and remember them for ``get_last_lr``."""
         self._get_lr_called_within_step = True
         try:
-            if epoch is None:
-                self.last_epoch += 1
-                values = self.get_lr()
-            else:
-                self.last_epoch = epoch
-                closed = getattr(self, "_get_closed_form_lr", None)
-                values = closed() if closed is not None else self.get_lr()
+            values = compute()
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
