@@ -1,8 +1,11 @@
-"""``nn.parallel.DistributedDataParallel``, re-exported from ``disttrain.distributed``.
+"""``nn.parallel``: ``DataParallel``, and ``DistributedDataParallel`` re-exported from
+``disttrain.distributed``.
 
-The import happens on first use so that ``disttrain.nn`` never loads the process layer.
+DDP is imported on first use so that ``disttrain.nn`` never loads the process layer.
 """
-__all__ = ["DistributedDataParallel"]
+from .data_parallel import DataParallel
+
+__all__ = ["DataParallel", "DistributedDataParallel"]
 
 
 def __getattr__(name):
