@@ -3,20 +3,12 @@ import numpy as np
 import pytest
 
 import disttrain as torch
-import disttrain.distributed as dist
 from disttrain import nn, optim
 from disttrain.distributed._buckets import assign_buckets
 from disttrain.distributed.algorithms.ddp_comm_hooks import default_hooks
 from disttrain.nn.parallel import DistributedDataParallel as DDP
 
 from ._procs import Results, run_ranks
-
-
-@pytest.fixture
-def world1():
-    dist.init_process_group()
-    yield
-    dist.destroy_process_group()
 
 
 def _net():

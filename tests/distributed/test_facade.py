@@ -1,6 +1,4 @@
 """disttrain.distributed's torch.distributed interface: one process, and 4 real ranks."""
-import datetime
-
 import numpy as np
 import pytest
 
@@ -9,15 +7,6 @@ import disttrain.distributed as dist
 from disttrain.distributed import _objects
 
 from ._procs import Results, run_ranks
-
-
-@pytest.fixture
-def world1(monkeypatch):
-    for name in ("RANK", "WORLD_SIZE", "SLURM_PROCID", "OMPI_COMM_WORLD_RANK", "PMI_RANK"):
-        monkeypatch.delenv(name, raising=False)
-    dist.init_process_group(timeout=datetime.timedelta(seconds=30))
-    yield
-    dist.destroy_process_group()
 
 
 def test_not_initialized_errors():

@@ -46,18 +46,21 @@ def train_equivalence(make_opt, steps=5, **ddp_kwargs):
     ddp = DDP(net(seed=0 if RANK == 0 else 100 + RANK), **ddp_kwargs)   # rank 0 wins
     check(max_diff(ddp.module.parameters(), ref.parameters()) == 0,
           "DDP did not broadcast rank 0's parameters at construction")
-    opt_ref, opt = make_opt(ref.parameters()), make_opt(ddp.parameters())
-    for step in range(steps):
-        opt_ref.zero_grad()
-        loss_fn(ref, X, Y).backward()
-        opt_ref.step()
-        opt.zero_grad()
-        loss_fn(ddp, X[MINE], Y[MINE]).backward()
-        opt.step()
-        diff = max_diff(ddp.module.parameters(), ref.parameters())
-        check(diff <= 1e-6, f"step {step}: DDP differs from the single process by {diff}")
-        same_on_all_ranks(list(ddp.parameters()), f"step {step}")
+    lockstep(ref, make_opt(ref.parameters()), ddp, make_opt(ddp.parameters()), steps, "DDP")
     return ddp
+
+
+def lockstep(ref, opt_ref, model, opt, steps, what):
+    """Train the single-process reference on all the data and ``model`` on this rank's share;
+    after every step they agree, and every rank holds the same parameters."""
+    for step in range(steps):
+        for o, m, rows in ((opt_ref, ref, slice(None)), (opt, model, MINE)):
+            o.zero_grad()
+            loss_fn(m, X[rows], Y[rows]).backward()
+            o.step()
+        diff = max_diff(model.parameters(), ref.parameters())
+        check(diff <= 1e-6, f"step {step}: {what} differs from the single process by {diff}")
+        same_on_all_ranks(list(model.parameters()), f"{what} step {step}")
 
 
 @record
@@ -197,13 +200,7 @@ def distributed_optimizer_matches_single_process():
     opt = DistributedOptimizer(optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
                                named_parameters=model.named_parameters())
     check(isinstance(opt, optim.SGD), "DistributedOptimizer is not an SGD")
-    for step in range(4):
-        for o, m, rows in ((opt_ref, ref, slice(None)), (opt, model, MINE)):
-            o.zero_grad()
-            loss_fn(m, X[rows], Y[rows]).backward()
-            o.step()
-        diff = max_diff(model.parameters(), ref.parameters())
-        check(diff <= 1e-6, f"step {step}: differs by {diff}")
+    lockstep(ref, opt_ref, model, opt, 4, "DistributedOptimizer")
     fresh = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
     broadcast_optimizer_state(opt if RANK == 0 else fresh, root_rank=0)
     if RANK != 0:
@@ -219,16 +216,7 @@ def zero_matches_adam_and_consolidates():
     ref, ddp = net(), DDP(net())
     opt_ref = optim.Adam(ref.parameters(), lr=0.01)
     zero = ZeroRedundancyOptimizer(ddp.parameters(), optim.Adam, lr=0.01)
-    for step in range(4):
-        opt_ref.zero_grad()
-        loss_fn(ref, X, Y).backward()
-        opt_ref.step()
-        zero.zero_grad()
-        loss_fn(ddp, X[MINE], Y[MINE]).backward()
-        zero.step()
-        diff = max_diff(ddp.module.parameters(), ref.parameters())
-        check(diff <= 1e-6, f"step {step}: ZeRO differs from Adam by {diff}")
-        same_on_all_ranks(list(ddp.parameters()), f"ZeRO step {step}")
+    lockstep(ref, opt_ref, ddp, zero, 4, "ZeRO")
     zero.consolidate_state_dict(to=0)
     if RANK == 0:
         full, want = zero.state_dict(), opt_ref.state_dict()
