@@ -51,24 +51,29 @@ def _mlp(nn, hidden, layers):
     return nn.Sequential(*mods, nn.ReLU(), nn.Linear(hidden, 10))
 
 
-def _disttrain_case(args):
-    """(step function, reducer) of a disttrain DDP model."""
-    import disttrain as torch
-    import disttrain.distributed as dist
-    from disttrain import nn, optim
-    dist.init_process_group()
+def _ddp_step(torch, ddp, args):
+    """An MLP wrapped in ``ddp`` and its SGD step on a fixed batch, written once for both
+    libraries (``torch`` is disttrain or PyTorch); returns (step function, model)."""
     torch.manual_seed(0)
-    model = dist.DistributedDataParallel(_mlp(nn, args.hidden, args.layers),
-                                         bucket_cap_mb=args.bucket_cap_mb)
-    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    model = ddp(_mlp(torch.nn, args.hidden, args.layers), bucket_cap_mb=args.bucket_cap_mb)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x = torch.randn(args.batch, args.hidden)
     y = torch.randint(0, 10, (args.batch,))
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = torch.nn.CrossEntropyLoss()
 
     def step():
         opt.zero_grad()
         loss_fn(model(x), y).backward()
         opt.step()
+    return step, model
+
+
+def _disttrain_case(args):
+    """(step function, DDP model, barrier) of disttrain."""
+    import disttrain as torch
+    import disttrain.distributed as dist
+    dist.init_process_group()
+    step, model = _ddp_step(torch, dist.DistributedDataParallel, args)
     return step, model, dist.barrier
 
 
@@ -90,23 +95,11 @@ def _torch_case(args, port):
         import torch.distributed as tdist
     except ImportError:
         return None, None
-    from torch import nn
     torch.set_num_threads(1)
     tdist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}",
                              rank=int(os.environ["RANK"]),
                              world_size=int(os.environ["WORLD_SIZE"]))
-    torch.manual_seed(0)
-    model = nn.parallel.DistributedDataParallel(_mlp(nn, args.hidden, args.layers),
-                                                bucket_cap_mb=args.bucket_cap_mb)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.randn(args.batch, args.hidden)
-    y = torch.randint(0, 10, (args.batch,))
-    loss_fn = nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
+    step, _ = _ddp_step(torch, torch.nn.parallel.DistributedDataParallel, args)
     return step, tdist.barrier
 
 
