@@ -1,6 +1,7 @@
 """DistributedDataParallel: one model replica per process, gradients averaged in buckets."""
 from contextlib import contextmanager
 
+from ..core.device import array_module
 from ..core.grad_mode import state as _grad_state
 from ..nn.modules.module import Module
 from ._reducer import Reducer
@@ -178,23 +179,28 @@ def _sync_states(group, tensors, root=0):
     device."""
     if group.size == 1 or not tensors:
         return
-    by_kind = {}
-    for t in tensors:
-        by_kind.setdefault((t._data.dtype.str, str(t.device)), []).append(t)
-    for ts in by_kind.values():
-        xp = _xp(ts[0]._data)
+    for ts in _by_kind(tensors):
+        xp = array_module(ts[0]._data)
         flat = xp.concatenate([t._data.reshape(-1) for t in ts]) if len(ts) > 1 else \
             ts[0]._data.reshape(-1).copy()
         group.broadcast(flat, root).wait()
-        off = 0
-        for t in ts:
-            n = t._data.size
-            t._data[...] = flat[off:off + n].reshape(t._data.shape)
-            t._version[0] += 1
-            off += n
+        _unpack(ts, flat)
 
 
-def _xp(arr):
-    from ..core.device import array_module
-    return array_module(arr)
+def _by_kind(tensors):
+    """``tensors`` split by (dtype, device), each list in the given order: one flat
+    array per list can carry them."""
+    by_kind = {}
+    for t in tensors:
+        by_kind.setdefault((t._data.dtype.str, str(t.device)), []).append(t)
+    return list(by_kind.values())
 
+
+def _unpack(tensors, flat):
+    """Write consecutive pieces of ``flat`` into ``tensors`` in place (autograd sees it)."""
+    off = 0
+    for t in tensors:
+        n = int(t._data.size)
+        t._data[...] = flat[off:off + n].reshape(t._data.shape)
+        t._version[0] += 1
+        off += n

@@ -12,11 +12,12 @@
 import numpy as np
 
 from ..comm import ReduceOp
+from ..core.device import array_module
 from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
 from ..optim.optimizer import Optimizer
 from . import _objects
-from .ddp import _sync_states
+from .ddp import _by_kind, _sync_states, _unpack
 
 __all__ = ["DistributedOptimizer", "broadcast_parameters", "broadcast_optimizer_state",
            "ZeroRedundancyOptimizer"]
@@ -311,13 +312,10 @@ class _GatherLayout:
     def __init__(self, params, owner, world_size, rank):
         self.rank = rank
         self.kinds = []
-        by_kind = {}
-        for p in params:
-            by_kind.setdefault((p._data.dtype.str, str(p.device)), []).append(p)
-        for ps in by_kind.values():
+        for ps in _by_kind(params):
             per_rank = [[p for p in ps if owner[id(p)] == r] for r in range(world_size)]
             width = max(sum(int(p._data.size) for p in rp) for rp in per_rank)
-            xp = _xp(ps[0]._data)
+            xp = array_module(ps[0]._data)
             out = xp.zeros(width * world_size, ps[0]._data.dtype)
             self.kinds.append((per_rank, width, out))
 
@@ -341,17 +339,3 @@ def _pack(params, flat):
         n = int(p._data.size)
         flat[off:off + n] = p._data.reshape(-1)
         off += n
-
-
-def _unpack(params, flat):
-    off = 0
-    for p in params:
-        n = int(p._data.size)
-        p._data[...] = flat[off:off + n].reshape(p._data.shape)
-        p._version[0] += 1
-        off += n
-
-
-def _xp(arr):
-    from ..core.device import array_module
-    return array_module(arr)
