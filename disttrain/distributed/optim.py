@@ -13,9 +13,8 @@ import numpy as np
 
 from ..comm import ReduceOp
 from ..core.device import array_module
-from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
-from ..optim.optimizer import Optimizer
+from ..optim.optimizer import Optimizer, _closure_loss
 from . import _objects
 from .ddp import _by_kind, _sync_states, _unpack
 
@@ -110,10 +109,7 @@ def _synchronize(self):
 
 
 def _distributed_step(self, closure=None):
-    loss = None
-    if closure is not None:
-        with enable_grad():
-            loss = closure()
+    loss = _closure_loss(closure)
     self.synchronize()
     self._dist_base.step(self)
     return loss
@@ -201,10 +197,7 @@ class ZeroRedundancyOptimizer(Optimizer):
 
     def step(self, closure=None):
         """Update this rank's share of the parameters, then share the results."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         self._push_hyperparameters()
         self.optim.step()
         self._layout.gather(self.process_group)

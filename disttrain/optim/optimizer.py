@@ -8,6 +8,7 @@ from itertools import chain
 import numpy as np
 
 from ..core.autograd import RemovableHandle
+from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
 from ._flat import build_flat_groups
 
@@ -307,11 +308,7 @@ class Optimizer:
         raise NotImplementedError
 
     def _run_step(self, closure, grads=None, bounds=None):
-        loss = None
-        if closure is not None:
-            from ..core.grad_mode import enable_grad
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         k = -1
         for gi, group in enumerate(self.param_groups):
             for fg in self._flat_layout(gi, group):
@@ -383,6 +380,15 @@ class Optimizer:
         """
         self._opt_called = True
         return self._run_step(None, grads, bounds)
+
+
+def _closure_loss(closure):
+    """The loss ``closure`` returns, computed with grad enabled (it runs backward); None
+    without a closure."""
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()
 
 
 def _flat_step(self, closure=None):
