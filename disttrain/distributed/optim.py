@@ -310,17 +310,17 @@ class _GatherLayout:
             width = max(sum(int(p._data.size) for p in rp) for rp in per_rank)
             xp = array_module(ps[0]._data)
             out = xp.zeros(width * world_size, ps[0]._data.dtype)
-            self.kinds.append((per_rank, width, out))
+            mine = xp.zeros(width, ps[0]._data.dtype)   # the input, apart from the output
+            self.kinds.append((per_rank, width, out, mine))
 
     def gather(self, group):
         if group.size == 1:
             return
-        for per_rank, width, out in self.kinds:
+        for per_rank, width, out, mine in self.kinds:
             if width == 0:
                 continue
-            mine = out[self.rank * width:(self.rank + 1) * width]
             _pack(per_rank[self.rank], mine)
-            group.all_gather_into(out, mine.copy()).wait()
+            group.all_gather_into(out, mine).wait()
             for r, rp in enumerate(per_rank):
                 if r != self.rank:
                     _unpack(rp, out[r * width:(r + 1) * width])
