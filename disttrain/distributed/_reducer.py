@@ -94,13 +94,8 @@ class Reducer:
         # overlap=False starts every all-reduce only after backward (for comparisons).
         self.overlap = True
         self.stats = {"wait_s": 0.0, "iterations": 0}
-        self._handles = [p.register_post_accumulate_grad_hook(self._hook(i))
-                         for i, p in enumerate(params)]
-
-    def remove_hooks(self):
-        for h in self._handles:
-            h.remove()
-        self._handles = []
+        for i, p in enumerate(params):
+            p.register_post_accumulate_grad_hook(self._hook(i))
 
     def bucket_sizes(self):
         """Bytes of each bucket's gradients, in launch order."""
