@@ -37,7 +37,8 @@ def _lazy(name):
 def __getattr__(name):
     # Subpackages load on first use so that ``import disttrain`` stays fast and the layers
     # below ``nn``/``optim`` never import them.
-    if name in ("nn", "optim", "utils", "distributed", "comm", "multiprocessing", "amp"):
+    if name in ("nn", "optim", "utils", "distributed", "comm", "multiprocessing", "amp",
+                "futures"):
         mod = _lazy(name)
         globals()[name] = mod
         return mod
