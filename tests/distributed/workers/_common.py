@@ -53,3 +53,15 @@ def max_diff(a_params, b_params):
 def check(cond, msg):
     if not cond:
         raise AssertionError(msg)
+
+
+def raises(exc_type, fragments, fn, what):
+    """``fn()`` must raise ``exc_type`` with every string of ``fragments`` in its message."""
+    try:
+        fn()
+    except exc_type as e:
+        msg = str(e)
+        missing = [f for f in fragments if f not in msg]
+        check(not missing, f"{what}: {missing} not in the message: {msg}")
+    else:
+        raise AssertionError(f"no error: {what}")
