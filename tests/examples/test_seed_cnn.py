@@ -1,21 +1,10 @@
 """The tutorials' CNN and GRU snippets, run as the scripts under examples/seeds: exact text
 where the output is deterministic, shapes and structure where it depends on random draws."""
-import importlib.util
-import pathlib
 import re
-import sys
 
 import disttrain as torch
 
-SEEDS = pathlib.Path(__file__).resolve().parents[2] / "examples" / "seeds"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, SEEDS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from ._seeds import load_seed as _load
 
 
 EDGE = """\
