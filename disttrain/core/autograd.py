@@ -37,6 +37,13 @@ class RemovableHandle:
         self._hooks_dict = hooks_dict
         self.id = next(RemovableHandle._ids)
 
+    @classmethod
+    def register(cls, hooks_dict, hook):
+        """Add ``hook`` to ``hooks_dict`` under a new handle's id; return the handle."""
+        h = cls(hooks_dict)
+        hooks_dict[h.id] = hook
+        return h
+
     def remove(self):
         self._hooks_dict.pop(self.id, None)
 
@@ -125,25 +132,18 @@ class BackwardNode:
         """``hook(grad_inputs, grad_outputs)`` runs after this node computes its gradients."""
         if self._hooks is None:
             self._hooks = {}
-        h = RemovableHandle(self._hooks)
-        self._hooks[h.id] = hook
-        return h
+        return RemovableHandle.register(self._hooks, hook)
 
     def register_prehook(self, hook):
         """``hook(grad_outputs)`` runs before this node, and may return new grad_outputs."""
         if "_node_pre_hooks" not in self.__dict__:
             self._node_pre_hooks = {}
-        h = RemovableHandle(self._node_pre_hooks)
-        self._node_pre_hooks[h.id] = hook
-        return h
+        return RemovableHandle.register(self._node_pre_hooks, hook)
 
     def _add_tensor_hook(self, output_nr, hook):
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        hooks = self._pre_hooks.setdefault(output_nr, {})
-        h = RemovableHandle(hooks)
-        hooks[h.id] = hook
-        return h
+        return RemovableHandle.register(self._pre_hooks.setdefault(output_nr, {}), hook)
 
     def __call__(self, *grads):
         """Run this node's backward; returns the gradients of its tensor inputs."""

@@ -350,21 +350,22 @@ class _ValuesIndices(tuple):
 def max(input, dim=None, keepdim=False, *, out=None):
     """The largest element, ``maximum(input, other)`` for a tensor ``dim``, or (values,
     indices) along ``dim``."""
-    if isinstance(dim, Tensor):
-        return maximum(input, dim, out=out)
-    if dim is None:
-        return _out(R.MaxAll.apply(input), out, "max")
-    return _values_indices(R.MaxMinDim.apply(input, dim, keepdim), out, "max")
+    return _extreme(input, dim, keepdim, out, "max", maximum, R.MaxAll, R.MaxMinDim)
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
     """The smallest element, ``minimum(input, other)`` for a tensor ``dim``, or (values,
     indices) along ``dim``."""
+    return _extreme(input, dim, keepdim, out, "min", minimum, R.MinAll, R.MinDim)
+
+
+def _extreme(input, dim, keepdim, out, name, pairwise, all_cls, dim_cls):
+    """max/min: PyTorch's three forms, told apart by ``dim``."""
     if isinstance(dim, Tensor):
-        return minimum(input, dim, out=out)
+        return pairwise(input, dim, out=out)
     if dim is None:
-        return _out(R.MinAll.apply(input), out, "min")
-    return _values_indices(R.MinDim.apply(input, dim, keepdim), out, "min")
+        return _out(all_cls.apply(input), out, name)
+    return _values_indices(dim_cls.apply(input, dim, keepdim), out, name)
 
 
 def _values_indices(pair, out, name):
@@ -499,7 +500,7 @@ def unsqueeze(input, dim):
 
 def transpose(input, dim0, dim1):
     if input.dim() == 0:
-        return S.Transpose.apply(input, 0, 0) if False else input.view(())
+        return input.view(())
     return S.Transpose.apply(input, input._dim(dim0), input._dim(dim1))
 
 
@@ -678,7 +679,7 @@ def _index_grid(input, dim, index, name):
         raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
     n = input.shape[d] if input.dim() else 1
     if ia.size and (ia.min() < -n or ia.max() >= n):
-        raise IndexError(f"index out of range in self")
+        raise IndexError("index out of range in self")
     return (slice(None),) * d + (ia.reshape(-1),)
 
 

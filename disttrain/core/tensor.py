@@ -11,6 +11,15 @@ __all__ = ["Tensor", "Size"]
 _new_object = object.__new__
 
 
+def _init_fields(t, data, requires_grad):
+    """Give a new tensor its array and a fresh autograd state (a leaf with no hooks)."""
+    t._data = data
+    t._requires_grad = requires_grad
+    t._grad = t.grad_fn = t._base = t._acc = t._hooks = t._post_hooks = None
+    t._output_nr = 0
+    t._version = [0]
+
+
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``disttrain.Size([2, 3])``."""
 
@@ -54,24 +63,16 @@ class Tensor:
     def _wrap(data):
         """``_make`` for a numpy array that no tensor holds yet: the fast path of op outputs."""
         t = _new_object(Tensor)
-        t._data = data
-        t._requires_grad = False
-        t._grad = t.grad_fn = t._base = t._acc = t._hooks = t._post_hooks = None
-        t._output_nr = 0
-        t._version = [0]
+        _init_fields(t, data, False)
         return t
 
     @classmethod
     def _make(cls, data, requires_grad=False):
         """Wrap an array without copying: the one constructor every op uses."""
-        t = object.__new__(cls)
         if type(data) is not np.ndarray and not is_cuda_array(data):
             data = np.asarray(data)
-        t._data = data
-        t._requires_grad = requires_grad
-        t._grad = t.grad_fn = t._base = t._acc = t._hooks = t._post_hooks = None
-        t._output_nr = 0
-        t._version = [0]
+        t = _new_object(cls)
+        _init_fields(t, data, requires_grad)
         return t
 
     # ------------------------------------------------------------ autograd state
@@ -129,9 +130,7 @@ class Tensor:
             return self.grad_fn._add_tensor_hook(self._output_nr, hook)
         if self._hooks is None:
             self._hooks = {}
-        h = RemovableHandle(self._hooks)
-        self._hooks[h.id] = hook
-        return h
+        return RemovableHandle.register(self._hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """``hook(tensor)`` runs after a leaf's ``.grad`` has been accumulated."""
@@ -140,9 +139,7 @@ class Tensor:
                                "tensors")
         if self._post_hooks is None:
             self._post_hooks = {}
-        h = RemovableHandle(self._post_hooks)
-        self._post_hooks[h.id] = hook
-        return h
+        return RemovableHandle.register(self._post_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate this tensor's gradient into the leaves (see ``autograd.backward``)."""
@@ -447,13 +444,7 @@ class Tensor:
         memo[id(self)] = new
         return new
 
-    @staticmethod
-    def _init_from(t, data, requires_grad):
-        t._data = data
-        t._requires_grad = requires_grad
-        t._grad = t.grad_fn = t._base = t._acc = t._hooks = t._post_hooks = None
-        t._output_nr = 0
-        t._version = [0]
+    _init_from = staticmethod(_init_fields)
 
     def __reduce_ex__(self, proto):
         # Pickling is for our own processes (DataLoader workers); ``save`` never pickles.

@@ -5,7 +5,7 @@ import pytest
 import disttrain
 from disttrain.autograd import gradcheck
 
-__all__ = ["randn", "leaf", "assert_close", "check_op", "raises"]
+__all__ = ["randn", "leaf", "assert_close", "check_op", "raises", "evaluate", "shown"]
 
 
 def randn(*shape, seed=0, positive=False, away_from=None):
@@ -81,3 +81,14 @@ def raises(exc, message):
     """``pytest.raises`` that requires the exact message."""
     import re
     return pytest.raises(exc, match=f"^{re.escape(message)}$")
+
+
+def evaluate(expr):
+    """The value of a table entry's expression, with ``disttrain`` and ``np`` in scope."""
+    return eval(expr, {"disttrain": disttrain, "np": np})
+
+
+def shown(expr):
+    """What an expression shows as: a string result itself, anything else its repr."""
+    value = evaluate(expr)
+    return value if isinstance(value, str) else repr(value)

@@ -9,6 +9,8 @@ import pytest
 
 import disttrain
 
+from .conftest import evaluate, raises, shown
+
 VALUES = [
     ('disttrain.tensor([1.7, -1.7], dtype=disttrain.long)',
      'tensor([ 1, -1])'),
@@ -301,22 +303,17 @@ ERRORS = [
 
 
 
-def _show(value):
-    return value if isinstance(value, str) else repr(value)
-
-
 @pytest.mark.parametrize("expr, expected", VALUES, ids=[v[0] for v in VALUES])
 def test_factory_matches_pytorch(expr, expected):
     """Each factory call prints exactly what PyTorch prints (values, dtype, suffixes)."""
-    assert _show(eval(expr, {"disttrain": disttrain, "np": np})) == expected
+    assert shown(expr) == expected
 
 
 @pytest.mark.parametrize("expr, exc, message", ERRORS, ids=[e[0] for e in ERRORS])
 def test_factory_errors_match_pytorch(expr, exc, message):
     """Bad arguments raise PyTorch's exception type and message."""
-    with pytest.raises(exc) as info:
-        eval(expr, {"disttrain": disttrain, "np": np})
-    assert str(info.value) == message
+    with raises(exc, message):
+        evaluate(expr)
 
 
 def test_float64_keeps_every_digit():

@@ -10,6 +10,8 @@ import pytest
 
 import disttrain
 
+from .conftest import shown
+
 CASES = [
     ('scalar_float', 'disttrain.tensor(3.)',
      'tensor(3.)'),
@@ -595,14 +597,10 @@ def _default_printoptions():
     disttrain.set_printoptions(sci_mode=None)
 
 
-def _show(value):
-    return value if isinstance(value, str) else repr(value)
-
-
 @pytest.mark.parametrize("expr, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_repr_matches_pytorch(expr, expected):
     """The repr of each expression is character for character PyTorch's."""
-    assert _show(eval(expr, {"disttrain": disttrain})) == expected
+    assert shown(expr) == expected
 
 
 @pytest.mark.parametrize("setup, expr, expected", [c[1:] for c in PRINTOPTS],
@@ -611,7 +609,7 @@ def test_set_printoptions(setup, expr, expected):
     """set_printoptions (precision, sci_mode, threshold, linewidth, edgeitems, profiles)
     changes the format as PyTorch's does."""
     exec(setup, {"disttrain": disttrain})
-    assert _show(eval(expr, {"disttrain": disttrain})) == expected
+    assert shown(expr) == expected
 
 
 def test_printoptions_default_profile_restores():

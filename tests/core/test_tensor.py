@@ -8,6 +8,8 @@ import pytest
 
 import disttrain
 
+from .conftest import evaluate, raises, shown
+
 VALUES = [
     ('disttrain.ones(2, 3).numel()',
      '6'),
@@ -193,22 +195,17 @@ ERRORS = [
 
 
 
-def _show(value):
-    return value if isinstance(value, str) else repr(value)
-
-
 @pytest.mark.parametrize("expr, expected", VALUES, ids=[v[0] for v in VALUES])
 def test_property_matches_pytorch(expr, expected):
     """Each property or conversion gives PyTorch's value, printed the same way."""
-    assert _show(eval(expr, {"disttrain": disttrain, "np": np})) == expected
+    assert shown(expr) == expected
 
 
 @pytest.mark.parametrize("expr, exc, message", ERRORS, ids=[e[0] for e in ERRORS])
 def test_errors_match_pytorch(expr, exc, message):
     """Invalid conversions raise PyTorch's exception type and message."""
-    with pytest.raises(exc) as info:
-        eval(expr, {"disttrain": disttrain, "np": np})
-    assert str(info.value) == message
+    with raises(exc, message):
+        evaluate(expr)
 
 
 def test_numpy_shares_memory():

@@ -1,4 +1,5 @@
-"""Helpers every op shares: operand promotion and gradient unbroadcasting."""
+"""Helpers the ops share: operand promotion, gradient unbroadcasting, PyTorch's error
+wording, and the numerically careful array kernels more than one op needs."""
 import numpy as np
 
 from .. import dtype as _dt
@@ -7,11 +8,16 @@ from ..device import array_module
 from ..tensor import Tensor
 
 __all__ = ["binary_arrays", "unbroadcast", "SumToSize", "as_array", "shape_str", "type_name",
-           "check_cast"]
+           "c_type_name", "check_cast", "broadcast_msg", "float_array", "finite_max",
+           "sigmoid_array"]
 
 _TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
                "bool": "Bool"}
+# the C++ type names some of PyTorch's messages print
+_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+            "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
+            "uint8": "unsigned char", "bool": "bool"}
 
 
 def shape_str(shape):
@@ -29,6 +35,43 @@ def check_cast(src, dst):
 def type_name(np_dtype):
     """PyTorch's scalar-type name of a numpy dtype, as its error messages print it ('Long')."""
     return _TYPE_NAMES[np.dtype(np_dtype).name]
+
+
+def c_type_name(np_dtype):
+    """The C++ name of a numpy dtype, as some PyTorch messages print it ('long int')."""
+    return _C_NAMES[np.dtype(np_dtype).name]
+
+
+def broadcast_msg(a, b):
+    """PyTorch's message for two shapes that do not broadcast, naming the first clash."""
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return (f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
+                    f"at non-singleton dimension {i}")
+    return f"shapes {list(a)} and {list(b)} cannot be broadcast"
+
+
+def float_array(arr):
+    """Integer and bool inputs of float-valued math compute in the default float dtype."""
+    return arr.astype(_dt.get_default_dtype().np) if arr.dtype.kind in "biu" else arr
+
+
+def finite_max(xp, a, axis):
+    """The max over ``axis`` (kept as size 1), 0 where it is not finite or ``a`` is empty:
+    the shift that keeps softmax-type exponentials in range without making ``inf - inf``."""
+    if not a.size:
+        return 0
+    m = a.max(axis=axis, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
+def sigmoid_array(xp, x):
+    """The logistic function, with ``exp`` of non-positive numbers only, so large ``|x|``
+    neither overflows nor loses precision."""
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 def as_array(x, like):

@@ -5,7 +5,8 @@ from .. import dtype as _dt
 from ..autograd import Function
 from ..device import array_module, move_array
 from ..tensor import Tensor
-from ._util import binary_arrays, unbroadcast, type_name
+from ._util import (binary_arrays, broadcast_msg, float_array, sigmoid_array, type_name,
+                    unbroadcast)
 
 __all__ = []
 
@@ -14,19 +15,7 @@ def _shape(x):
     return x._data.shape if isinstance(x, Tensor) else ()
 
 
-def _float_input(arr):
-    """Integer and bool inputs of float-valued math compute in the default float dtype."""
-    return arr.astype(_dt.get_default_dtype().np) if arr.dtype.kind in "biu" else arr
-
-
-def _broadcast_msg(a, b):
-    n = max(len(a), len(b))
-    pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    for i in range(n - 1, -1, -1):
-        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
-            return (f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
-                    f"at non-singleton dimension {i}")
-    return f"shapes {list(a)} and {list(b)} cannot be broadcast"
+_broadcast_msg = broadcast_msg      # the name other modules import
 
 
 def _binary(fn, a, b):
@@ -39,7 +28,7 @@ def _call(fn, ad, bd):
     try:
         return fn(ad, bd)
     except ValueError:
-        raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
+        raise RuntimeError(broadcast_msg(np.shape(ad), np.shape(bd))) from None
 
 
 class Add(Function):
@@ -54,16 +43,21 @@ class Add(Function):
 
     @staticmethod
     def backward(ctx, g):
-        na, nb = ctx.needs_input_grad[:2]
-        ga = unbroadcast(g, ctx.shapes[0]) if na else None
-        gb = None
-        if nb:
-            gb = unbroadcast(g if ctx.alpha == 1 else g * ctx.alpha, ctx.shapes[1])
-        return ga, gb, None
+        return _sum_grads(ctx, g, ctx.alpha)
 
 
 def _add(x, y):
     return x + y
+
+
+def _sum_grads(ctx, g, scale):
+    """The gradients of ``a + scale * b``: ``g`` and ``scale * g``, each unbroadcast."""
+    na, nb = ctx.needs_input_grad[:2]
+    ga = unbroadcast(g, ctx.shapes[0]) if na else None
+    gb = None
+    if nb:
+        gb = unbroadcast(g if scale == 1 else -g if scale == -1 else g * scale, ctx.shapes[1])
+    return ga, gb, None
 
 
 class Sub(Function):
@@ -79,10 +73,7 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, g):
-        na, nb = ctx.needs_input_grad[:2]
-        ga = unbroadcast(g, ctx.shapes[0]) if na else None
-        gb = unbroadcast(-g if ctx.alpha == 1 else g * -ctx.alpha, ctx.shapes[1]) if nb else None
-        return ga, gb, None
+        return _sum_grads(ctx, g, -ctx.alpha)
 
 
 def _sub(x, y):
@@ -162,10 +153,7 @@ class Div(Function):
             ctx.save_for_backward(a, b)
         xp = array_module(ad if hasattr(ad, "dtype") else bd)
         with np.errstate(divide="ignore", invalid="ignore"):
-            try:
-                return xp.true_divide(ad, bd)
-            except ValueError:
-                raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
+            return _call(xp.true_divide, ad, bd)
 
     @staticmethod
     def backward(ctx, g):
@@ -184,11 +172,7 @@ class DivMode(Function):
     @staticmethod
     def forward(ctx, a, b, rounding_mode):
         ctx.shapes = (_shape(a), _shape(b))
-        ad, bd = binary_arrays(a, b)
-        try:
-            return _rounded_div(ad, bd, rounding_mode)
-        except ValueError:
-            raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
+        return _binary(lambda x, y: _rounded_div(x, y, rounding_mode), a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -250,30 +234,31 @@ class FloorDivide(Function):
 
 
 class Remainder(Function):
-    """``a % b`` with a tensor divisor (PyTorch names the scalar-divisor node ...Backward0)."""
+    """``a % b`` with a tensor divisor (PyTorch names the scalar-divisor node ...Backward0):
+    the remainder takes the sign of the divisor, ``a - b * floor(a / b)``."""
 
     node_name = "RemainderBackward1"
+    _name, _kernel, _rounding = "remainder", "mod", "floor"
 
-    @staticmethod
-    def forward(ctx, a, b):
+    @classmethod
+    def forward(cls, ctx, a, b):
         ctx.shapes = (_shape(a), _shape(b))
         ad, bd = binary_arrays(a, b)
         if ctx._recording:
             ctx.save_for_backward(a, b)
         xp = array_module(ad if hasattr(ad, "dtype") else bd)
-        _check_int_zero(xp, ad, bd, "remainder")
+        _check_int_zero(xp, ad, bd, cls._name)
         with np.errstate(divide="ignore", invalid="ignore"):
-            try:
-                return xp.mod(ad, bd)
-            except ValueError:
-                raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
+            return _call(getattr(xp, cls._kernel), ad, bd)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         ga = unbroadcast(g, ctx.shapes[0]) if na else None
-        gb = unbroadcast(-g * (a / b).floor(), ctx.shapes[1]) if nb else None
+        gb = None
+        if nb:
+            gb = unbroadcast(-g * getattr(a / b, cls._rounding)(), ctx.shapes[1])
         return ga, gb
 
 
@@ -281,29 +266,11 @@ class RemainderScalar(Remainder):
     node_name = "RemainderBackward0"
 
 
-class Fmod(Function):
-    """C's ``fmod``: the remainder takes the sign of the dividend."""
+class Fmod(Remainder):
+    """C's ``fmod``: the remainder takes the sign of the dividend, ``a - b * trunc(a / b)``."""
 
     node_name = "FmodBackward1"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
-        ad, bd = binary_arrays(a, b)
-        if ctx._recording:
-            ctx.save_for_backward(a, b)
-        xp = array_module(ad)
-        _check_int_zero(xp, ad, bd, "fmod")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _call(xp.fmod, ad, bd)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        na, nb = ctx.needs_input_grad
-        ga = unbroadcast(g, ctx.shapes[0]) if na else None
-        gb = unbroadcast(-g * (a / b).trunc(), ctx.shapes[1]) if nb else None
-        return ga, gb
+    _name, _kernel, _rounding = "fmod", "fmod", "trunc"
 
 
 class FmodScalar(Fmod):
@@ -338,7 +305,7 @@ class PowScalar(Function):
             ctx.save_for_backward(x)
         xd = x._data
         if isinstance(p, float) and xd.dtype.kind in "biu":
-            xd = _float_input(xd)
+            xd = float_array(xd)
         if xd.dtype.kind in "biu" and isinstance(p, int) and p < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if p == 2:
@@ -395,10 +362,7 @@ def _int_power_negative(xp, ad, bd):
     the exact result (``2 ** -1 == 0``, ``(-1) ** -3 == -1``)."""
     rt = xp.result_type(ad, bd)
     with np.errstate(divide="ignore", invalid="ignore"):
-        try:
-            f = xp.power(xp.asarray(ad, dtype=np.float64), xp.asarray(bd, dtype=np.float64))
-        except ValueError:
-            raise RuntimeError(_broadcast_msg(np.shape(ad), np.shape(bd))) from None
+        f = _call(xp.power, xp.asarray(ad, dtype=np.float64), xp.asarray(bd, dtype=np.float64))
     return xp.trunc(f).astype(rt)
 
 
@@ -414,7 +378,7 @@ def _unary(name, node, fwd, bwd, saves="x", float_only=True):
     def forward(ctx, x):
         xd = x._data
         if float_only:
-            xd = _float_input(xd)
+            xd = float_array(xd)
         xp = array_module(xd)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             y = fwd(xp, xd)
@@ -450,7 +414,7 @@ Cos = _unary("Cos", "CosBackward0", lambda xp, x: xp.cos(x), lambda g, x: -g * x
 Tan = _unary("Tan", "TanBackward0", lambda xp, x: xp.tan(x), lambda g, y: g * (1 + y * y), "y")
 Tanh = _unary("Tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), lambda g, y: g * (1 - y * y),
               "y")
-Sigmoid = _unary("Sigmoid", "SigmoidBackward0", lambda xp, x: _sigmoid(xp, x),
+Sigmoid = _unary("Sigmoid", "SigmoidBackward0", sigmoid_array,
                  lambda g, y: g * (y * (1 - y)), "y")
 Asin = _unary("Asin", "AsinBackward0", lambda xp, x: xp.arcsin(x),
               lambda g, x: g * (1 - x * x).rsqrt())
@@ -484,12 +448,6 @@ Square = _unary("Square", "PowBackward0", lambda xp, x: x * x, lambda g, x: g * 
                 float_only=False)
 
 
-def _sigmoid(xp, x):
-    # exp of a negative argument only, so large |x| neither overflows nor loses precision
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
 class Round(Function):
     node_name = "RoundBackward0"
 
@@ -521,9 +479,8 @@ class Clamp(Function):
         xd = x._data
         xp = array_module(xd)
         lo, hi = min, max
-        if isinstance(lo, float) and xd.dtype.kind in "biu" or isinstance(hi, float) and \
-                xd.dtype.kind in "biu":
-            xd = _float_input(xd)
+        if isinstance(lo, float) or isinstance(hi, float):
+            xd = float_array(xd)
         y = xd
         if lo is not None:
             y = xp.maximum(y, lo)
@@ -562,7 +519,7 @@ class ClampTensor(Function):
             shape = np.broadcast_shapes(*[a.shape for a in arrs if a is not None])
         except ValueError:
             shapes = [a.shape for a in arrs if a is not None]
-            raise RuntimeError(_broadcast_msg(*_first_clash(shapes))) from None
+            raise RuntimeError(broadcast_msg(*_first_clash(shapes))) from None
         y = xd if lo is None else xp.maximum(xd, lo)
         y = y if hi is None else xp.minimum(y, hi)
         ctx.shapes = [_shape(v) for v in (x, min, max)]
@@ -653,7 +610,7 @@ class Where(Function):
             return xp.where(cd, ad, bd)
         except ValueError:
             shapes = [cd.shape, np.shape(ad), np.shape(bd)]
-            raise RuntimeError(_broadcast_msg(*_first_clash(shapes))) from None
+            raise RuntimeError(broadcast_msg(*_first_clash(shapes))) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -733,17 +690,13 @@ class Cast(Function):
         return g.to(ctx.src), None
 
 
-class ToDevice(Function):
-    node_name = "ToCopyBackward0"
+class ToDevice(Cast):
+    """The copy to another device; its gradient goes back to the source device."""
 
     @staticmethod
     def forward(ctx, x, dev):
         ctx.src = x.device
         return move_array(x._data, dev)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g.to(ctx.src), None
 
 
 class Clone(Function):

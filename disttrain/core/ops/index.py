@@ -3,11 +3,10 @@ import re
 
 import numpy as np
 
-from .. import dtype as _dt
 from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
-from ._util import unbroadcast
+from ._util import broadcast_msg, c_type_name, unbroadcast
 
 __all__ = []
 
@@ -142,26 +141,9 @@ def _index_msg(msg, shape, idx):
     return msg
 
 
-def _tensor_position(shape, idx, axis):
-    """Which tensor index (counting only tensor indices) covers dim ``axis``."""
-    dim = count = 0
-    for i, k in enumerate(idx):
-        if k is None:
-            continue
-        if k is Ellipsis:
-            dim = len(shape) - sum(np.ndim(j) if getattr(j, "dtype", None) == bool else 1
-                                   for j in idx[i + 1:] if j is not None)
-            continue
-        is_array = hasattr(k, "dtype")
-        width = k.ndim if is_array and k.dtype == bool else 1
-        if dim <= axis < dim + width:
-            return count
-        count += is_array
-        dim += width
-    return 0
-
-
-def _mask_msg(shape, idx):
+def _entries(shape, idx):
+    """Each index entry that consumes dims, with the first dim it indexes: ``None`` consumes
+    none, a mask as many as it has, and after an Ellipsis the entries count from the end."""
     dim = 0
     for i, k in enumerate(idx):
         if k is None:
@@ -170,14 +152,29 @@ def _mask_msg(shape, idx):
             dim = len(shape) - sum(np.ndim(j) if getattr(j, "dtype", None) == bool else 1
                                    for j in idx[i + 1:] if j is not None)
             continue
+        yield k, dim
+        dim += k.ndim if getattr(k, "dtype", None) == bool else 1
+
+
+def _tensor_position(shape, idx, axis):
+    """Which tensor index (counting only tensor indices) covers dim ``axis``."""
+    count = 0
+    for k, dim in _entries(shape, idx):
+        is_array = hasattr(k, "dtype")
+        width = k.ndim if is_array and k.dtype == bool else 1
+        if dim <= axis < dim + width:
+            return count
+        count += is_array
+    return 0
+
+
+def _mask_msg(shape, idx):
+    for k, dim in _entries(shape, idx):
         if getattr(k, "dtype", None) == bool:
             for j, m in enumerate(k.shape):
                 if dim + j < len(shape) and m != shape[dim + j]:
                     return (f"The shape of the mask {list(k.shape)} at index {j} does not match "
                             f"the shape of the indexed tensor {list(shape)} at index {dim + j}")
-            dim += k.ndim
-        else:
-            dim += 1
     return None
 
 
@@ -199,7 +196,7 @@ class IndexAccumulate(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        return gg[ctx.idx] if False else GetItem.apply(gg, ctx.idx), None, None
+        return GetItem.apply(gg, ctx.idx), None, None
 
 
 def _is_basic(idx):
@@ -447,10 +444,6 @@ def _pad_to(t, shape):
     return SetItem.apply(z, tuple(slice(0, s) for s in t.shape), t)
 
 
-_C_TYPES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
-            "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char"}
-
-
 class MaskedFill(Function):
     """``masked_fill`` with a Python-number value."""
 
@@ -461,7 +454,7 @@ class MaskedFill(Function):
         md = mask._data
         if md.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
-                               f"dtype {_C_TYPES[md.dtype.name]}")
+                               f"dtype {c_type_name(md.dtype)}")
         if isinstance(value, Tensor) and value.dim() != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
                                f"got tensor with {value.dim()} dimension(s).")
@@ -471,7 +464,7 @@ class MaskedFill(Function):
         try:
             out = xp.where(md, v, xd)
         except ValueError:
-            raise RuntimeError(_broadcast_text(md.shape, xd.shape)) from None
+            raise RuntimeError(broadcast_msg(md.shape, xd.shape)) from None
         ctx.mask, ctx.in_shape = mask, xd.shape
         return out
 
@@ -489,11 +482,6 @@ class MaskedFillTensor(MaskedFill):
     """``masked_fill`` with a 0-d tensor value (which receives a gradient)."""
 
     node_name = "MaskedFillBackward1"
-
-
-def _broadcast_text(a, b):
-    from .elementwise import _broadcast_msg
-    return _broadcast_msg(a, b)
 
 
 class MaskedSelect(Function):

@@ -4,19 +4,12 @@ import math
 import numpy as np
 
 from ..autograd import Function
+from ..device import array_module
 from ..tensor import Tensor
-from ._util import unbroadcast, shape_str, type_name
+from ._util import broadcast_msg, c_type_name, unbroadcast, shape_str, type_name
 from .. import dtype as _dt
 
 __all__ = []
-
-_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
-            "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
-            "uint8": "unsigned char", "bool": "bool"}
-
-
-def _c_name(t):
-    return _C_NAMES[t._data.dtype.name]
 
 
 class Matmul(Function):
@@ -63,14 +56,8 @@ class Bmm(Matmul):
     node_name = "BmmBackward0"
 
 
-class Dot(Function):
+class Dot(Matmul):
     node_name = "DotBackward0"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        if ctx._recording:
-            ctx.save_for_backward(a, b)
-        return a._data @ b._data
 
     @staticmethod
     def backward(ctx, g):
@@ -107,37 +94,45 @@ def _check_folded(a, b, sa, sb):
     """Errors of the cases PyTorch computes as one mm/mv on folded batch dims."""
     if len(sb) <= 2:            # (..., n, k) @ (k[, m]): a's leading dims fold into rows
         rows, k, kb = (math.prod(sa[:-1]) if len(sa) > 1 else 1), sa[-1], sb[0]
-        mat, other = a, b
-        other_shape = shape_str(sb)
+        _check_mm(a, b, rows, k, kb, shape_str(sb))
     else:                       # (k,) or (n, k) @ (..., k, m): computed as b.mT @ a.T
         rows, k, kb = math.prod(sb[:-2]) * sb[-1], sb[-2], sa[-1]
-        mat, other = b, a
-        other_shape = shape_str(sa[::-1])
+        _check_mm(b, a, rows, k, kb, shape_str(sa[::-1]))
+
+
+def _check_mm(mat, other, rows, k, kb, other_shape):
+    """The size and dtype errors of ``mat (rows x k) @ other`` (``kb`` rows), a matrix or a
+    vector, in the words of PyTorch's mm and mv."""
     vec = other._data.ndim == 1
     if k != kb:
         if vec:
             raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({kb})")
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
                            f"{other_shape})")
-    if a._data.dtype != b._data.dtype:
+    if mat._data.dtype != other._data.dtype:
         if vec:
             v, m = type_name(other._data.dtype), type_name(mat._data.dtype)
             raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {m}, "
                                f"and {v}")
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(mat)} "
-                           f"!= {_c_name(other)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{c_type_name(mat._data.dtype)} != {c_type_name(other._data.dtype)}")
 
 
 def _check_batched(a, b, sa, sb):
     try:
         batch = np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
-        from .elementwise import _broadcast_msg
-        raise RuntimeError(_broadcast_msg(sa[:-2], sb[:-2])) from None
-    if sa[-1] != sb[-2]:
-        n = math.prod(batch)
+        raise RuntimeError(broadcast_msg(sa[:-2], sb[:-2])) from None
+    n = math.prod(batch)
+    _check_bmm(a, b, n, n)
+
+
+def _check_bmm(a, b, na, nb):
+    """The size and dtype errors of a batched product of ``na`` and ``nb`` matrices."""
+    sa, sb = a._data.shape, b._data.shape
+    if na != nb or sa[-1] != sb[-2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{n}, {sa[-1]}] but got: [{n}, {sb[-2]}].")
+                           f"[{na}, {sa[-1]}] but got: [{nb}, {sb[-2]}].")
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"expected scalar type {type_name(a._data.dtype)} but found "
                            f"{type_name(b._data.dtype)}")
@@ -149,12 +144,7 @@ def mm(a, b):
         raise RuntimeError("self must be a matrix")
     if b.dim() != 2:
         raise RuntimeError("mat2 must be a matrix")
-    if a.shape[1] != b.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({shape_str(a.shape)} and "
-                           f"{shape_str(b.shape)})")
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(a)} != "
-                           f"{_c_name(b)}")
+    _check_mm(a, b, a.shape[0], a.shape[1], b.shape[0], shape_str(b.shape))
     return Mm.apply(a, b)
 
 
@@ -162,13 +152,7 @@ def mv(a, v):
     """``a @ v`` for a matrix and a vector."""
     if a.dim() != 2 or v.dim() != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.dim()}, {v.dim()}")
-    if a.shape[1] != v.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({shape_str(a.shape)}), "
-                           f"vec ({v.shape[0]})")
-    if a._data.dtype != v._data.dtype:
-        vn, mn = type_name(v._data.dtype), type_name(a._data.dtype)
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vn}, {mn}, "
-                           f"and {vn}")
+    _check_mm(a, v, a.shape[0], a.shape[1], v.shape[0], shape_str(v.shape))
     return Mv.apply(a, v)
 
 
@@ -192,12 +176,7 @@ def bmm(a, b):
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.dim() != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected scalar type {type_name(a._data.dtype)} but found "
-                           f"{type_name(b._data.dtype)}")
+    _check_bmm(a, b, a.shape[0], b.shape[0])
     return Bmm.apply(a, b)
 
 
@@ -231,7 +210,7 @@ class Einsum(Function):
         ctx.eq = eq
         if ctx._recording:
             ctx.save_for_backward(*ops)
-        return _xp(ops[0]).einsum(eq, *[o._data for o in ops])
+        return array_module(ops[0]._data).einsum(eq, *[o._data for o in ops])
 
     @staticmethod
     def backward(ctx, g):
@@ -263,18 +242,13 @@ def _einsum_grad(g, out, ops, specs, i):
         for c in spec:
             if c in target:
                 f = free.pop()
-                eyes.append(Tensor._make(_xp(x).eye(size[c], dtype=x._data.dtype)))
+                eyes.append(Tensor._make(array_module(x._data).eye(size[c], dtype=x._data.dtype)))
                 eye_specs.append(c + f)
                 target += f
             else:
                 target += c
         gi = einsum(",".join([uniq] + eye_specs) + "->" + target, gi, *eyes)
     return gi
-
-
-def _xp(t):
-    from ..device import array_module
-    return array_module(t._data)
 
 
 class Linear(Function):

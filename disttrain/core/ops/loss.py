@@ -37,72 +37,67 @@ def _split_grads(ctx, gd, x, t):
     return gx, gt
 
 
-class MseLoss(Function):
+class _DifferenceLoss(Function):
+    """A loss of ``d = input - target`` alone: subclasses give the elementwise ``_terms`` as
+    arrays and their ``_slope`` (d terms / d d) as Tensor ops; ``param`` is beta or delta."""
+
+    @classmethod
+    def forward(cls, ctx, x, t, reduction, param=None):
+        d = x._data - t._data
+        ctx.reduction, ctx.n, ctx.param = reduction, d.size, param
+        if ctx._recording:
+            ctx.save_for_backward(x, t)
+        return _reduce(cls._terms(array_module(d), d, param), reduction)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        x, t = ctx.saved_tensors
+        gd = cls._slope(x - t, ctx.param) * _grad_scale(g, ctx.reduction, ctx.n)
+        return _split_grads(ctx, gd, x, t) + (None,) * (len(ctx.needs_input_grad) - 2)
+
+
+class MseLoss(_DifferenceLoss):
     node_name = "MseLossBackward0"
 
     @staticmethod
-    def forward(ctx, x, t, reduction):
-        d = x._data - t._data
-        ctx.reduction, ctx.n = reduction, d.size
-        if ctx._recording:
-            ctx.save_for_backward(x, t)
-        return _reduce(d * d, reduction)
+    def _terms(xp, d, param):
+        return d * d
 
     @staticmethod
-    def backward(ctx, g):
-        x, t = ctx.saved_tensors
-        gd = 2 * (x - t) * _grad_scale(g, ctx.reduction, ctx.n)
-        return _split_grads(ctx, gd, x, t) + (None,)
+    def _slope(d, param):
+        return 2 * d
 
 
-class SmoothL1Loss(Function):
+class SmoothL1Loss(_DifferenceLoss):
     """0.5·d²/beta where |d| < beta, else |d| - 0.5·beta."""
 
     node_name = "SmoothL1LossBackward0"
 
     @staticmethod
-    def forward(ctx, x, t, reduction, beta):
-        d = x._data - t._data
-        xp = array_module(d)
+    def _terms(xp, d, beta):
         ad = xp.abs(d)
-        ctx.reduction, ctx.n, ctx.beta = reduction, d.size, beta
-        if ctx._recording:
-            ctx.save_for_backward(x, t)
         if beta == 0:
-            return _reduce(ad, reduction)
-        return _reduce(xp.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta), reduction)
+            return ad
+        return xp.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta)
 
     @staticmethod
-    def backward(ctx, g):
-        x, t = ctx.saved_tensors
-        d = x - t
-        slope = d.sign() if ctx.beta == 0 else (d / ctx.beta).where(d.abs() < ctx.beta,
-                                                                     d.sign())
-        gd = slope * _grad_scale(g, ctx.reduction, ctx.n)
-        return _split_grads(ctx, gd, x, t) + (None, None)
+    def _slope(d, beta):
+        return d.sign() if beta == 0 else (d / beta).where(d.abs() < beta, d.sign())
 
 
-class HuberLoss(Function):
+class HuberLoss(_DifferenceLoss):
     """0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta)."""
 
     node_name = "HuberLossBackward0"
 
     @staticmethod
-    def forward(ctx, x, t, reduction, delta):
-        d = x._data - t._data
-        xp = array_module(d)
+    def _terms(xp, d, delta):
         ad = xp.abs(d)
-        ctx.reduction, ctx.n, ctx.delta = reduction, d.size, delta
-        if ctx._recording:
-            ctx.save_for_backward(x, t)
-        return _reduce(xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), reduction)
+        return xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
 
     @staticmethod
-    def backward(ctx, g):
-        x, t = ctx.saved_tensors
-        d = x - t
-        gd = d.clamp(-ctx.delta, ctx.delta) * _grad_scale(g, ctx.reduction, ctx.n)
-        return _split_grads(ctx, gd, x, t) + (None, None)
+    def _slope(d, delta):
+        return d.clamp(-delta, delta)
 
 
 def _clamped_log(xp, a):

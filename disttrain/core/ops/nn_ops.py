@@ -12,14 +12,9 @@ from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
 from .linalg import Linear
-from ._util import unbroadcast
+from ._util import finite_max, float_array, sigmoid_array, unbroadcast
 
 __all__ = []
-
-
-def _float(arr):
-    from .. import dtype as _dt
-    return arr.astype(_dt.get_default_dtype().np) if arr.dtype.kind in "biu" else arr
 
 
 # ---------------------------------------------------------------------------------- erf
@@ -69,7 +64,7 @@ class Erf(Function):
     def forward(ctx, x):
         if ctx._recording:
             ctx.save_for_backward(x)
-        return erf_array(_float(x._data))
+        return erf_array(float_array(x._data))
 
     @staticmethod
     def backward(ctx, g):
@@ -131,7 +126,7 @@ class Gelu(Function):
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
-        xd = _float(x._data)
+        xd = float_array(x._data)
         xp = array_module(xd)
         ctx.approximate = approximate
         if ctx._recording:
@@ -152,21 +147,15 @@ class Gelu(Function):
         return g * (cdf + x * pdf), None
 
 
-def _sigmoid_array(xp, x):
-    # exp of a non-positive number only: no overflow for large |x|
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
 class Silu(Function):
     node_name = "SiluBackward0"
 
     @staticmethod
     def forward(ctx, x):
-        xd = _float(x._data)
+        xd = float_array(x._data)
         if ctx._recording:
             ctx.save_for_backward(x)
-        return xd * _sigmoid_array(array_module(xd), xd)
+        return xd * sigmoid_array(array_module(xd), xd)
 
     @staticmethod
     def backward(ctx, g):
@@ -182,7 +171,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
-        xd = _float(x._data)
+        xd = float_array(x._data)
         xp = array_module(xd)
         ctx.beta, ctx.threshold = beta, threshold
         if ctx._recording:
@@ -251,20 +240,24 @@ class Softmax(Function):
     """exp(x - max) / sum: one pass and a backward that needs only the output."""
 
     node_name = "SoftmaxBackward0"
+    _single = 1                 # the value of a lone element (its probability is 1)
 
-    @staticmethod
-    def forward(ctx, x, dim):
-        xd = _float(x._data)
+    @classmethod
+    def forward(cls, ctx, x, dim):
+        xd = float_array(x._data)
         xp = array_module(xd)
         ctx.dim = dim
-        if xd.ndim == 0:              # a single element: probability 1, gradient 0
-            return xp.ones_like(xd)
-        m = xd.max(axis=dim, keepdims=True) if xd.size else 0
-        e = xp.exp(xd - xp.where(xp.isfinite(m), m, 0))
-        y = e / e.sum(axis=dim, keepdims=True)
+        if xd.ndim == 0:        # a single element: its gradient is 0
+            return xp.full_like(xd, cls._single)
+        y = cls._kernel(xp, xd - finite_max(xp, xd, dim), dim)
         if ctx._recording:
             ctx.save_for_backward(y)
         return y
+
+    @staticmethod
+    def _kernel(xp, shifted, dim):
+        e = xp.exp(shifted)
+        return e / e.sum(axis=dim, keepdims=True)
 
     @staticmethod
     def backward(ctx, g):
@@ -274,25 +267,16 @@ class Softmax(Function):
         return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Softmax):
     """x - max - log(sum(exp(x - max))): finite for any logits."""
 
     node_name = "LogSoftmaxBackward0"
+    _single = 0
 
     @staticmethod
-    def forward(ctx, x, dim):
-        xd = _float(x._data)
-        xp = array_module(xd)
-        ctx.dim = dim
-        if xd.ndim == 0:
-            return xp.zeros_like(xd)
-        m = xd.max(axis=dim, keepdims=True) if xd.size else 0
-        shifted = xd - xp.where(xp.isfinite(m), m, 0)
+    def _kernel(xp, shifted, dim):
         with np.errstate(divide="ignore"):
-            y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-        if ctx._recording:
-            ctx.save_for_backward(y)
-        return y
+            return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
 
     @staticmethod
     def backward(ctx, g):

@@ -1,11 +1,10 @@
 """Reductions: sum, mean, prod, max/min, arg*, var/std, norm, logsumexp, cumsum, all/any."""
 import numpy as np
 
-from .. import dtype as _dt
 from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
-from ._util import type_name
+from ._util import finite_max, float_array, type_name
 
 __all__ = []
 
@@ -29,16 +28,28 @@ def norm_dims(x, dim):
     return dims if x._data.ndim else ()
 
 
-def _restore_shape(g, in_shape, dims, keepdim):
-    """Give a reduced gradient back its reduced axes (size 1) so it broadcasts over the input."""
-    if dims is None:
-        return g.reshape((1,) * len(in_shape)) if in_shape else g
-    if keepdim:
-        return g
-    shape = list(g.shape)
-    for d in dims:
+def _note_dims(ctx, x, dims, keepdim):
+    """Note on ``ctx`` what ``_restore`` needs to give a reduced tensor its axes back."""
+    ctx.in_shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
+    return dims
+
+
+def _restore(ctx, t):
+    """A reduced tensor (gradient or output) with its reduced axes back as size 1, so that it
+    broadcasts over the input."""
+    if ctx.dims is None:
+        return t.reshape((1,) * len(ctx.in_shape)) if ctx.in_shape else t
+    if ctx.keepdim:
+        return t
+    shape = list(t.shape)
+    for d in ctx.dims:
         shape.insert(d, 1)
-    return g.reshape(shape)
+    return t.reshape(shape)
+
+
+def _numel(shape, dims):
+    """How many elements a reduction over ``dims`` (all when None) combines."""
+    return int(np.prod(shape if dims is None else [shape[d] for d in dims]))
 
 
 def _sum_dtype(arr, dtype):
@@ -54,15 +65,13 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False, dtype=None):
-        dims = norm_dims(x, dim)
-        ctx.in_shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
         xd = x._data
+        dims = _note_dims(ctx, x, norm_dims(x, dim), keepdim)
         return xd.sum(axis=dims, keepdims=keepdim, dtype=_sum_dtype(xd, dtype))
 
     @staticmethod
     def backward(ctx, g):
-        return _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim).expand(ctx.in_shape), \
-            None, None, None
+        return _restore(ctx, g).expand(ctx.in_shape), None, None, None
 
 
 class SumAll(Sum):
@@ -82,18 +91,15 @@ class Mean(Function):
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {name}")
-        dims = norm_dims(x, dim)
-        ctx.in_shape, ctx.dims, ctx.keepdim = xd.shape, dims, keepdim
-        n = xd.size if dims is None else int(np.prod([xd.shape[d] for d in dims]))
-        ctx.n = n
+        dims = _note_dims(ctx, x, norm_dims(x, dim), keepdim)
+        ctx.n = n = _numel(xd.shape, dims)
         with np.errstate(invalid="ignore", divide="ignore"):
             s = xd.sum(axis=dims, keepdims=keepdim)
             return s / xd.dtype.type(n) if n else s * xd.dtype.type(np.nan)
 
     @staticmethod
     def backward(ctx, g):
-        g = _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim)
-        return (g / ctx.n).expand(ctx.in_shape), None, None, None
+        return (_restore(ctx, g) / ctx.n).expand(ctx.in_shape), None, None, None
 
 
 class MeanAll(Mean):
@@ -107,8 +113,7 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False, dtype=None):
-        dims = norm_dims(x, dim)
-        ctx.in_shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
+        dims = _note_dims(ctx, x, norm_dims(x, dim), keepdim)
         y = x._data.prod(axis=dims, keepdims=keepdim, dtype=_sum_dtype(x._data, dtype))
         if ctx._recording:
             ctx.save_for_backward(x)
@@ -117,11 +122,9 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        g = _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim)
         # product of all the others, exact where zeros occur: prod over elements != self
         dims = ctx.dims if ctx.dims is not None else tuple(range(x.dim()))
-        others = _prod_excluding(x, dims)
-        return g * others, None, None, None
+        return _restore(ctx, g) * _prod_excluding(x, dims), None, None, None
 
 
 class ProdAll(Prod):
@@ -238,34 +241,6 @@ class MinDim(MaxMinDim):
     _is_max = False
 
 
-class MaxAll(Function):
-    node_name = "MaxBackward1"
-    _is_max = True
-
-    @classmethod
-    def forward(cls, ctx, x):
-        xd = x._data
-        if xd.size == 0:
-            raise RuntimeError(f"{'max' if cls._is_max else 'min'}(): Expected reduction dim to "
-                               f"be specified for input.numel() == 0. Specify the reduction dim "
-                               f"with the 'dim' argument.")
-        y = xd.max() if cls._is_max else xd.min()
-        if ctx._recording:
-            ctx.save_for_backward(x, y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        mask = (x == y).to(g.dtype)
-        return g * mask / mask.sum()
-
-
-class MinAll(MaxAll):
-    node_name = "MinBackward1"
-    _is_max = False
-
-
 class ArgMax(Function):
     differentiable = False
     _is_max = True
@@ -301,24 +276,21 @@ class Var(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        g = _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim)
-        return g * (2.0 * _inv_dof(ctx)) * _centered(x, ctx.dims), None, None, None
+        return _restore(ctx, g) * (2.0 * _inv_dof(ctx)) * _centered(x, ctx.dims), None, None, None
 
 
 def _var(ctx, x, dim, correction, keepdim):
     xd = x._data
     if xd.dtype.kind in "biu":
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    dims = norm_dims(x, dim)
-    n = xd.size if dims is None else int(np.prod([xd.shape[d] for d in dims]))
-    ctx.in_shape, ctx.dims, ctx.keepdim, ctx.n, ctx.corr = xd.shape, dims, keepdim, n, \
-        correction
+    dims = _note_dims(ctx, x, norm_dims(x, dim), keepdim)
+    ctx.n, ctx.corr = _numel(xd.shape, dims), correction
     if ctx._recording:
         ctx.save_for_backward(x)
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = xd - xd.mean(axis=dims, keepdims=True)
         ss = (dev * dev).sum(axis=dims, keepdims=keepdim)
-        return ss / xd.dtype.type(max(n - correction, 0))
+        return ss / xd.dtype.type(max(ctx.n - correction, 0))
 
 
 def _inv_dof(ctx):
@@ -347,8 +319,7 @@ class Std(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        g = _restore_shape(g / y, ctx.in_shape, ctx.dims, ctx.keepdim)
-        return g * _inv_dof(ctx) * _centered(x, ctx.dims), None, None, None
+        return _restore(ctx, g / y) * _inv_dof(ctx) * _centered(x, ctx.dims), None, None, None
 
 
 class Norm(Function):
@@ -377,7 +348,8 @@ class Norm(Function):
             y = (xd != 0).sum(axis=dims, keepdims=keepdim).astype(xd.dtype)
         else:
             y = (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
-        ctx.p, ctx.in_shape, ctx.dims, ctx.keepdim = p, xd.shape, dims, keepdim
+        ctx.p = p
+        _note_dims(ctx, x, dims, keepdim)
         if ctx._recording:
             ctx.save_for_backward(x, y)
         return y
@@ -386,8 +358,7 @@ class Norm(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         p = ctx.p
-        g = _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim)
-        y = _restore_shape(y, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g, y = _restore(ctx, g), _restore(ctx, y)
         if p == 0:
             return x * 0 * g, None, None, None
         if p == 1:
@@ -411,35 +382,62 @@ class Amax(Function):
     """``amax`` over dims; ties share the gradient evenly."""
 
     node_name = "AmaxBackward0"
-    _is_max = True
+    _name, _is_max = "amax", True
 
     @classmethod
     def forward(cls, ctx, x, dim=None, keepdim=False):
-        xd = x._data
         dims = norm_dims(x, dim) if dim not in ((), []) else None
-        name = "amax" if cls._is_max else "amin"
-        if xd.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                               f"input.numel() == 0. Specify the reduction dim with the 'dim' "
-                               f"argument.")
-        y = (xd.max if cls._is_max else xd.min)(axis=dims, keepdims=keepdim)
-        ctx.in_shape, ctx.dims, ctx.keepdim = xd.shape, dims, keepdim
-        if ctx._recording:
-            ctx.save_for_backward(x, y)
-        return y
+        return _extreme(cls, ctx, x, dims, keepdim)
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        g = _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim)
-        y = _restore_shape(y, ctx.in_shape, ctx.dims, ctx.keepdim)
-        hit = (x == y).to(g.dtype)
-        return g * hit / _count(hit, ctx.dims), None, None
+        return _share_ties(ctx, g), None, None
 
 
 class Amin(Amax):
     node_name = "AminBackward0"
-    _is_max = False
+    _name, _is_max = "amin", False
+
+
+class MaxAll(Function):
+    """``max()`` of every element: ``amax`` over all dims, under PyTorch's other node name."""
+
+    node_name = "MaxBackward1"
+    _name, _is_max = "max", True
+
+    @classmethod
+    def forward(cls, ctx, x):
+        return _extreme(cls, ctx, x, None, False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _share_ties(ctx, g)
+
+
+class MinAll(MaxAll):
+    node_name = "MinBackward1"
+    _name, _is_max = "min", False
+
+
+def _extreme(cls, ctx, x, dims, keepdim):
+    """The forward of amax/amin/max()/min(): the extreme value over ``dims``."""
+    xd = x._data
+    if xd.size == 0:
+        raise RuntimeError(f"{cls._name}(): Expected reduction dim to be specified for "
+                           f"input.numel() == 0. Specify the reduction dim with the 'dim' "
+                           f"argument.")
+    y = (xd.max if cls._is_max else xd.min)(axis=dims, keepdims=keepdim)
+    _note_dims(ctx, x, dims, keepdim)
+    if ctx._recording:
+        ctx.save_for_backward(x, y)
+    return y
+
+
+def _share_ties(ctx, g):
+    """The gradient of an extreme value, split evenly among the elements that attain it."""
+    x, y = ctx.saved_tensors
+    hit = (x == _restore(ctx, y)).to(g.dtype)
+    return _restore(ctx, g) * hit / _count(hit, ctx.dims)
 
 
 class LogSumExp(Function):
@@ -447,15 +445,14 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim=False):
-        xd = _float(x._data)
+        xd = float_array(x._data)
         xp = array_module(xd)
         dims = norm_dims(x, dim) if not (isinstance(dim, (list, tuple)) and not dim) else \
             tuple(range(xd.ndim))
-        m = xd.max(axis=dims, keepdims=True) if xd.size else xp.zeros((1,) * xd.ndim, xd.dtype)
-        m = xp.where(xp.isfinite(m), m, 0)
+        m = finite_max(xp, xd, dims)
         with np.errstate(divide="ignore"):
             y = xp.log(xp.exp(xd - m).sum(axis=dims, keepdims=True)) + m
-        ctx.dims, ctx.keepdim, ctx.in_shape = dims, keepdim, xd.shape
+        _note_dims(ctx, x, dims, keepdim)
         out = y if keepdim else y.reshape([s for i, s in enumerate(xd.shape) if i not in dims])
         if ctx._recording:
             ctx.save_for_backward(x, out)
@@ -464,13 +461,7 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        g = _restore_shape(g, ctx.in_shape, ctx.dims, ctx.keepdim)
-        y = _restore_shape(y, ctx.in_shape, ctx.dims, ctx.keepdim)
-        return g * (x - y).exp(), None, None
-
-
-def _float(a):
-    return a.astype(_dt.get_default_dtype().np) if a.dtype.kind in "biu" else a
+        return _restore(ctx, g) * (x - _restore(ctx, y)).exp(), None, None
 
 
 class AllAny(Function):

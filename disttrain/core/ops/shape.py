@@ -47,7 +47,23 @@ def _try_view(arr, shape):
     return v
 
 
-class View(Function):
+class ReshapeCopy(Function):
+    """``reshape`` where no view can do: a copy. Its gradient is reshaped back, as is that of
+    every op here that only changes the shape."""
+
+    node_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x._data.shape
+        return x._data.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
+
+class View(ReshapeCopy):
     node_name = "ViewBackward0"
     is_view = True
 
@@ -61,29 +77,9 @@ class View(Function):
                                "Use .reshape(...) instead.")
         return v
 
-    @staticmethod
-    def backward(ctx, g):
-        return g.reshape(ctx.in_shape), None
-
-
-class ReshapeCopy(Function):
-    node_name = "UnsafeViewBackward0"
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.in_shape = x._data.shape
-        return x._data.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g.reshape(ctx.in_shape), None
-
 
 def view(x, shape):
-    shape = infer_shape(shape, x._data.size)
-    if shape == x._data.shape and not x.requires_grad:
-        return View.apply(x, shape)
-    return View.apply(x, shape)
+    return View.apply(x, infer_shape(shape, x._data.size))
 
 
 def reshape(x, shape):
@@ -178,10 +174,7 @@ def expand(x, sizes):
                                f"size ({cur}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(xs)}")
         out.append(s)
-    out = tuple(out)
-    if out == xs and not x.requires_grad:
-        return x.detach() if False else Expand.apply(x, out)
-    return Expand.apply(x, out)
+    return Expand.apply(x, tuple(out))
 
 
 class Repeat(Function):
@@ -371,7 +364,7 @@ class Unbind(Function):
         return stack(parts, ctx.dim), None
 
 
-class Squeeze(Function):
+class Squeeze(ReshapeCopy):
     """``squeeze()``: every size-1 dim."""
 
     node_name = "SqueezeBackward0"
@@ -382,10 +375,6 @@ class Squeeze(Function):
         ctx.in_shape = x._data.shape
         shape = tuple(s for i, s in enumerate(x._data.shape) if not (i in dims and s == 1))
         return x._data.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g.reshape(ctx.in_shape), None
 
 
 class SqueezeDim(Squeeze):
