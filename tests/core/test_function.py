@@ -341,3 +341,19 @@ def test_gradcheck_input_checks():
         autograd.gradcheck(lambda t: t * 2, (disttrain.ones(2, requires_grad=True),),
                            eps=1e-3, atol=1e-2)
     assert any("is not a double precision floating point" in str(i.message) for i in w)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_builtin_op_names_its_graph_node():
+    """Each built-in differentiable Function sets its own node name (PyTorch's), so no op
+    inherits a base's and none prints the generic ``<Class>Backward``."""
+    import disttrain.nn  # noqa: F401  (its Functions register as subclasses too)
+    unnamed = [c.__name__ for c in _subclasses(autograd.Function)
+               if c._builtin and c.differentiable and not c.__name__.startswith("_")
+               and "node_name" not in c.__dict__]
+    assert unnamed == []

@@ -7,9 +7,9 @@ from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
 
-__all__ = ["binary_arrays", "unbroadcast", "SumToSize", "as_array", "shape_str", "type_name",
-           "c_type_name", "check_cast", "broadcast_msg", "float_array", "finite_max",
-           "sigmoid_array"]
+__all__ = ["binary_arrays", "apply_binary", "call_binary", "shape_of", "unbroadcast",
+           "SumToSize", "as_array", "shape_str", "type_name", "c_type_name", "check_cast",
+           "broadcast_msg", "float_array", "finite_max", "sigmoid_array"]
 
 _TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
@@ -99,6 +99,25 @@ def binary_arrays(a, b):
         return _with_scalar(ad, b)
     bd, a = _with_scalar(b._data, a)
     return a, bd
+
+
+def apply_binary(fn, a, b):
+    """``fn`` on two operands' arrays after type promotion, with PyTorch's broadcast error."""
+    ad, bd = binary_arrays(a, b)
+    return call_binary(fn, ad, bd)
+
+
+def call_binary(fn, ad, bd):
+    """``fn(ad, bd)`` with numpy's broadcasting ValueError turned into PyTorch's message."""
+    try:
+        return fn(ad, bd)
+    except ValueError:
+        raise RuntimeError(broadcast_msg(np.shape(ad), np.shape(bd))) from None
+
+
+def shape_of(x):
+    """The shape of an operand: a Tensor's, or ``()`` for a Python scalar."""
+    return x._data.shape if isinstance(x, Tensor) else ()
 
 
 def _with_scalar(arr, s):

@@ -5,6 +5,7 @@ from .. import dtype as _dt
 from ..autograd import Function
 from ..device import array_module, is_cuda_array
 from ..tensor import Tensor
+from .copies import Clone
 
 __all__ = []
 
@@ -412,16 +413,14 @@ class Flip(Function):
         return g.flip(ctx.dims), None
 
 
-class Contiguous(Function):
+class Contiguous(Clone):
+    """A C-ordered copy; recorded as the clone it is, as PyTorch does."""
+
     node_name = "CloneBackward0"
 
     @staticmethod
     def forward(ctx, x):
         return array_module(x._data).ascontiguousarray(x._data)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g
 
 
 def view_dtype(x, dtype):

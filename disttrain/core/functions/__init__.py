@@ -1,0 +1,19 @@
+"""The public math API (``disttrain.add``, ``disttrain.sum`` ...) and the Tensor methods.
+
+Each function normalises PyTorch's argument forms and calls one Function; the same
+function becomes the Tensor method, so ``x.sum(1)`` and ``disttrain.sum(x, 1)`` agree.
+The functions live by kind in ``math_ops`` (elementwise, comparisons, matrix products,
+softmax), ``reductions``, ``shaping`` (shapes and indexing) and ``sorting`` (sorting,
+selection and small predicates); this package gathers them into one namespace.
+"""
+from . import math_ops, reductions, shaping, sorting
+from .math_ops import *  # noqa: F401,F403
+from .reductions import *  # noqa: F401,F403
+from .shaping import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
+# aliases PyTorch also has, reachable here but not exported into ``disttrain``
+from .math_ops import (greater, less, greater_equal, less_equal, not_equal, inner,  # noqa: F401
+                       ger)
+from .shaping import swapdims, _shape_args  # noqa: F401  (methods parse shape arguments)
+
+__all__ = math_ops.__all__ + reductions.__all__ + shaping.__all__ + sorting.__all__
