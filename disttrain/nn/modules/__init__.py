@@ -7,19 +7,12 @@ __all__ = ["Module"]
 
 # Each file lists the public classes it defines in its ``__all__``.
 _FILES = ("container", "linear", "flatten", "activation", "dropout", "sparse", "loss", "lazy",
-          "conv", "pooling", "batchnorm", "normalization", "rnn", "attention", "upsampling",
-          "padding")
+          "conv", "pooling", "batchnorm", "normalization", "rnn", "attention", "upsampling")
 
 
 def _import_all():
     for name in _FILES:
-        full = f"{__name__}.{name}"
-        try:
-            mod = importlib.import_module(full)
-        except ModuleNotFoundError as ex:
-            if ex.name != full:
-                raise
-            continue
+        mod = importlib.import_module(f"{__name__}.{name}")
         for cls in mod.__all__:
             globals()[cls] = getattr(mod, cls)
             __all__.append(cls)
