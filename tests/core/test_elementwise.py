@@ -1,5 +1,7 @@
 """Elementwise ops: values against numpy and PyTorch, gradients, broadcasting, grad_fn names,
 errors, in-place forms and ``out=``."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -410,6 +412,7 @@ SECOND_ORDER = {
     "clamp_tensor": (lambda a, b: a.clamp(min=b) * a, [(3,), (3,)], {}),
     "fmod": (lambda a, b: disttrain.fmod(a, b) * b, [(3,), (3,)], {"positive": True}),
     "abs": (lambda a, b: a.abs() * b, [(3,), (3,)], {"away_from": 0}),
+    "relu": (lambda a, b: a.relu() * b + (a * b).relu(), [(3,), (3,)], {"away_from": 0}),
 }
 
 
@@ -419,3 +422,32 @@ def test_second_derivatives(name):
     fn, shapes, kw = SECOND_ORDER[name]
     inputs = [leaf(randn(*s, seed=i, **kw)) for i, s in enumerate(shapes)]
     assert gradgradcheck(fn, inputs)
+
+
+def test_relu_gradient_follows_pytorch_threshold_backward():
+    """relu's gradient is zero where the output is <= 0 even for an inf/nan upstream gradient,
+    passes where the output is nan, and its own derivative is zeros (PyTorch 2.13's values)."""
+    x = leaf([-1., 0., 2.])
+    x.relu().backward(disttrain.tensor([float("nan"), float("inf"), 3.], dtype=disttrain.float64))
+    assert x.grad.tolist() == [0., 0., 3.]
+    x = leaf([-1., float("nan"), 2.])
+    x.relu().sum().backward()
+    assert x.grad.tolist() == [0., 1., 1.]
+    x = leaf([-1., 2.])
+    g, = disttrain.autograd.grad(x.relu().sum(), x, create_graph=True)
+    assert type(g.grad_fn).__name__ == "ThresholdBackwardBackward0"
+    assert disttrain.autograd.grad(g.sum(), x)[0].tolist() == [0., 0.]
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "atan", "relu", "abs", "sign", "floor",
+                                  "ceil", "trunc", "exp", "log", "sqrt", "sin", "square"])
+def test_unary_ops_are_silent_on_inf_and_nan(name):
+    """inf, -inf, nan, 0 and huge inputs give inf/nan results without a numpy warning, as
+    PyTorch computes them (the ops that cannot warn run without an errstate guard)."""
+    x = disttrain.tensor([float("inf"), float("-inf"), float("nan"), 0., -1., 3e38])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(x, name)()
+        x ** 2.5, x ** -0.5
+    assert disttrain.tensor([float("inf"), float("-inf")]).tanh().tolist() == [1., -1.]
+    assert disttrain.tensor([float("inf"), float("-inf")]).sigmoid().tolist() == [1., 0.]

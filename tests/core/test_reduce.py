@@ -249,8 +249,9 @@ def test_errors_match_pytorch(fn, exc, msg):
     lambda a: a.norm(dim=1), lambda a: a.norm(3), lambda a: a.logsumexp(1),
     lambda a: (a * a).amax(1), lambda a: (a * a).max(1).values, lambda a: (a * a).max(),
     lambda a: (a * a).cumsum(1), lambda a: (a * a).mean(0), lambda a: a.cumprod(1),
+    lambda a: (a * a).sum(), lambda a: (a * a).mean(),
 ], ids=["prod_dim", "prod", "std", "var", "norm", "norm3", "logsumexp", "amax", "max_dim",
-        "max", "cumsum", "mean", "cumprod"])
+        "max", "cumsum", "mean", "cumprod", "sum_all", "mean_all"])
 def test_second_derivatives(fn):
     """Reduction backwards are differentiable themselves (create_graph): gradgradcheck."""
     assert gradgradcheck(fn, (leaf(randn(2, 3)),))

@@ -291,7 +291,10 @@ class PowScalar(Function):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if p == 2:
             return xd * xd
-        return array_module(xd).power(xd, p) if p != 0.5 else array_module(xd).sqrt(xd)
+        xp = array_module(xd)
+        # a negative base to a fractional power is nan, and 0 to a negative power inf, silently
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return xp.power(xd, p) if p != 0.5 else xp.sqrt(xd)
 
     @staticmethod
     def backward(ctx, g):

@@ -6,6 +6,7 @@ import numpy as np
 from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
+from .shape import T
 from ._util import broadcast_msg, c_type_name, unbroadcast, shape_str, type_name
 from .. import dtype as _dt
 
@@ -45,7 +46,17 @@ class Matmul(Function):
 
 
 class Mm(Matmul):
+    """Two matrices: the gradients are one product each, with no 1-d or batch handling."""
+
     node_name = "MmBackward0"
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = Mm.apply(g, T.apply(b, 0, 1)) if na else None
+        gb = Mm.apply(T.apply(a, 0, 1), g) if nb else None
+        return ga, gb
 
 
 class Mv(Matmul):
@@ -68,12 +79,13 @@ class Dot(Matmul):
 
 def matmul(a, b):
     """Matrix product with PyTorch's rules for 1-d operands and broadcast batch dims."""
-    for name, t, pos in (("input", a, 0), ("other", b, 1)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"matmul(): argument '{name}' (position {pos + 1}) must be Tensor, "
-                            f"not {type(t).__name__}")
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        _not_tensors(a, b)
     sa, sb = a._data.shape, b._data.shape
     da, db = len(sa), len(sb)
+    if da == 2 and db == 2:         # the common case first: straight to mm's checks
+        _check_mm(a, b, sa[0], sa[1], sb[0], sb)
+        return Mm.apply(a, b)
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{da}D and {db}D")
@@ -81,8 +93,6 @@ def matmul(a, b):
         return dot(a, b)
     if da == 2 and db == 1:
         return mv(a, b)
-    if da == 2 and db == 2:
-        return mm(a, b)
     if db <= 2 or da <= 2:
         _check_folded(a, b, sa, sb)
     else:
@@ -90,25 +100,32 @@ def matmul(a, b):
     return Matmul.apply(a, b)
 
 
+def _not_tensors(a, b):
+    for name, t, pos in (("input", a, 0), ("other", b, 1)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"matmul(): argument '{name}' (position {pos + 1}) must be Tensor, "
+                            f"not {type(t).__name__}")
+
+
 def _check_folded(a, b, sa, sb):
     """Errors of the cases PyTorch computes as one mm/mv on folded batch dims."""
     if len(sb) <= 2:            # (..., n, k) @ (k[, m]): a's leading dims fold into rows
         rows, k, kb = (math.prod(sa[:-1]) if len(sa) > 1 else 1), sa[-1], sb[0]
-        _check_mm(a, b, rows, k, kb, shape_str(sb))
+        _check_mm(a, b, rows, k, kb, sb)
     else:                       # (k,) or (n, k) @ (..., k, m): computed as b.mT @ a.T
         rows, k, kb = math.prod(sb[:-2]) * sb[-1], sb[-2], sa[-1]
-        _check_mm(b, a, rows, k, kb, shape_str(sa[::-1]))
+        _check_mm(b, a, rows, k, kb, sa[::-1])
 
 
 def _check_mm(mat, other, rows, k, kb, other_shape):
-    """The size and dtype errors of ``mat (rows x k) @ other`` (``kb`` rows), a matrix or a
-    vector, in the words of PyTorch's mm and mv."""
+    """The size and dtype errors of ``mat (rows x k) @ other`` (``kb`` rows, shape
+    ``other_shape`` as the message prints it), a matrix or a vector, in PyTorch's words."""
     vec = other._data.ndim == 1
     if k != kb:
         if vec:
             raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({kb})")
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
-                           f"{other_shape})")
+                           f"{shape_str(other_shape)})")
     if mat._data.dtype != other._data.dtype:
         if vec:
             v, m = type_name(other._data.dtype), type_name(mat._data.dtype)
@@ -144,7 +161,7 @@ def mm(a, b):
         raise RuntimeError("self must be a matrix")
     if b.dim() != 2:
         raise RuntimeError("mat2 must be a matrix")
-    _check_mm(a, b, a.shape[0], a.shape[1], b.shape[0], shape_str(b.shape))
+    _check_mm(a, b, a.shape[0], a.shape[1], b.shape[0], b.shape)
     return Mm.apply(a, b)
 
 
@@ -152,7 +169,7 @@ def mv(a, v):
     """``a @ v`` for a matrix and a vector."""
     if a.dim() != 2 or v.dim() != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.dim()}, {v.dim()}")
-    _check_mm(a, v, a.shape[0], a.shape[1], v.shape[0], shape_str(v.shape))
+    _check_mm(a, v, a.shape[0], a.shape[1], v.shape[0], v.shape)
     return Mv.apply(a, v)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
+from .shape import Expand
 from ._util import finite_max, float_array, type_name
 
 __all__ = []
@@ -77,6 +78,11 @@ class Sum(Function):
 class SumAll(Sum):
     node_name = "SumBackward0"
 
+    @staticmethod
+    def backward(ctx, g):
+        # every input element gets the one gradient value: a broadcast view, no reshape first
+        return Expand.apply(g, ctx.in_shape), None, None, None
+
 
 class Mean(Function):
     node_name = "MeanBackward1"
@@ -104,6 +110,10 @@ class Mean(Function):
 
 class MeanAll(Mean):
     node_name = "MeanBackward0"
+
+    @staticmethod
+    def backward(ctx, g):
+        return Expand.apply(g / ctx.n, ctx.in_shape), None, None, None
 
 
 class Prod(Function):

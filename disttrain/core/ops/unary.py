@@ -9,16 +9,25 @@ from ._util import float_array, sigmoid_array, type_name
 __all__ = []
 
 
-def _unary(name, node, fwd, bwd, saves="x", float_only=True):
-    """Build a one-input Function from array forward and Tensor backward formulas."""
+def _unary(name, node, fwd, bwd, saves="x", float_only=True, may_warn=True):
+    """Build a one-input Function from array forward and Tensor backward formulas.
+
+    A kernel that ``may_warn`` (overflow, a domain error) runs with numpy's warnings off, as
+    PyTorch computes inf/nan silently; the others skip that context, which costs more than
+    the kernel itself on small tensors.
+    """
+
+    def kernel(xp, xd):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return fwd(xp, xd)
+
+    run = kernel if may_warn else fwd
 
     def forward(ctx, x):
         xd = x._data
         if float_only:
             xd = float_array(xd)
-        xp = array_module(xd)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y = fwd(xp, xd)
+        y = run(array_module(xd), xd)
         if ctx._recording:
             ctx.save_for_backward(x if saves == "x" else y)
         return y
@@ -50,29 +59,27 @@ Sin = _unary("Sin", "SinBackward0", lambda xp, x: xp.sin(x), lambda g, x: g * x.
 Cos = _unary("Cos", "CosBackward0", lambda xp, x: xp.cos(x), lambda g, x: -g * x.sin())
 Tan = _unary("Tan", "TanBackward0", lambda xp, x: xp.tan(x), lambda g, y: g * (1 + y * y), "y")
 Tanh = _unary("Tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), lambda g, y: g * (1 - y * y),
-              "y")
+              "y", may_warn=False)
 Sigmoid = _unary("Sigmoid", "SigmoidBackward0", sigmoid_array,
-                 lambda g, y: g * (y * (1 - y)), "y")
+                 lambda g, y: g * (y * (1 - y)), "y", may_warn=False)
 Asin = _unary("Asin", "AsinBackward0", lambda xp, x: xp.arcsin(x),
               lambda g, x: g * (1 - x * x).rsqrt())
 Acos = _unary("Acos", "AcosBackward0", lambda xp, x: xp.arccos(x),
               lambda g, x: -g * (1 - x * x).rsqrt())
 Atan = _unary("Atan", "AtanBackward0", lambda xp, x: xp.arctan(x),
-              lambda g, x: g / (1 + x * x))
+              lambda g, x: g / (1 + x * x), may_warn=False)
 Sinh = _unary("Sinh", "SinhBackward0", lambda xp, x: xp.sinh(x), lambda g, x: g * x.cosh())
 Cosh = _unary("Cosh", "CoshBackward0", lambda xp, x: xp.cosh(x), lambda g, x: g * x.sinh())
-Relu = _unary("Relu", "ReluBackward0", lambda xp, x: xp.maximum(x, 0),
-              lambda g, y: g * (y > 0), "y", float_only=False)
 Abs = _unary("Abs", "AbsBackward0", lambda xp, x: xp.abs(x), lambda g, x: g * x.sign(),
-             float_only=False)
+             float_only=False, may_warn=False)
 Sign = _unary("Sign", "SignBackward0", lambda xp, x: xp.sign(x), lambda g, x: g * 0,
-              float_only=False)
+              float_only=False, may_warn=False)
 Floor = _unary("Floor", "FloorBackward0", lambda xp, x: xp.floor(x) if x.dtype.kind == "f" else
-               x.copy(), lambda g, x: g * 0, float_only=False)
+               x.copy(), lambda g, x: g * 0, float_only=False, may_warn=False)
 Ceil = _unary("Ceil", "CeilBackward0", lambda xp, x: xp.ceil(x) if x.dtype.kind == "f" else
-              x.copy(), lambda g, x: g * 0, float_only=False)
+              x.copy(), lambda g, x: g * 0, float_only=False, may_warn=False)
 Trunc = _unary("Trunc", "TruncBackward0", lambda xp, x: xp.trunc(x) if x.dtype.kind == "f" else
-               x.copy(), lambda g, x: g * 0, float_only=False)
+               x.copy(), lambda g, x: g * 0, float_only=False, may_warn=False)
 Frac = _unary("Frac", "FracBackward0", lambda xp, x: _frac(xp, x), lambda g, x: g,
               float_only=False)
 
@@ -102,3 +109,45 @@ class Round(Function):
 
 class RoundDecimals(Round):
     node_name = "RoundBackward1"
+
+
+class Relu(Function):
+    """``max(x, 0)``. Its backward is one ``ThresholdBackward``, whose own backward exists, so
+    the hot path costs one op and double backward still works."""
+
+    node_name = "ReluBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        xd = x._data
+        y = array_module(xd).maximum(xd, 0)
+        if ctx._recording:
+            ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return ThresholdBackward.apply(g, y)
+
+
+class ThresholdBackward(Function):
+    """relu's gradient, PyTorch's ``threshold_backward``: ``g`` where the output ``y`` is
+    positive (or nan), 0 elsewhere, even where ``g`` is inf or nan."""
+
+    node_name = "ThresholdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, y):
+        yd = y._data
+        if ctx._recording:
+            ctx.save_for_backward(y)
+        return array_module(yd).where(yd <= 0, 0, g._data)
+
+    @staticmethod
+    def backward(ctx, gg):
+        y, = ctx.saved_tensors
+        ggrad = ThresholdBackward.apply(gg, y) if ctx.needs_input_grad[0] else None
+        # relu is piecewise linear: y's own gradient is zero (PyTorch's too, not None)
+        gy = gg.new_zeros(gg.shape) if ctx.needs_input_grad[1] else None
+        return ggrad, gy
