@@ -119,8 +119,11 @@ class BackwardNode:
 
     @property
     def next_functions(self):
-        return tuple(e if e is not None else (None, 0) for e, is_t in
-                     zip(self._edges, self._tensor_args) if is_t)
+        edges, shown = self._edges, self._fn.graph_inputs
+        if shown is None:
+            return tuple(e if e is not None else (None, 0) for e, is_t in
+                         zip(edges, self._tensor_args) if is_t)
+        return tuple(edges[i] or (None, 0) for i in shown if i < len(edges))
 
     @property
     def metadata(self):
@@ -258,6 +261,9 @@ class Function:
     is_view = False
     #: outputs are never differentiable (comparisons, argmax, ...)
     differentiable = True
+    #: positions of the forward args that ``next_functions`` lists, as PyTorch lists its op's
+    #: inputs (a Python scalar it wraps shows as ``(None, 0)``); None: the tensor args
+    graph_inputs = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -392,6 +392,34 @@ def test_grad_fn_and_next_functions():
     assert s.grad_fn.next_functions[0][0].name() == "AddBackward0"
 
 
+@pytest.mark.parametrize("expr, inputs", [
+    ("x * 2", ["AccumulateGrad", None]), ("2 * x", ["AccumulateGrad", None]),
+    ("disttrain.mul(2, x)", [None, "AccumulateGrad"]), ("x + True", ["AccumulateGrad", None]),
+    ("x.add(2, alpha=3)", ["AccumulateGrad", None]), ("x - 2", ["AccumulateGrad", None]),
+    ("disttrain.sub(2, x)", [None, "AccumulateGrad"]), ("x / 2", ["AccumulateGrad", None]),
+    ("2 / x", ["ReciprocalBackward0", None]), ("x * y", ["AccumulateGrad", None]),
+    ("x.div(2, rounding_mode='floor')", ["AccumulateGrad", None]),
+    ("x % y", ["AccumulateGrad", None]), ("x ** y", ["AccumulateGrad", None]),
+    ("2 - x", ["AccumulateGrad"]), ("disttrain.rsub(x, 2, alpha=3)", ["AccumulateGrad"]),
+    ("disttrain.rsub(x, y)", ["AccumulateGrad", None]), ("x ** 2", ["AccumulateGrad"]),
+    ("2 ** x", ["AccumulateGrad"]), ("x % 2", ["AccumulateGrad"]),
+    ("x.clamp(0, 1)", ["AccumulateGrad"]),
+    ("x.clamp(max=y)", ["AccumulateGrad", None, None]),
+    ("disttrain.where(x > 0, 0., x)", [None, "AccumulateGrad"]),
+    ("disttrain.where(x > 0, x, y)", ["AccumulateGrad", None]),
+    ("x.masked_fill(y > 0, 1.)", ["AccumulateGrad"]),
+    ("disttrain.atan2(y, x)", [None, "AccumulateGrad"]),
+    ("disttrain.cat([x, y])", ["AccumulateGrad", None]),
+])
+def test_next_functions_list_scalar_operands_as_pytorch(expr, inputs):
+    """next_functions has PyTorch 2.13's entries: ``(None, 0)`` for a Python scalar PyTorch
+    wraps into a tensor and for a tensor without grad, nothing for a mask or condition."""
+    x, y = disttrain.tensor([1., 2.], requires_grad=True), disttrain.tensor([3., -4.])
+    fns = eval(expr).grad_fn.next_functions
+    assert [None if n is None else type(n).__name__ for n, _ in fns] == inputs
+    assert all(nr == 0 for _, nr in fns)
+
+
 def test_calling_a_node_runs_its_backward():
     """grad_fn(g) returns the gradients of its tensor inputs."""
     x = x3()

@@ -1,5 +1,6 @@
 """Elementwise ops: values against numpy and PyTorch, gradients, broadcasting, grad_fn names,
 errors, in-place forms and ``out=``."""
+import math
 import warnings
 
 import numpy as np
@@ -108,6 +109,8 @@ def test_python_scalar_operands(k):
     ("x % 2", "RemainderBackward0"), ("x % y", "RemainderBackward1"),
     ("disttrain.fmod(x, 2)", "FmodBackward0"),
     ("disttrain.div(x, y, rounding_mode='floor')", "DivBackward2"),
+    ("disttrain.atan2(x, y)", "Atan2Backward0"), ("disttrain.rsub(x, y)", "RsubBackward0"),
+    ("disttrain.rsub(x, 2, alpha=3)", "RsubBackward1"),
 ])
 def test_grad_fn_names_match_pytorch(expr, name):
     """The graph node of each op has the name PyTorch prints."""
@@ -451,3 +454,44 @@ def test_unary_ops_are_silent_on_inf_and_nan(name):
         x ** 2.5, x ** -0.5
     assert disttrain.tensor([float("inf"), float("-inf")]).tanh().tolist() == [1., -1.]
     assert disttrain.tensor([float("inf"), float("-inf")]).sigmoid().tolist() == [1., 0.]
+
+
+def test_atan2_follows_pytorch():
+    """atan2 keeps C's signed zeros and quadrants, computes integers in the default float
+    dtype, differentiates to (b, -a) / (a² + b²), and takes tensors only (PyTorch 2.13)."""
+    t = disttrain.tensor
+    r = disttrain.atan2(t([0., -0., 1., -1., 0., float("inf")]),
+                        t([-1., -1., 0., 0., 0., float("inf")]))
+    assert_close(r, [math.pi, -math.pi, math.pi / 2, -math.pi / 2, 0., math.pi / 4], atol=1e-6)
+    i = disttrain.atan2(t([1, 2]), t([3, 4]))
+    assert i.dtype == disttrain.float32
+    assert_close(i, [0.32175055146217346, 0.46364760398864746], atol=1e-6)
+    assert disttrain.atan2(t([1.], dtype=disttrain.float64), t([3.])).dtype == disttrain.float64
+    a, b = leaf([1., -2., 0.5]), leaf([-1., 0., 2.])
+    disttrain.atan2(a, b).backward(t([1., 2., 3.], dtype=disttrain.float64))
+    assert_close(a.grad, [-0.5, 0., 1.4117647058823528])
+    assert_close(b.grad, [-0.5, 1., -0.35294117647058826])
+    with raises(TypeError, "atan2(): argument 'other' (position 2) must be Tensor, not float"):
+        disttrain.atan2(t([1.]), 2.)
+    with raises(TypeError, "atan2(): argument 'input' (position 1) must be Tensor, not float"):
+        disttrain.atan2(1., t([1.]))
+
+
+def test_rsub_and_scalar_first_operands_follow_pytorch():
+    """rsub computes ``other - alpha * input`` for scalar and tensor ``other``, and add/sub/mul
+    with a Python number first keep it first (PyTorch 2.13's values and gradients)."""
+    t = disttrain.tensor
+    assert disttrain.rsub(t([1., 2.]), 5, alpha=2).tolist() == [3., 1.]
+    assert disttrain.rsub(t([1., 2.]), t([5., 6.]), alpha=2).tolist() == [3., 2.]
+    r = disttrain.rsub(t([1, 2]), t([5., 6.]))
+    assert r.tolist() == [4., 4.] and r.dtype == disttrain.float32
+    assert disttrain.add(2, t([1., 2.]), alpha=3).tolist() == [5., 8.]
+    assert disttrain.mul(2, t([1., 2.])).tolist() == [2., 4.]
+    a, b = leaf([1., 2.]), leaf([3., 4.])
+    disttrain.rsub(a, b, alpha=3).backward(t([1., 2.], dtype=disttrain.float64))
+    assert a.grad.tolist() == [-3., -6.] and b.grad.tolist() == [1., 2.]
+    check_op(lambda a, b: disttrain.rsub(a, b, alpha=2.5), (2, 3), (3,),
+             ref=lambda a, b: b - 2.5 * a)
+    a = leaf([1., 2.])
+    disttrain.add(2, a, alpha=3).backward(t([1., 2.], dtype=disttrain.float64))
+    assert a.grad.tolist() == [3., 6.]

@@ -2,7 +2,6 @@
 ``disttrain.add``, ``disttrain.exp``, ``disttrain.eq``, ``disttrain.matmul`` ...
 """
 import builtins
-import math
 
 import numpy as np
 
@@ -42,8 +41,6 @@ def _check_alpha(input, other, alpha):
 
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other``, broadcasting, with PyTorch's type promotion."""
-    if not isinstance(input, Tensor):
-        input, other = other, input
     other = _scalar_or_tensor(other, "add")
     if alpha != 1:
         _check_alpha(input, other, alpha)
@@ -63,16 +60,12 @@ subtract = sub
 
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input``."""
-    if not isinstance(other, Tensor):
-        if alpha != 1:
-            return E.Add.apply(input * -alpha, other)
-        return E.Rsub.apply(input, other)
-    return E.Sub.apply(other, input, alpha)
+    if isinstance(other, Tensor):
+        return E.RsubTensor.apply(input, other, alpha)
+    return E.Rsub.apply(input, other, alpha)
 
 
 def mul(input, other, *, out=None):
-    if not isinstance(input, Tensor):
-        input, other = other, input
     return write_out(E.Mul.apply(input, _scalar_or_tensor(other, "mul")), out, "mul")
 
 
@@ -168,9 +161,12 @@ def minimum(input, other, *, out=None):
 
 
 def atan2(input, other, *, out=None):
-    r = (input / other).atan()
-    xp_fix = (other < 0).to(r.dtype) * ((input >= 0).to(r.dtype) * 2 - 1) * math.pi
-    return write_out(r + xp_fix, out, "atan2")
+    """The elementwise angle of the point (``other``, ``input``), in [-pi, pi]."""
+    for name, t, pos in (("input", input, 1), ("other", other, 2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"atan2(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(t).__name__}")
+    return write_out(E.Atan2.apply(input, other), out, "atan2")
 
 
 def where(condition, input=None, other=None, *, out=None):

@@ -3,9 +3,8 @@ select, gather/scatter, masked and index_* ops, triangles and diagonals.
 """
 import builtins
 
-from .. import dtype as _dt
 from ..tensor import Tensor
-from ..ops import index as I, shape as S
+from ..ops import index as I, select as SEL, shape as S
 from ._common import array_module_of, write_out
 
 __all__ = [
@@ -258,13 +257,13 @@ def masked_select(input, mask):
 
 
 def tril(input, diagonal=0):
-    mask = Tensor._make(array_module_of(input).tril(array_module_of(input).ones(input.shape[-2:], bool), diagonal))
-    return input.masked_fill(~mask, 0) if input.dtype != _dt.bool else input & mask
+    """The lower triangle of the last two dims (on and below ``diagonal``); zeros above."""
+    return SEL.Tril.apply(input, diagonal)
 
 
 def triu(input, diagonal=0):
-    mask = Tensor._make(array_module_of(input).triu(array_module_of(input).ones(input.shape[-2:], bool), diagonal))
-    return input.masked_fill(~mask, 0) if input.dtype != _dt.bool else input & mask
+    """The upper triangle of the last two dims (on and above ``diagonal``); zeros below."""
+    return SEL.Triu.apply(input, diagonal)
 
 
 def diag(input, diagonal=0):

@@ -4,9 +4,8 @@ small predicates ``numel``, ``is_tensor``, ``is_floating_point``.
 import numpy as np
 
 from ..tensor import Tensor
-from ..ops import elementwise as E
+from ..ops import elementwise as E, select as SEL
 from ._common import ValuesIndices, array_module_of
-from .shaping import gather
 
 __all__ = [
     "clone", "numel", "is_tensor", "is_floating_point", "sort", "argsort", "topk", "nonzero",
@@ -31,17 +30,10 @@ def is_floating_point(input):
 
 
 def sort(input, dim=-1, descending=False, stable=False):
-    xp = array_module_of(input)
+    """The elements along ``dim`` in order, with the indices they came from (ties keep their
+    order; nan sorts as the largest value)."""
     d = input._dim(dim) if input.dim() else 0
-    key = input._data
-    if input.dim() == 0:
-        return ValuesIndices(input.clone(), Tensor._make(xp.zeros((), np.int64)), "sort")
-    idx = xp.argsort(-key if descending and key.dtype.kind != "b" else key, axis=d,
-                     kind="stable")
-    if descending and key.dtype.kind == "b":
-        idx = xp.flip(xp.argsort(key, axis=d, kind="stable"), d)
-    idx_t = Tensor._make(idx.astype(np.int64))
-    return ValuesIndices(gather(input, d, idx_t), idx_t, "sort")
+    return ValuesIndices(*SEL.Sort.apply(input, d, descending), "sort")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -49,11 +41,12 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (``largest=False``: smallest) elements along ``dim``, with their
+    indices."""
     d = input._dim(dim)
-    if k > input.shape[d] or k < 0:
+    if k > (input.shape[d] if input.dim() else 1) or k < 0:
         raise RuntimeError("selected index k out of range")
-    v, i = sort(input, d, descending=largest)
-    return ValuesIndices(v.narrow(d, 0, k), i.narrow(d, 0, k), "topk")
+    return ValuesIndices(*SEL.Topk.apply(input, k, d, largest, sorted), "topk")
 
 
 def nonzero(input, *, as_tuple=False):

@@ -1,5 +1,5 @@
 """Arithmetic with broadcasting and PyTorch's type promotion: + - * /, the rounded
-divisions and remainders, negation and powers."""
+divisions and remainders, negation, powers and atan2."""
 import numpy as np
 
 from .. import dtype as _dt
@@ -14,6 +14,7 @@ __all__ = []
 
 class Add(Function):
     node_name = "AddBackward0"
+    graph_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -24,37 +25,47 @@ class Add(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return _sum_grads(ctx, g, ctx.alpha)
+        return _linear_grads(ctx, g, 1, ctx.alpha)
 
 
 def _add(x, y):
     return x + y
 
 
-def _sum_grads(ctx, g, scale):
-    """The gradients of ``a + scale * b``: ``g`` and ``scale * g``, each unbroadcast."""
+def _linear_grads(ctx, g, sa, sb):
+    """The gradients of ``sa * a + sb * b``, each unbroadcast to its operand's shape."""
     na, nb = ctx.needs_input_grad[:2]
-    ga = unbroadcast(g, ctx.shapes[0]) if na else None
-    gb = None
-    if nb:
-        gb = unbroadcast(g if scale == 1 else -g if scale == -1 else g * scale, ctx.shapes[1])
+    ga = unbroadcast(_scaled(g, sa), ctx.shapes[0]) if na else None
+    gb = unbroadcast(_scaled(g, sb), ctx.shapes[1]) if nb else None
     return ga, gb, None
 
 
-class Sub(Function):
-    node_name = "SubBackward0"
+def _scaled(g, s):
+    return g if s == 1 else -g if s == -1 else g * s
 
-    @staticmethod
-    def forward(ctx, a, b, alpha=1):
+
+class Sub(Function):
+    """``input - alpha * other``; with ``_reversed``, ``other - alpha * input`` (rsub)."""
+
+    node_name = "SubBackward0"
+    graph_inputs = (0, 1)
+    _reversed = False
+
+    @classmethod
+    def forward(cls, ctx, a, b, alpha=1):
         ctx.shapes, ctx.alpha = (shape_of(a), shape_of(b)), alpha
+        if cls._reversed:
+            a, b = b, a
         _check_bool_sub(a, b)
         if alpha != 1:
             return apply_binary(lambda x, y: x - y * alpha, a, b)
         return apply_binary(_sub, a, b)
 
-    @staticmethod
-    def backward(ctx, g):
-        return _sum_grads(ctx, g, -ctx.alpha)
+    @classmethod
+    def backward(cls, ctx, g):
+        if cls._reversed:
+            return _linear_grads(ctx, g, -ctx.alpha, 1)
+        return _linear_grads(ctx, g, 1, -ctx.alpha)
 
 
 def _sub(x, y):
@@ -82,23 +93,23 @@ def _bool_sub_error(x, y):
                        "operator instead.")
 
 
-class Rsub(Function):
-    """``scalar - tensor``."""
+class RsubTensor(Sub):
+    """``other - alpha * input`` for a tensor ``other`` (``disttrain.rsub``)."""
+
+    node_name = "RsubBackward0"
+    _reversed = True
+
+
+class Rsub(RsubTensor):
+    """``other - alpha * input`` for a Python-number ``other`` (``scalar - tensor``)."""
 
     node_name = "RsubBackward1"
-
-    @staticmethod
-    def forward(ctx, a, s):
-        _check_bool_sub(s, a)
-        return apply_binary(lambda x, y: y - x, a, s)
-
-    @staticmethod
-    def backward(ctx, g):
-        return -g, None
+    graph_inputs = None  # the scalar is no input of PyTorch's node
 
 
 class Mul(Function):
     node_name = "MulBackward0"
+    graph_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -122,6 +133,7 @@ def _mul(x, y):
 
 class Div(Function):
     node_name = "DivBackward0"
+    graph_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -149,6 +161,7 @@ class DivMode(Function):
     """``div`` with ``rounding_mode`` 'trunc' or 'floor': piecewise constant, zero gradient."""
 
     node_name = "DivBackward2"
+    graph_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b, rounding_mode):
@@ -219,6 +232,7 @@ class Remainder(Function):
     the remainder takes the sign of the divisor, ``a - b * floor(a / b)``."""
 
     node_name = "RemainderBackward1"
+    graph_inputs = (0, 1)
     _name, _kernel, _rounding = "remainder", "mod", "floor"
 
     @classmethod
@@ -245,6 +259,7 @@ class Remainder(Function):
 
 class RemainderScalar(Remainder):
     node_name = "RemainderBackward0"
+    graph_inputs = None  # the scalar is no input of PyTorch's node
 
 
 class Fmod(Remainder):
@@ -256,6 +271,7 @@ class Fmod(Remainder):
 
 class FmodScalar(Fmod):
     node_name = "FmodBackward0"
+    graph_inputs = None  # the scalar is no input of PyTorch's node
 
 
 class Neg(Function):
@@ -311,6 +327,7 @@ class Pow(Function):
     """``a ** b`` with a tensor exponent (or a scalar base)."""
 
     node_name = "PowBackward1"
+    graph_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -346,7 +363,8 @@ def _int_power_negative(xp, ad, bd):
     the exact result (``2 ** -1 == 0``, ``(-1) ** -3 == -1``)."""
     rt = xp.result_type(ad, bd)
     with np.errstate(divide="ignore", invalid="ignore"):
-        f = call_binary(xp.power, xp.asarray(ad, dtype=np.float64), xp.asarray(bd, dtype=np.float64))
+        f = call_binary(xp.power, xp.asarray(ad, dtype=np.float64),
+                        xp.asarray(bd, dtype=np.float64))
     return xp.trunc(f).astype(rt)
 
 
@@ -354,3 +372,29 @@ class RPow(Pow):
     """``scalar ** tensor``."""
 
     node_name = "PowBackward2"
+    graph_inputs = None  # the scalar is no input of PyTorch's node
+
+
+class Atan2(Function):
+    """The angle of the point (``b``, ``a``): ``atan(a / b)`` placed in the right quadrant,
+    with the signed zeros and infinities of C's ``atan2``."""
+
+    node_name = "Atan2Backward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (shape_of(a), shape_of(b))
+        ad, bd = binary_arrays(a, b)
+        ad, bd = float_array(ad), float_array(bd)
+        if ctx._recording:
+            ctx.save_for_backward(a, b)
+        return call_binary(array_module(ad).arctan2, ad, bd)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        scale = g / (a * a + b * b)
+        ga = unbroadcast(scale * b, ctx.shapes[0]) if na else None
+        gb = unbroadcast(scale * -a, ctx.shapes[1]) if nb else None
+        return ga, gb

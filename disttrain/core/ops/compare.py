@@ -51,6 +51,7 @@ class ClampTensor(Function):
     """``clamp`` with tensor bounds, which broadcast and receive gradients too."""
 
     node_name = "ClampBackward0"
+    graph_inputs = (0, 1, 2)  # a missing bound shows as (None, 0), as in PyTorch
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):
@@ -136,6 +137,7 @@ class Minimum(Maximum):
 
 class Where(Function):
     node_name = "WhereBackward0"
+    graph_inputs = (1, 2)  # the two branches; the condition is no input
 
     @staticmethod
     def forward(ctx, cond, a, b):

@@ -322,8 +322,9 @@ class IndexSelect(Function):
         return IndexAccumulate.apply(g, tuple(idx), ctx.in_shape), None, None
 
 
-def _grid(index_arr, dim):
-    """Full index tuple for gather/scatter: positions of ``index`` with ``dim`` replaced."""
+def index_grid(index_arr, dim):
+    """Full index tuple for gather/scatter/sort: positions of ``index`` with ``dim``
+    replaced by its values."""
     xp = array_module(index_arr)
     grids = list(xp.indices(index_arr.shape, sparse=True))
     grids[dim] = index_arr
@@ -365,7 +366,7 @@ def _check_index(x, dim, index, name, src=None):
 
 def _grid_of(x, index, d):
     # 0-d operands index like 1-element vectors
-    return _grid(index._data.reshape(-1) if x.dim() == 0 else index._data, d)
+    return index_grid(index._data.reshape(-1) if x.dim() == 0 else index._data, d)
 
 
 class Gather(Function):
@@ -382,7 +383,8 @@ class Gather(Function):
     def backward(ctx, g):
         if not ctx.in_shape:
             return g.sum(), None, None
-        return IndexAccumulate.apply(g, _grid(ctx.index._data, ctx.d), ctx.in_shape), None, None
+        grid = index_grid(ctx.index._data, ctx.d)
+        return IndexAccumulate.apply(g, grid, ctx.in_shape), None, None
 
 
 class Scatter(Function):
@@ -396,7 +398,7 @@ class Scatter(Function):
         if reduce not in (None, "add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
         ctx.d, ctx.index, ctx.reduce = d, index, reduce
-        grid = _grid(index._data, d)
+        grid = index_grid(index._data, d)
         out = x._data.copy()
         xp = array_module(out)
         if isinstance(src, Tensor):
@@ -419,7 +421,7 @@ class Scatter(Function):
         if ctx.reduce == "multiply":
             raise RuntimeError("the derivative for 'scatter' with reduce='multiply' is not "
                                "implemented")
-        grid = _grid(ctx.index._data, ctx.d)
+        grid = index_grid(ctx.index._data, ctx.d)
         gx = gs = None
         if ctx.needs_input_grad[0]:
             gx = g if ctx.reduce == "add" else SetItem.apply(g, grid, 0.0)
@@ -448,6 +450,7 @@ class MaskedFill(Function):
     """``masked_fill`` with a Python-number value."""
 
     node_name = "MaskedFillBackward0"
+    graph_inputs = (0,)  # the mask is no input of PyTorch's node
 
     @staticmethod
     def forward(ctx, x, mask, value):
@@ -482,6 +485,7 @@ class MaskedFillTensor(MaskedFill):
     """``masked_fill`` with a 0-d tensor value (which receives a gradient)."""
 
     node_name = "MaskedFillBackward1"
+    graph_inputs = (0, 2)
 
 
 class MaskedSelect(Function):
