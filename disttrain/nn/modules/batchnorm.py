@@ -2,8 +2,8 @@
 from ...core import creation as _creation, dtype as _dt
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
 from .module import Module
+from .normalization import _affine_parameters, _reset_affine
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
@@ -17,15 +17,8 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.use_bias = affine and bias
+        _affine_parameters(self, num_features, affine, bias, device, dtype)
         kw = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(_creation.empty(num_features, **kw))
-        else:
-            self.register_parameter("weight", None)
-        if self.use_bias:
-            self.bias = Parameter(_creation.empty(num_features, **kw))
-        else:
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", _creation.zeros(num_features, **kw))
             self.register_buffer("running_var", _creation.ones(num_features, **kw))
@@ -47,10 +40,7 @@ class _BatchNorm(Module):
     def reset_parameters(self):
         """Running statistics reset; weight ones, bias zeros."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
