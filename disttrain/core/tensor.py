@@ -316,15 +316,8 @@ class Tensor:
     def to(self, *args, **kwargs):
         """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``,
         ``to(device, dtype)``; returns ``self`` when nothing changes."""
-        dev, dtype = kwargs.get("device"), kwargs.get("dtype")
+        dev, dtype = parse_to_args(args, kwargs)
         copy = kwargs.get("copy", False)
-        for a in args:
-            if isinstance(a, _dt.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dev, dtype = a.device, a.dtype
-            elif a is not None:
-                dev = a
         from .ops.elementwise import Cast, ToDevice
         out = self
         dtype = _dt.to_dtype(dtype)
@@ -453,6 +446,21 @@ class Tensor:
 
     def __getstate__(self):
         return None
+
+
+def parse_to_args(args, kwargs):
+    """The ``(device, dtype)`` that ``.to(...)`` asks for, from ``to(dtype)``, ``to(device)``,
+    ``to(tensor)``, ``to(device, dtype)`` and the ``device=``/``dtype=`` keywords; either may be
+    None, and neither is converted (a device may still be a string or an int)."""
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for a in args:
+        if isinstance(a, _dt.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif a is not None:
+            device = a
+    return device, dtype
 
 
 def _rebuild(cls, data, requires_grad, state):

@@ -8,7 +8,7 @@ parameter names, checkpoint keys and printed models come out as PyTorch's do.
 """
 from collections import OrderedDict
 
-from ...core.tensor import Tensor
+from ...core.tensor import Tensor, parse_to_args
 from ...core import dtype as _dt
 from ...core.grad_mode import no_grad
 from ..parameter import Parameter, Buffer
@@ -405,14 +405,7 @@ class Module(StateDictMixin):
     def to(self, *args, **kwargs):
         """Move and/or cast parameters and buffers in place: ``to(device)``, ``to(dtype)``,
         ``to(device, dtype)``, ``to(tensor)``. Only floating-point tensors change dtype."""
-        device, dtype = kwargs.get("device"), kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, _dt.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif a is not None:
-                device = a
+        device, dtype = parse_to_args(args, kwargs)
         if dtype is not None:
             dtype = _dt.to_dtype(dtype)
             if not dtype.is_floating_point:
