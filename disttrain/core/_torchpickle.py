@@ -291,6 +291,11 @@ class RestrictedUnpickler(pickle.Unpickler):
         if full in safe_globals_registry:
             return safe_globals_registry[full]
         if not self._weights_only:
+            if module == "torch" or module.startswith("torch."):
+                raise pickle.UnpicklingError(
+                    f"Unsupported global: the file pickles {full}, a PyTorch object that "
+                    f"disttrain cannot rebuild (a whole model saved with torch.save(model)); "
+                    f"save model.state_dict() in PyTorch and load that instead")
             return super().find_class(module, name)
         raise pickle.UnpicklingError(_unsupported_global(full))
 

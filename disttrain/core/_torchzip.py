@@ -137,7 +137,7 @@ def read_torch_zip(z, name, weights_only, place):
     except _Corrupt as e:
         raise RuntimeError(f"{name}: corrupt file ({e})") from None
     except pickle.UnpicklingError as e:
-        if "Weights only load failed" in str(e):
+        if "Unsupported global" in str(e):
             raise pickle.UnpicklingError(f"{name}: {e}") from None
         raise RuntimeError(f"{name}: corrupt file (record {pkl}: {e})") from None
     except (EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError,

@@ -409,3 +409,22 @@ def _assert_same(a, b):
             _assert_same(x, y)
     else:
         assert a == b
+
+
+def test_whole_pytorch_model_file_says_what_to_do(tmp_path):
+    """torch.save(model) files pickle PyTorch classes: refused even with weights_only=False,
+    with the way out named."""
+    src = zipfile.ZipFile(data("torch_tensor.pt"))
+    out = tmp_path / "whole.pt"
+    with zipfile.ZipFile(out, "w") as w:
+        for name in src.namelist():
+            raw = src.read(name)
+            if name.endswith("data.pkl"):      # a module class where the tensor rebuild was
+                raw = raw.replace(b"ctorch._utils\n_rebuild_tensor_v2\n",
+                                  b"ctorch.nn.modules.linear\nLinear\n")
+            w.writestr(name, raw)
+    with pytest.raises(pickle.UnpicklingError, match="whole.pt: .*torch.nn.modules.linear"
+                                                     ".Linear, a PyTorch object"):
+        disttrain.load(out, weights_only=False)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        disttrain.load(out)
