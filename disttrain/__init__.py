@@ -38,7 +38,7 @@ def __getattr__(name):
     # Subpackages load on first use so that ``import disttrain`` stays fast and the layers
     # below ``nn``/``optim`` never import them.
     if name in ("nn", "optim", "utils", "distributed", "comm", "multiprocessing", "amp",
-                "futures"):
+                "futures", "serialization"):
         mod = _lazy(name)
         globals()[name] = mod
         return mod

@@ -189,8 +189,8 @@ def _foreign(pre):
     if not pre:
         return "empty file, not a disttrain save file"
     if pre[:4] == b"PK\x03\x04":
-        return ("not a disttrain save file (a zip archive: PyTorch's own torch.save format "
-                "is not readable here)")
+        return ("not a disttrain save file (a zip archive, such as PyTorch's torch.save "
+                "format or an .npz: load reads those from a path or a seekable file)")
     if pre[:1] == b"\x80":
         return "not a disttrain save file (a pickle stream, which load does not run)"
     return f"not a disttrain save file (bad magic bytes {bytes(pre[:8])!r})"

@@ -41,7 +41,9 @@ import numpy as np
 
 from . import _savecodec as codec
 from . import dtype as _dt
+from . import _torchzip
 from ._atomicfile import atomic_write
+from ._torchpickle import NotTorchData
 from ._savefile import _TENSOR_KINDS, _Plan, _Reader, _size_left, _write_file
 from .device import as_device, cuda_available, move_array
 from .tensor import Tensor
@@ -50,31 +52,62 @@ __all__ = ["save", "load"]
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,
-         _disable_byteorder_record=False):
+         _disable_byteorder_record=False, *, format=None):
     """Save an object to a file.
 
-    Data (tensors, Parameters, numbers, strings, bytes, None, lists, tuples, dicts,
-    OrderedDicts, sets, dtypes, devices, ``Size``, numpy arrays and scalars, any nesting) is
-    stored in disttrain's checked format, so module and optimizer ``state_dict()`` files load
-    without running code. Other objects (a whole model) are stored as a pickle section that
-    only ``load(f, weights_only=False)`` reads.
+    By default the file is PyTorch's own ``torch.save`` format (a zip archive that
+    ``torch.load(f, weights_only=True)`` reads) whenever ``obj`` is data PyTorch's weights-only
+    loader accepts: tensors, Parameters, numbers, strings, bytes, None, lists, tuples, dicts,
+    OrderedDicts, sets, dtypes, devices, ``Size`` — so module and optimizer ``state_dict()``
+    files move to PyTorch unchanged. Anything else (a whole model, numpy arrays) is written in
+    disttrain's own checked format, whose pickle section only ``load(f, weights_only=False)``
+    reads. Both carry checksums: zip records a CRC32 each, checked on load.
 
     Args:
         obj (object): what to save.
         f (str, os.PathLike or file object): a path, written atomically (temporary file,
             fsync, rename), or a binary file object written from its current position.
-        pickle_protocol (int): pickle protocol of the pickle section, if any. Default: ``2``.
+        pickle_protocol (int): pickle protocol of a disttrain pickle section. Default: ``2``.
+        format (str, optional): ``"torch"`` (PyTorch's zip; an error if ``obj`` does not fit
+            it), ``"disttrain"`` (disttrain's format: several objects can follow each other
+            in one stream), ``"safetensors"`` or ``"npz"`` (a flat dict of tensors, see
+            ``disttrain.serialization.save_safetensors``/``save_npz``). Default: ``None``,
+            PyTorch's format where ``obj`` fits it, disttrain's otherwise.
 
     Example::
 
-        >>> disttrain.save(model.state_dict(), "model.pt")
+        >>> disttrain.save(model.state_dict(), "model.pt")   # torch.load reads it too
         >>> model.load_state_dict(disttrain.load("model.pt"))
     """
+    if format in ("safetensors", "npz"):
+        from . import _weightfiles
+        return getattr(_weightfiles, f"save_{format}")(obj, f)
+    if format not in (None, "torch", "disttrain"):
+        raise ValueError(f"save(): unknown format {format!r}; expected 'torch', 'disttrain', "
+                         f"'safetensors' or 'npz'")
+    if not _use_new_zipfile_serialization and format == "torch":
+        raise ValueError("save(): PyTorch's legacy (non-zip) format cannot be written; use "
+                         "the default _use_new_zipfile_serialization=True")
+    if format != "disttrain" and _use_new_zipfile_serialization:
+        try:
+            pickled, arrays = _torchzip.pickle_for_torch(obj)
+        except NotTorchData as e:
+            if format == "torch":
+                raise TypeError(f"save(format='torch'): {e} has no form in PyTorch's "
+                                f"weights-only file format") from None
+        else:
+            name = _torchzip.archive_name(f)
+            _write(f, lambda fh: _torchzip.write_torch_zip(fh, pickled, arrays, name))
+            return
     plan = _Plan(obj, pickle_protocol)
+    _write(f, lambda fh: _write_file(fh, plan))
+
+
+def _write(f, write):
     if isinstance(f, (str, os.PathLike)):
-        atomic_write(os.fspath(f), lambda fh: _write_file(fh, plan))
+        atomic_write(os.fspath(f), write)
     else:
-        _write_file(f, plan)
+        write(f)
 
 
 def _parse_header(reader, body):
@@ -132,25 +165,7 @@ def _restore(reader, arr, e, map_location):
     """The tensor for one table entry, on the device ``map_location`` picks."""
     if e["kind"] == "ndarray":
         return arr
-    t = Tensor._make(arr)
-    saved = str(e.get("device", "cpu"))
-    if callable(map_location) and not isinstance(map_location, (str, dict)) and not hasattr(
-            map_location, "type"):
-        moved = map_location(t, saved)
-        if isinstance(moved, Tensor):
-            t, dev = moved, None
-        else:
-            dev = saved
-    else:
-        dev = _target(saved, map_location)
-    if dev is not None and dev != "cpu":
-        if dev.startswith("cuda") and not cuda_available():
-            raise RuntimeError(
-                f"{reader.name}: Attempting to deserialize object on a CUDA device but "
-                f"disttrain.cuda.is_available() is False. If you are running on a CPU-only "
-                f"machine, please use disttrain.load with map_location=disttrain.device('cpu') "
-                f"to map your storages to the CPU.")
-        t = Tensor._make(move_array(t._data, as_device(dev)))
+    t = _placer(reader.name, map_location)(Tensor._make(arr), str(e.get("device", "cpu")))
     cls = _tensor_class(e["kind"])
     requires_grad = bool(e.get("requires_grad", False)) and t.dtype.is_floating_point
     if cls is not None:
@@ -231,13 +246,105 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
+            kind = _sniff(fh)
+            if kind != "disttrain":
+                return _load_foreign(kind, fh, reader.name, map_location, weights_only)
             body, total = reader.read(fh, size)
         if size > total:
             raise reader.error(f"corrupt file ({size - total} unexpected bytes after the end "
                                f"of the saved data)")
     else:
+        kind = _sniff(f)
+        if kind != "disttrain":
+            return _load_foreign(kind, f, reader.name, map_location, weights_only)
         body, total = reader.read(f, _size_left(f))
     return _decode(reader, body, map_location, weights_only)
+
+
+# the first bytes of PyTorch's legacy (before 1.6) format: its pickled magic number
+_LEGACY_TORCH = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19."
+
+
+def _sniff(fh):
+    """Which format a stream holds, read from its first bytes without consuming them (a
+    stream that cannot seek is taken for disttrain's, whose reader checks it fully)."""
+    try:
+        pos = fh.tell()
+        head = fh.read(16)
+        fh.seek(pos)
+    except (OSError, AttributeError, ValueError):
+        return "disttrain"
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(_LEGACY_TORCH):
+        return "legacy"
+    if len(head) >= 9 and head[8:9] == b"{" and 2 <= int.from_bytes(head[:8], "little") < 1 << 27:
+        return "safetensors"
+    return "disttrain"
+
+
+def _load_foreign(kind, fh, name, map_location, weights_only):
+    """Load a file that is not in disttrain's own format: PyTorch's zip, an .npz, or a
+    .safetensors file (each without running code)."""
+    import zipfile
+    from . import _weightfiles
+    if kind == "legacy":
+        raise RuntimeError(f"{name}: a file in PyTorch's legacy format (written before "
+                           f"PyTorch 1.6 or with _use_new_zipfile_serialization=False), which "
+                           f"disttrain does not read; load and re-save it with PyTorch's "
+                           f"default torch.save")
+    if kind == "safetensors":
+        return _weightfiles.load_safetensors(fh, name=name, device=_single_target(
+            map_location))
+    try:
+        z = zipfile.ZipFile(fh)
+        names = z.namelist()
+    except _torchzip.ZIP_ERRORS as e:
+        raise RuntimeError(f"{name}: corrupt file (unreadable zip archive: {e})") from None
+    with z:
+        if _torchzip.is_torch_zip(names):
+            place = _placer(name, map_location)
+            return _torchzip.read_torch_zip(z, name, weights_only, place)
+        if names and all(n.endswith(".npy") for n in names):
+            return _weightfiles.npz_dict(z, name, _placer(name, map_location))
+        if any(n.endswith("constants.pkl") for n in names):
+            raise RuntimeError(f"{name}: a TorchScript archive (torch.jit.save), not a "
+                               f"torch.save file; disttrain cannot run TorchScript")
+        raise RuntimeError(f"{name}: a zip archive that is neither a torch.save file nor an "
+                           f".npz (it has no data.pkl record)")
+
+
+def _single_target(map_location):
+    if map_location is None or callable(map_location) or isinstance(map_location, dict):
+        return "cpu"
+    return str(as_device(map_location))
+
+
+def _placer(name, map_location):
+    """``place(tensor_on_cpu, saved_location)``: the tensor where ``map_location`` sends it."""
+    def place(t, saved):
+        if callable(map_location) and not isinstance(map_location, (str, dict)) and not \
+                hasattr(map_location, "type"):
+            moved = map_location(t, saved)
+            if isinstance(moved, Tensor):
+                return moved
+            dev = saved
+        else:
+            dev = _target(saved, map_location)
+        return _to_device(name, t, dev)
+    return place
+
+
+def _to_device(name, t, dev):
+    if dev is None or dev == "cpu":
+        return t
+    if dev.startswith("cuda") and not cuda_available():
+        raise RuntimeError(
+            f"{name}: Attempting to deserialize object on a CUDA device but "
+            f"disttrain.cuda.is_available() is False. If you are running on a CPU-only "
+            f"machine, please use disttrain.load with map_location=disttrain.device('cpu') "
+            f"to map your storages to the CPU.")
+    return Tensor._make(move_array(t._data, as_device(dev)))
 
 
 def _decode(reader, body, map_location, weights_only):

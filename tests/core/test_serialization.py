@@ -19,7 +19,7 @@ from disttrain.core import _atomicfile, _savefile
 
 def roundtrip(obj, **load_kw):
     buf = io.BytesIO()
-    disttrain.save(obj, buf)
+    disttrain.save(obj, buf, format="disttrain")
     buf.seek(0)
     return disttrain.load(buf, **load_kw)
 
@@ -149,8 +149,8 @@ def test_optimizer_style_state_dict_keeps_int_keys():
 def test_several_objects_in_one_stream():
     """load reads exactly one object and leaves a file object positioned after it."""
     buf = io.BytesIO()
-    disttrain.save(disttrain.arange(3), buf)
-    disttrain.save("second", buf)
+    disttrain.save(disttrain.arange(3), buf, format="disttrain")
+    disttrain.save("second", buf, format="disttrain")
     buf.seek(0)
     assert disttrain.load(buf).tolist() == [0, 1, 2]
     assert disttrain.load(buf) == "second"
@@ -185,7 +185,7 @@ def test_interrupted_save_keeps_old_file(tmp_path, monkeypatch):
         if not unnamed:
             monkeypatch.setattr(_atomicfile, "_open_unnamed", lambda d: None)
         with pytest.raises(OSError, match="disk full"):
-            disttrain.save({"v": disttrain.zeros(1000)}, path)
+            disttrain.save({"v": disttrain.zeros(1000)}, path, format="disttrain")
         assert path.read_bytes() == before
         assert os.listdir(tmp_path) == ["ckpt.pt"]
 
@@ -199,7 +199,7 @@ def die(fh, chunks):
     fh.flush()
     os.kill(os.getpid(), signal.SIGKILL)
 _savefile._write_chunks = die
-disttrain.save({"v": disttrain.zeros(1000)}, sys.argv[1])
+disttrain.save({"v": disttrain.zeros(1000)}, sys.argv[1], format="disttrain")
 """
 
 
@@ -238,7 +238,7 @@ def test_missing_parent_directory(tmp_path):
 
 def _saved_bytes(obj):
     buf = io.BytesIO()
-    disttrain.save(obj, buf)
+    disttrain.save(obj, buf, format="disttrain")
     return bytearray(buf.getvalue())
 
 
@@ -379,7 +379,7 @@ def test_foreign_files(tmp_path, content, message):
 def test_trailing_garbage_in_file(tmp_path):
     """Bytes appended after a complete save make the file corrupt."""
     path = tmp_path / "f.pt"
-    disttrain.save(1, path)
+    disttrain.save(1, path, format="disttrain")
     with open(path, "ab") as fh:
         fh.write(b"xx")
     with pytest.raises(RuntimeError, match="2 unexpected bytes after the end"):
@@ -390,7 +390,7 @@ def test_map_location_for_gpu_saved_tensors(monkeypatch):
     """Tensors saved from 'cuda:0' load on the CPU through every form of map_location."""
     monkeypatch.setattr(_savefile, "_device_str", lambda t: "cuda:0")
     buf = io.BytesIO()
-    disttrain.save({"w": disttrain.ones(2)}, buf)
+    disttrain.save({"w": disttrain.ones(2)}, buf, format="disttrain")
     raw = buf.getvalue()
     if not disttrain.cuda.is_available():
         with pytest.raises(RuntimeError, match="Attempting to deserialize object on a CUDA "
