@@ -448,8 +448,9 @@ class Module(StateDictMixin):
         return self._cast_floats(_dt.bfloat16)
 
     def share_memory(self):
-        """No-op kept for compatibility: worker processes receive copies, not shared memory."""
-        return self
+        """Move every parameter, gradient and buffer to shared memory (``Tensor.share_memory_``)
+        so that processes it is passed to update the same tensors (Hogwild training)."""
+        return self._apply(lambda t: t.share_memory_())
 
     # ------------------------------------------------------------------ hooks and calling
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
