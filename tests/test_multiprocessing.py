@@ -198,3 +198,13 @@ def test_exceptions_pickle_with_their_fields():
         ("m", 1, 42, -9, "SIGKILL")
     e = pickle.loads(pickle.dumps(mp.ProcessRaisedException("m", 0, 7)))
     assert (str(e), e.error_index, e.error_pid) == ("m", 0, 7)
+
+
+def test_loader_batches_in_shared_memory_are_passed_on_by_reference():
+    from disttrain.utils.data import DataLoader, TensorDataset
+    data = TensorDataset(torch.zeros(2, 20000))      # 80 kB batches travel by /dev/shm
+    batch, = next(iter(DataLoader(data, batch_size=2, num_workers=1)))
+    assert batch.is_shared()
+    back = pickle.loads(ForkingPickler.dumps(batch))
+    back.fill_(3.0)
+    assert float(batch.sum()) == 3.0 * 40000

@@ -69,6 +69,17 @@ def _map(fd, nbytes, name=None, owned=False):
     return seg
 
 
+def map_segment(fd, nbytes, keep_fd=True):
+    """Map the shared file open as ``fd``. Without ``keep_fd`` the caller closes ``fd`` and the
+    segment cannot be handed on by reference (pickling it for another process moves the
+    tensor to a new segment first); DataLoader batches are mapped so, to hold no descriptor.
+    """
+    seg = _map(fd, nbytes)
+    if not keep_fd:
+        seg.fd = None
+    return seg
+
+
 def new_segment(nbytes):
     """A fresh zero-filled shared mapping of ``nbytes`` bytes."""
     base = _DIR if os.path.isdir(_DIR) and os.access(_DIR, os.W_OK) else tempfile.gettempdir()
@@ -99,6 +110,8 @@ def segment_of(arr):
     """The :class:`Segment` holding ``arr``'s memory, or None when it is private."""
     while isinstance(arr, np.ndarray):
         arr = arr.base
+    if isinstance(arr, memoryview):     # np.frombuffer's arrays hold their buffer so
+        arr = arr.obj
     return arr if isinstance(arr, Segment) else None
 
 
@@ -108,7 +121,6 @@ def is_shared_array(arr):
 
 # ---------------------------------------------------------------------------- pickling
 def _reduce_tensor(t):
-    from .tensor import Tensor
     if t._requires_grad and t.grad_fn is not None:
         raise RuntimeError(
             "Cowardly refusing to serialize non-leaf tensor which requires_grad, since "
@@ -119,8 +131,10 @@ def _reduce_tensor(t):
     if is_cuda_array(t._data):
         return _rebuild_copy, (type(t), t._data.get(), t._data.device.id, t._requires_grad,
                                state)
-    if segment_of(t._data) is None:
-        Tensor.share_memory_(t)
+    seg = segment_of(t._data)
+    if seg is None or (seg.fd is None and seg.name is None):
+        t._data = share_array(t._data)      # moved to memory that can be passed on
+        register_reducers(type(t))
     arr = t._data
     seg = segment_of(arr)
     if seg.name is not None:
