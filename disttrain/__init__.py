@@ -21,6 +21,9 @@ from .core.tensor_str import set_printoptions
 from .core import random  # noqa: F401  (disttrain.random.manual_seed, get_rng_state, ...)
 from .core import autograd as _autograd_core
 from . import autograd, cuda  # noqa: F401
+from .core.tensor_extras import (memory_format, contiguous_format, channels_last,
+                                 channels_last_3d, preserve_format)
+from ._runtime import *  # noqa: F401,F403  (threads, determinism, default device, compile)
 
 pi = _math.pi
 e = _math.e
@@ -38,7 +41,7 @@ def __getattr__(name):
     # Subpackages load on first use so that ``import disttrain`` stays fast and the layers
     # below ``nn``/``optim`` never import them.
     if name in ("nn", "optim", "utils", "distributed", "comm", "multiprocessing", "amp",
-                "futures"):
+                "futures", "accelerator", "backends", "jit", "onnx", "version"):
         mod = _lazy(name)
         globals()[name] = mod
         return mod

@@ -412,8 +412,12 @@ class Module(StateDictMixin):
                 raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, "
                                 f"but got desired dtype={dtype}")
 
+        fmt = kwargs.get("memory_format")
+
         def convert(t):
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+            t = t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+            # as PyTorch: a memory format applies to the 4-D and 5-D tensors (conv weights)
+            return t if fmt is None or t.dim() not in (4, 5) else t.to(memory_format=fmt)
         return self._apply(convert)
 
     def cuda(self, device=None):
