@@ -208,3 +208,16 @@ def test_loader_batches_in_shared_memory_are_passed_on_by_reference():
     back = pickle.loads(ForkingPickler.dumps(batch))
     back.fill_(3.0)
     assert float(batch.sum()) == 3.0 * 40000
+
+
+def test_full_shared_memory_raises_instead_of_crashing(monkeypatch):
+    import errno
+
+    def full(fd, offset, length):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    t = torch.ones(3)
+    with pytest.raises(RuntimeError, match="unable to move 12 bytes to shared memory in .*: "
+                                           "No space left on device"):
+        t.share_memory_()
+    assert not t.is_shared() and t.tolist() == [1.0, 1.0, 1.0]

@@ -12,11 +12,15 @@ to other processes:
 * ``"file_system"``: the file keeps its name, which travels instead of a descriptor; the
   creating process unlinks it when its mapping is freed, so receivers must open it before that.
 
+As with PyTorch's strategies, the sending process must stay alive until the receiver has
+unpickled the tensor (the descriptor is fetched from it).
+
 Pickling through ``multiprocessing`` (queues, pipes, spawn arguments) sends a reference to
 the memory, never a copy; a tensor that is not shared yet is moved to shared memory first, as
 PyTorch does. Plain ``pickle`` (and ``save``) still copy the values. CUDA tensors are copied
 (there is no CUDA IPC here).
 """
+import errno
 import itertools
 import mmap
 import os
@@ -88,10 +92,18 @@ def new_segment(nbytes):
     nbytes = max(int(nbytes), 1)        # an empty mapping is not allowed
     try:
         os.ftruncate(fd, nbytes)
-    except OSError:
+        try:
+            # Reserve the pages now: writing to a mapping of a full tmpfs would kill the
+            # process with SIGBUS instead of raising.
+            os.posix_fallocate(fd, 0, nbytes)
+        except OSError as e:
+            if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise
+    except OSError as e:
         os.close(fd)
         os.unlink(name)
-        raise
+        raise RuntimeError(f"unable to move {nbytes} bytes to shared memory in {base}: "
+                           f"{e.strerror}") from e
     if get_strategy() == "file_system":
         return _map(fd, nbytes, name, owned=True)
     os.unlink(name)     # the descriptor and the mapping keep the memory alive
