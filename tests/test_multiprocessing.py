@@ -221,3 +221,17 @@ def test_full_shared_memory_raises_instead_of_crashing(monkeypatch):
                                            "No space left on device"):
         t.share_memory_()
     assert not t.is_shared() and t.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_optimizer_keeps_parameters_shared_after_share_memory():
+    model = nn.Linear(2, 1)
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    model(torch.ones(1, 2)).sum().backward()
+    opt.step()                          # parameters now live in the optimizer's flat buffer
+    model.share_memory()                # ... and then move to shared memory
+    w = model.weight.detach().clone()
+    opt.zero_grad()
+    model(torch.ones(1, 2)).sum().backward()
+    opt.step()
+    assert model.weight.is_shared() and model.bias.is_shared()
+    np.testing.assert_allclose(model.weight.detach().numpy(), (w - 0.5).numpy(), rtol=1e-6)

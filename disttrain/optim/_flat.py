@@ -111,6 +111,8 @@ class FlatGroup:
                 v[...] = d
                 self._before[i] = v.copy()
                 continue
+            if is_shared_array(d):
+                return False    # newly moved to shared memory: re-lay out to keep it there
             if d.shape != v.shape or d.dtype != self.dtype or device_of(d) != self.device:
                 return False
             v[...] = d
