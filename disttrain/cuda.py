@@ -6,7 +6,7 @@ __all__ = ["is_available", "device_count", "set_device", "current_device", "sync
            "reset_peak_memory_stats", "empty_cache", "manual_seed", "manual_seed_all"]
 __all__ += ["get_device_properties", "get_device_name", "get_device_capability",
             "is_bf16_supported", "mem_get_info", "is_initialized", "init", "get_arch_list",
-            "device"]
+            "device", "Stream", "Event", "current_stream", "default_stream", "stream"]
 
 
 def is_available():
@@ -186,6 +186,121 @@ class device:
     def __exit__(self, *exc):
         if self.idx >= 0 and self.prev_idx != self.idx:
             set_device(self.prev_idx)
+        return False
+
+
+class Stream:
+    """A queue of GPU work (a cupy stream). ``with stream:`` makes it current.
+
+    Args:
+        device (int or str, optional): the GPU (default: the current one).
+        priority (int): lower numbers run first (CUDA's convention).
+    """
+
+    def __init__(self, device=None, priority=0, _stream=None):
+        self._s = _stream if _stream is not None else _device.cuda_stream(
+            None if device is None else _index(device), priority)
+        self._prev = []
+
+    def synchronize(self):
+        """Wait until all work queued on this stream has finished."""
+        self._s.synchronize()
+
+    def query(self):
+        """Whether all work queued on this stream has finished."""
+        return bool(self._s.done)
+
+    def wait_event(self, event):
+        """Make later work on this stream wait for ``event``."""
+        self._s.wait_event(event._ev)
+
+    def wait_stream(self, stream):
+        """Make later work on this stream wait for the work queued on ``stream`` so far."""
+        self.wait_event(stream.record_event())
+
+    def record_event(self, event=None):
+        """Record ``event`` (a new one if None) on this stream and return it."""
+        event = Event() if event is None else event
+        event.record(self)
+        return event
+
+    def __enter__(self):
+        self._prev.append(_device.current_cuda_stream())
+        self._s.use()
+        return self
+
+    def __exit__(self, *exc):
+        self._prev.pop().use()
+        return False
+
+    def __eq__(self, other):
+        return isinstance(other, Stream) and self._s.ptr == other._s.ptr
+
+    def __hash__(self):
+        return hash(self._s.ptr)
+
+    def __repr__(self):
+        return f"<disttrain.cuda.Stream device=cuda:{current_device()} " \
+               f"cuda_stream={self._s.ptr:#x}>"
+
+
+class Event:
+    """A marker in a GPU stream, to wait on or to time work (a cupy event).
+
+    Args:
+        enable_timing (bool): record times, for :meth:`elapsed_time`.
+        blocking (bool): :meth:`synchronize` blocks the thread rather than spinning.
+        interprocess (bool): can be shared between processes.
+    """
+
+    def __init__(self, enable_timing=False, blocking=False, interprocess=False):
+        self._ev = _device.cuda_event(enable_timing, blocking, interprocess)
+
+    def record(self, stream=None):
+        """Record the event on ``stream`` (default: the current stream)."""
+        self._ev.record(None if stream is None else stream._s)
+
+    def wait(self, stream=None):
+        """Make later work on ``stream`` (default: the current one) wait for this event."""
+        (current_stream() if stream is None else stream).wait_event(self)
+
+    def query(self):
+        """Whether the work before the event has finished."""
+        return bool(self._ev.done)
+
+    def synchronize(self):
+        """Wait until the work before the event has finished."""
+        self._ev.synchronize()
+
+    def elapsed_time(self, end_event):
+        """Milliseconds between this event and ``end_event`` (both recorded and finished)."""
+        return _device.elapsed_ms(self._ev, end_event._ev)
+
+
+def current_stream(device=None):
+    """The stream GPU work is queued on now."""
+    return Stream(_stream=_device.current_cuda_stream())
+
+
+def default_stream(device=None):
+    """The GPU's default (null) stream."""
+    return Stream(_stream=_device.current_cuda_stream(null=True))
+
+
+class stream:
+    """Context manager making ``stream`` current (``None`` does nothing, as in PyTorch)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __enter__(self):
+        if self.stream is not None:
+            self.stream.__enter__()
+        return self.stream
+
+    def __exit__(self, *exc):
+        if self.stream is not None:
+            self.stream.__exit__(*exc)
         return False
 
 

@@ -90,8 +90,11 @@ def test_cuda_queries_without_gpu():
                cuda.mem_get_info, cuda.init):
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             fn()
-    with cuda.device(None):        # no device asked for: nothing happens, as in PyTorch
-        pass
+    for fn in (cuda.Event, cuda.Stream, cuda.current_stream, cuda.default_stream):
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            fn()
+    with cuda.device(None), cuda.stream(None):  # nothing asked for: nothing happens, as in
+        pass                                     # PyTorch
     assert cuda.memory_allocated() == 0 and cuda.max_memory_allocated() == 0
     assert backends.cuda.is_built() in (True, False)
 
@@ -117,3 +120,20 @@ def test_accelerator_and_cuda_queries_with_gpu():
     assert torch.version.cuda is not None and torch.version.cuda.count(".") == 1
     x = torch.ones(3, device="cuda")
     assert x.is_shared() and x.is_cuda and not x.is_cpu
+
+
+@needs_gpu
+def test_streams_and_events_with_gpu():
+    start, end = cuda.Event(enable_timing=True), cuda.Event(enable_timing=True)
+    s = cuda.Stream()
+    with cuda.stream(s):
+        assert cuda.current_stream() == s
+        start.record()
+        x = torch.ones(1000, device="cuda") * 2
+        end.record()
+    assert cuda.current_stream() != s
+    end.synchronize()
+    assert end.query() and start.elapsed_time(end) >= 0.0
+    s.synchronize()
+    assert s.query() and float(x.sum()) == 2000.0
+    cuda.default_stream().wait_stream(s)

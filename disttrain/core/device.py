@@ -278,3 +278,31 @@ def synchronize_device(i):
     if not cuda_available():
         raise _no_cuda_error()
     _cupy.cuda.Device(i).synchronize()
+
+
+def cuda_event(enable_timing=False, blocking=False, interprocess=False):
+    """A cupy CUDA event (``disttrain.cuda.Event`` wraps it)."""
+    if not cuda_available():
+        raise _no_cuda_error()
+    return _cupy.cuda.Event(block=blocking, disable_timing=not enable_timing,
+                            interprocess=interprocess)
+
+
+def cuda_stream(index=None, priority=0):
+    """A new cupy stream on GPU ``index`` (default: the current one)."""
+    if not cuda_available():
+        raise _no_cuda_error()
+    with _cupy.cuda.Device(current_cuda_index() if index is None else index):
+        return _cupy.cuda.Stream(non_blocking=False, priority=priority)
+
+
+def current_cuda_stream(null=False):
+    """The stream cupy queues work on now (``null``: the default stream)."""
+    if not cuda_available():
+        raise _no_cuda_error()
+    return _cupy.cuda.Stream.null if null else _cupy.cuda.get_current_stream()
+
+
+def elapsed_ms(start, end):
+    """Milliseconds between two recorded cupy events."""
+    return float(_cupy.cuda.get_elapsed_time(start, end))
