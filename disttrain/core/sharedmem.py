@@ -24,7 +24,6 @@ import errno
 import itertools
 import mmap
 import os
-import tempfile
 
 import numpy as np
 
@@ -86,7 +85,11 @@ def map_segment(fd, nbytes, keep_fd=True):
 
 def new_segment(nbytes):
     """A fresh zero-filled shared mapping of ``nbytes`` bytes."""
-    base = _DIR if os.path.isdir(_DIR) and os.access(_DIR, os.W_OK) else tempfile.gettempdir()
+    if os.path.isdir(_DIR) and os.access(_DIR, os.W_OK):
+        base = _DIR
+    else:
+        import tempfile     # imported here: it is slow to import and rarely needed
+        base = tempfile.gettempdir()
     name = os.path.join(base, f"disttrain-shared-{os.getpid()}-{next(_counter)}")
     fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     nbytes = max(int(nbytes), 1)        # an empty mapping is not allowed
