@@ -21,12 +21,34 @@ from .core.tensor_str import set_printoptions
 from .core import random  # noqa: F401  (disttrain.random.manual_seed, get_rng_state, ...)
 from .core import autograd as _autograd_core
 from . import autograd, cuda  # noqa: F401
+from .core.tensor_extras import (memory_format, contiguous_format, channels_last,
+                                 channels_last_3d, preserve_format)
+from ._runtime import *  # noqa: F401,F403  (threads, determinism, default device, compile)
 
 pi = _math.pi
 e = _math.e
 inf = _math.inf
 nan = _math.nan
 __version__ = "0.1.0"
+
+
+# subpackages loaded on first use, one name a line
+_SUBMODULES = (
+    "accelerator",
+    "amp",
+    "backends",
+    "comm",
+    "distributed",
+    "futures",
+    "jit",
+    "multiprocessing",
+    "nn",
+    "onnx",
+    "optim",
+    "serialization",
+    "utils",
+    "version",
+)
 
 
 def _lazy(name):
@@ -37,8 +59,7 @@ def _lazy(name):
 def __getattr__(name):
     # Subpackages load on first use so that ``import disttrain`` stays fast and the layers
     # below ``nn``/``optim`` never import them.
-    if name in ("nn", "optim", "utils", "distributed", "comm", "multiprocessing", "amp",
-                "futures", "serialization"):
+    if name in _SUBMODULES:
         mod = _lazy(name)
         globals()[name] = mod
         return mod

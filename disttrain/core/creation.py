@@ -5,7 +5,8 @@ import math
 import numpy as np
 
 from . import dtype as _dt
-from .device import as_device, module_for, move_array, array_module, cuda_context, CPU
+from .device import (as_device, module_for, move_array, array_module, cuda_context, CPU,
+                     default_device)
 from .random import _gen
 from .tensor import Tensor, Size
 
@@ -22,7 +23,7 @@ def _finish(arr, dtype, device, requires_grad):
     dtype = _dt.to_dtype(dtype)
     if dtype is not None and arr.dtype != dtype.np:
         arr = arr.astype(dtype.np)
-    dev = as_device(device)
+    dev = as_device(device) if device is not None else default_device()
     if dev is not None and dev.type != "cpu":
         arr = move_array(arr, dev)
     t = Tensor._make(arr, False)
@@ -159,7 +160,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a numpy array or Tensor when it can."""
     if isinstance(data, Tensor):
-        return data.to(device=device, dtype=_dt.to_dtype(dtype))
+        return data.to(device=device if device is not None else default_device(),
+                       dtype=_dt.to_dtype(dtype))
     if isinstance(data, np.ndarray):
         return _finish(data, dtype, device, False)
     return _finish(_infer(data, _dt.to_dtype(dtype)), dtype, device, False)
@@ -209,7 +211,7 @@ def _to_out(t, out):
 
 def _fill(size, value, dtype, device, requires_grad, fn="zeros"):
     dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
-    dev = as_device(device)
+    dev = as_device(device) if device is not None else default_device()
     xp = module_for(dev)
     shape = _size(size, fn)
     with cuda_context(dev):

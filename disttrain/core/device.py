@@ -80,13 +80,29 @@ class device:
         return hash((self.type, self.index))
 
     def __enter__(self):
+        # ``with device("cuda"):`` makes it the default device of creation functions.
+        _default_stack.append(_default[0])
+        _default[0] = self
         return self
 
     def __exit__(self, *exc):
+        _default[0] = _default_stack.pop()
         return False
 
 
 CPU = device("cpu")
+# The device creation functions use when given none (``set_default_device``); None: cpu.
+_default = [None]
+_default_stack = []
+
+
+def default_device():
+    """The device set by ``set_default_device`` (or a ``with device(...)`` block), or None."""
+    return _default[0]
+
+
+def set_default_device(d):
+    _default[0] = None if d is None else device(d)
 
 
 def as_device(d):
@@ -215,3 +231,78 @@ if _CUDA_COUNT:
 def synchronize():
     if cuda_available():
         _cupy.cuda.Device(current_cuda_index()).synchronize()
+
+
+# ------------------------------------------------------------ queries of the GPU (cupy)
+def cupy_installed():
+    return _cupy is not None
+
+
+def cuda_version():
+    """The CUDA runtime version cupy was built for, as PyTorch prints it ("12.4"), or None."""
+    if _cupy is None:
+        return None
+    try:
+        v = _cupy.cuda.runtime.runtimeGetVersion()
+    except Exception:
+        return None
+    return f"{v // 1000}.{(v % 1000) // 10}"
+
+
+def device_properties(i):
+    """A dict of GPU ``i``'s properties (name, total_memory, major, minor,
+    multi_processor_count)."""
+    if not cuda_available():
+        raise _no_cuda_error()
+    if not 0 <= i < _CUDA_COUNT:
+        raise RuntimeError(f"CUDA error: invalid device ordinal {i} ({_CUDA_COUNT} device(s))")
+    p = _cupy.cuda.runtime.getDeviceProperties(i)
+    name = p["name"]
+    return {"name": name.decode() if isinstance(name, bytes) else name,
+            "total_memory": int(p["totalGlobalMem"]), "major": int(p["major"]),
+            "minor": int(p["minor"]),
+            "multi_processor_count": int(p["multiProcessorCount"])}
+
+
+def mem_get_info(i):
+    """``(free, total)`` bytes of GPU ``i``."""
+    if not cuda_available():
+        raise _no_cuda_error()
+    with _cupy.cuda.Device(i):
+        free, total = _cupy.cuda.runtime.memGetInfo()
+    return int(free), int(total)
+
+
+def synchronize_device(i):
+    """Wait until GPU ``i`` has finished its queued work."""
+    if not cuda_available():
+        raise _no_cuda_error()
+    _cupy.cuda.Device(i).synchronize()
+
+
+def cuda_event(enable_timing=False, blocking=False, interprocess=False):
+    """A cupy CUDA event (``disttrain.cuda.Event`` wraps it)."""
+    if not cuda_available():
+        raise _no_cuda_error()
+    return _cupy.cuda.Event(block=blocking, disable_timing=not enable_timing,
+                            interprocess=interprocess)
+
+
+def cuda_stream(index=None, priority=0):
+    """A new cupy stream on GPU ``index`` (default: the current one)."""
+    if not cuda_available():
+        raise _no_cuda_error()
+    with _cupy.cuda.Device(current_cuda_index() if index is None else index):
+        return _cupy.cuda.Stream(non_blocking=False, priority=priority)
+
+
+def current_cuda_stream(null=False):
+    """The stream cupy queues work on now (``null``: the default stream)."""
+    if not cuda_available():
+        raise _no_cuda_error()
+    return _cupy.cuda.Stream.null if null else _cupy.cuda.get_current_stream()
+
+
+def elapsed_ms(start, end):
+    """Milliseconds between two recorded cupy events."""
+    return float(_cupy.cuda.get_elapsed_time(start, end))

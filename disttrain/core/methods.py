@@ -156,8 +156,7 @@ T.view_as = lambda self, other: self.view(other.shape)
 T.reshape_as = lambda self, other: self.reshape(other.shape)
 T.expand_as = lambda self, other: self.expand(other.shape)
 T.type_as = lambda self, other: self.to(other.dtype)
-T.contiguous = lambda self, memory_format=None: self if self._data.flags.c_contiguous \
-    else S.Contiguous.apply(self)
+from . import tensor_extras  # noqa: E402,F401  (contiguous(memory_format), sharing)
 T.T = property(lambda self: self.permute(*reversed(range(self.dim()))))
 T.mT = property(lambda self: self.transpose(-2, -1))
 T.H = T.T

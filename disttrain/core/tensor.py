@@ -248,9 +248,6 @@ class Tensor:
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[self._dim(dim)]
 
-    def is_contiguous(self, memory_format=None):
-        return bool(self._data.flags.c_contiguous)
-
     def is_floating_point(self):
         return self.dtype.is_floating_point
 
@@ -331,6 +328,9 @@ class Tensor:
             out = Cast.apply(out, dtype)
         if copy and out is self:
             out = self.clone()
+        if kwargs.get("memory_format") is not None:
+            from .tensor_extras import to_memory_format
+            out = to_memory_format(out, kwargs["memory_format"])
         return out
 
     def cpu(self):

@@ -33,8 +33,16 @@ __all__ = [
     "DistributedDataParallel", "DistributedOptimizer", "ZeroRedundancyOptimizer",
     "broadcast_parameters", "broadcast_optimizer_state",
 ]
+__all__ += ["Backend", "reduce_op", "is_gloo_available", "is_nccl_available", "is_mpi_available",
+            "is_ucc_available", "is_xccl_available", "is_torchelastic_launched",
+            "is_backend_available", "get_default_backend_for_device", "supports_complex",
+            "get_pg_count"]
 
 from ._future import Future, WorkHandle as Work  # noqa: E402
+from ._queries import (Backend, reduce_op, is_gloo_available, is_nccl_available,  # noqa: E402
+                       is_mpi_available, is_ucc_available, is_xccl_available,
+                       is_torchelastic_launched, is_backend_available,
+                       get_default_backend_for_device, supports_complex)
 
 # Names other frameworks' scripts pass; all of them mean this package's ZeroMQ backend.
 _BACKEND_ALIASES = ("zmq", "gloo", "nccl", "mpi", "cpu:gloo,cuda:nccl", "ucc")
@@ -50,14 +58,15 @@ class _NonMember:
 
 
 class GroupMember:
-    """``GroupMember.WORLD`` (the default group) and ``GroupMember.NON_GROUP_MEMBER``."""
+    """``GroupMember.WORLD`` (the default group once initialised, else None) and
+    ``GroupMember.NON_GROUP_MEMBER``."""
     WORLD = None
     NON_GROUP_MEMBER = _NonMember()
 
 
 group = GroupMember     # ``dist.group.WORLD`` as in PyTorch
 
-_state = {"pg": None, "backend": None, "local_rank": 0, "local_world_size": 1}
+_state = {"pg": None, "backend": None, "local_rank": 0, "local_world_size": 1, "pg_count": 0}
 
 
 def is_available():
@@ -85,7 +94,7 @@ def _backend_name(backend):
     if backend is None:
         return "zmq"
     name = str(backend).lower()
-    if name not in _BACKEND_ALIASES:
+    if not is_backend_available(name):
         raise ValueError(f"Invalid backend: '{backend}'; disttrain has one backend, 'zmq' "
                          f"(accepted aliases: {', '.join(_BACKEND_ALIASES[1:])})")
     # gloo/nccl/mpi name PyTorch's transports; ours carries both host and GPU arrays.
@@ -139,6 +148,8 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
                   local_world_size=env.local_world_size if env.world_size == world_size
                   else world_size)
     _comm.set_default_group(pg)
+    GroupMember.WORLD = pg
+    _state["pg_count"] += 1
     _take_gpu(local if device_id is None else device_id)
 
 
@@ -156,8 +167,9 @@ def destroy_process_group(group=None):
         pg = _state["pg"]
         if pg is not None:
             pg.destroy()
-        _state.update(pg=None, backend=None)
+        _state.update(pg=None, backend=None, pg_count=0)
         _comm.set_default_group(None)
+        GroupMember.WORLD = None
     elif isinstance(group, ProcessGroup):
         group.destroy()
 
@@ -172,6 +184,7 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
     _backend_name(backend)
     world = _world()
     sub = world.new_group(range(world.size) if ranks is None else list(ranks))
+    _state["pg_count"] += 1
     return GroupMember.NON_GROUP_MEMBER if sub is None else sub
 
 
@@ -190,9 +203,17 @@ def get_world_size(group=None):
 
 
 def get_backend(group=None):
-    """The backend's name: ``"zmq"``."""
+    """The backend's name: ``"zmq"`` (whichever alias was passed to ``init_process_group``).
+    """
+    if group is GroupMember.NON_GROUP_MEMBER:
+        raise ValueError("Invalid process group specified")
     _group(group)
-    return _state["backend"]
+    return Backend(_state["backend"])
+
+
+def get_pg_count():
+    """The number of process groups created (the default group and ``new_group``'s)."""
+    return _state["pg_count"]
 
 
 def get_local_rank():
@@ -223,13 +244,20 @@ def get_process_group_ranks(group):
 
 
 def get_global_rank(group, group_rank):
-    """The global rank of ``group``'s rank ``group_rank``."""
-    return _group(group).ranks[group_rank]
+    """The global rank of ``group``'s rank ``group_rank`` (identity for the default group)."""
+    if group is None or group is GroupMember.WORLD:
+        return group_rank
+    ranks = group.ranks
+    if not 0 <= group_rank < len(ranks):
+        raise ValueError(f"Group rank {group_rank} is not part of group {group}")
+    return ranks[group_rank]
 
 
 def get_group_rank(group, global_rank):
-    """``global_rank``'s rank inside ``group``."""
-    ranks = _group(group).ranks
+    """``global_rank``'s rank inside ``group`` (identity for the default group)."""
+    if group is None or group is GroupMember.WORLD:
+        return global_rank
+    ranks = group.ranks
     if global_rank not in ranks:
         raise ValueError(f"Global rank {global_rank} is not part of group {group}")
     return ranks.index(global_rank)

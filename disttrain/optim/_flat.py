@@ -16,6 +16,7 @@ Layout of one group of n parameters::
 import numpy as np
 
 from ..core.device import array_module, device_of
+from ..core.sharedmem import is_shared_array
 from ..core.tensor import Tensor
 
 __all__ = ["FlatGroup", "build_flat_groups", "grad_term"]
@@ -74,9 +75,18 @@ class FlatGroup:
         self._scratch = []
         self.pviews = [self.view(self.param, i) for i in range(len(params))]
         self.gviews = [self.view(self.grad, i) for i in range(len(params))]
-        for p, v in zip(self.params, self.pviews):
+        # A parameter in memory shared with other processes (Hogwild training) keeps that
+        # memory: before each step its values are read into the flat buffer, and after it the
+        # step's change is added back (others' concurrent updates are not overwritten).
+        self.shared = {i: p._data for i, p in enumerate(self.params)
+                       if is_shared_array(p._data)}
+        self._before = {}
+        for i, (p, v) in enumerate(zip(self.params, self.pviews)):
             v[...] = p._data
-            p._data = v
+            if i in self.shared:
+                self._before[i] = v.copy()
+            else:
+                p._data = v
         self._import_state(state)
 
     # ------------------------------------------------------------------ layout
@@ -93,15 +103,28 @@ class FlatGroup:
         """Check that every parameter still fits its place; copy back in and rebind those whose
         ``_data`` was replaced (``p.data = ...``, another optimizer over the same parameters).
         False when one changed shape, dtype or device: the layout must be rebuilt."""
-        for p, v in zip(self.params, self.pviews):
+        for i, (p, v) in enumerate(zip(self.params, self.pviews)):
             d = p._data
             if d is v:
                 continue
+            if self.shared.get(i) is d:
+                v[...] = d
+                self._before[i] = v.copy()
+                continue
+            if is_shared_array(d):
+                return False    # newly moved to shared memory: re-lay out to keep it there
             if d.shape != v.shape or d.dtype != self.dtype or device_of(d) != self.device:
                 return False
             v[...] = d
             p._data = v
         return True
+
+    def write_back_shared(self):
+        """Add the step's change of each shared parameter to its shared memory."""
+        for i, d in self.shared.items():
+            if self.params[i]._data is d:
+                v = self.pviews[i]
+                d += v - self._before[i]
 
     # ------------------------------------------------------------------ gradients
     def gather_grads(self):

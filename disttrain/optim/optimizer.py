@@ -322,6 +322,7 @@ class Optimizer:
                     active = np.ones(len(fg.params), bool)
                 self._check_state(fg, group)
                 self._update(fg, group, active, None if bounds is None else bounds[k])
+                fg.write_back_shared()
                 for i in np.flatnonzero(active):
                     fg.params[i]._version[0] += 1
         return loss

@@ -67,3 +67,10 @@ def test_bad_values_name_the_variable(environ, message):
 def test_first_host_of_slurm_node_list(nodelist, first):
     """Slurm's compressed node list: the first host, zero padding kept."""
     assert first_host(nodelist) == first
+
+
+def test_master_without_launcher_is_honoured():
+    """mp.spawn programs set MASTER_ADDR/MASTER_PORT themselves and pass the rank in code."""
+    env = discover({"MASTER_ADDR": "10.0.0.2", "MASTER_PORT": "12355"})
+    assert (env.rank, env.world_size, env.master_addr, env.master_port, env.source) == \
+        (0, 1, "10.0.0.2", 12355, "none")

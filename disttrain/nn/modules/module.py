@@ -412,8 +412,12 @@ class Module(StateDictMixin):
                 raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, "
                                 f"but got desired dtype={dtype}")
 
+        fmt = kwargs.get("memory_format")
+
         def convert(t):
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+            t = t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+            # as PyTorch: a memory format applies to the 4-D and 5-D tensors (conv weights)
+            return t if fmt is None or t.dim() not in (4, 5) else t.to(memory_format=fmt)
         return self._apply(convert)
 
     def cuda(self, device=None):
@@ -448,8 +452,9 @@ class Module(StateDictMixin):
         return self._cast_floats(_dt.bfloat16)
 
     def share_memory(self):
-        """No-op kept for compatibility: worker processes receive copies, not shared memory."""
-        return self
+        """Move every parameter, gradient and buffer to shared memory (``Tensor.share_memory_``)
+        so that processes it is passed to update the same tensors (Hogwild training)."""
+        return self._apply(lambda t: t.share_memory_())
 
     # ------------------------------------------------------------------ hooks and calling
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):

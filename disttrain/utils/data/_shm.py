@@ -11,13 +11,13 @@ worker that died before their names were read (``cleanup``).
 import glob
 import io
 import itertools
-import mmap
 import os
 import pickle
 
 import numpy as np
 
 from ...core.device import is_cuda_array
+from ...core.sharedmem import map_segment
 from ...core.tensor import Tensor
 
 __all__ = ["Pickled", "dumps", "cleanup", "available"]
@@ -77,7 +77,8 @@ def dumps(data, parent_pid, share=True):
 def _rebuild(name, dtype, shape, requires_grad):
     fd = os.open(name, os.O_RDWR)
     try:
-        mm = mmap.mmap(fd, os.fstat(fd).st_size)
+        # A Segment, as ``Tensor.share_memory_`` makes: the batch counts as shared memory.
+        mm = map_segment(fd, os.fstat(fd).st_size, keep_fd=False)
     finally:
         os.close(fd)
         os.unlink(name)     # the mapping keeps the memory until the tensor is freed

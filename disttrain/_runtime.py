@@ -1,0 +1,257 @@
+"""Process-wide settings PyTorch programs make at start: threads, determinism, matmul
+precision, the default device, and ``compile``.
+"""
+import functools
+import os
+import warnings
+
+from .core import device as _device
+from .core.tensor import Tensor
+
+__all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
+           "get_num_interop_threads", "use_deterministic_algorithms",
+           "are_deterministic_algorithms_enabled",
+           "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode",
+           "get_deterministic_debug_mode", "set_float32_matmul_precision",
+           "get_float32_matmul_precision", "set_default_device", "get_default_device",
+           "compile", "is_complex", "is_nonzero", "is_storage"]
+
+_state = {"deterministic": False, "warn_only": False, "matmul_precision": "highest",
+          "interop_threads": None, "threads": None}
+
+
+# ------------------------------------------------------------------------------ threads
+def _check_threads(n, fn):
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise RuntimeError(f"{fn} expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError(f"{fn} expects a positive integer")
+
+
+def _openblas():
+    """``(set, get)`` of the OpenBLAS numpy loaded, through ctypes, or None.
+
+    numpy's wheels bundle OpenBLAS with prefixed and suffixed symbol names
+    (``scipy_openblas_set_num_threads64_``); the library is found among this process's
+    mappings, where importing numpy put it.
+    """
+    import ctypes
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = {line.split()[-1] for line in fh if "openblas" in line.lower()}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for pre, suf in (("", ""), ("scipy_", "64_"), ("", "64_"), ("scipy_", "")):
+            setter = getattr(lib, f"{pre}openblas_set_num_threads{suf}", None)
+            getter = getattr(lib, f"{pre}openblas_get_num_threads{suf}", None)
+            if setter is not None and getter is not None:
+                setter.argtypes, setter.restype = [ctypes.c_int], None
+                getter.argtypes, getter.restype = [], ctypes.c_int
+                return setter, getter
+    return None
+
+
+def _blas_threads(n=None):
+    """Set (when ``n``) and return the BLAS thread count; None when no BLAS can be driven."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        threadpoolctl = None
+    if threadpoolctl is not None:
+        ctl = threadpoolctl.ThreadpoolController().select(user_api="blas")
+        if ctl.lib_controllers:
+            if n is not None:
+                ctl.limit(limits=n)
+                ctl = threadpoolctl.ThreadpoolController().select(user_api="blas")
+            return max(c.num_threads for c in ctl.lib_controllers)
+    found = _openblas()
+    if found is None:
+        return None
+    setter, getter = found
+    if n is not None:
+        setter(n)
+    return int(getter())
+
+
+def set_num_threads(int):
+    """Set the number of threads numpy's BLAS (matrix products, solvers) uses.
+
+    disttrain's other CPU kernels are single-threaded numpy calls; BLAS is where threads
+    help. The BLAS is driven through ``threadpoolctl`` when it is installed, otherwise
+    through OpenBLAS's ``openblas_set_num_threads``; with neither, the number is only
+    recorded.
+    """
+    _check_threads(int, "set_num_threads")
+    _state["threads"] = int
+    _blas_threads(int)
+
+
+def get_num_threads():
+    """The number of threads numpy's BLAS uses (see :func:`set_num_threads`)."""
+    n = _blas_threads()
+    if n is not None:
+        return n
+    return _state["threads"] or len(os.sched_getaffinity(0))
+
+
+def set_num_interop_threads(int):
+    """Record the number of inter-op threads. disttrain runs ops one after another in the
+    calling thread (there is no inter-op pool), so the number only changes what
+    :func:`get_num_interop_threads` reports."""
+    _check_threads(int, "set_num_interop_threads")
+    _state["interop_threads"] = int
+
+
+def get_num_interop_threads():
+    """The number set by :func:`set_num_interop_threads` (default: the usable CPU count, as
+    PyTorch's default)."""
+    return _state["interop_threads"] or len(os.sched_getaffinity(0))
+
+
+# ------------------------------------------------------------------------ determinism
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Ask for deterministic algorithms (``mode=True``), with warnings instead of errors for
+    nondeterministic ones when ``warn_only``.
+
+    disttrain's CPU kernels are deterministic. On a GPU, accumulation into repeated indices
+    (the backward of indexing, ``index_put_`` with ``accumulate=True``) uses atomic adds
+    whose order can vary; the mode is recorded and reported but does not change them.
+    """
+    if not isinstance(mode, bool):
+        raise TypeError(f"_set_deterministic_algorithms(): argument 'mode' (position 1) must "
+                        f"be bool, not {type(mode).__name__}")
+    _state["deterministic"], _state["warn_only"] = mode, bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled():
+    """Whether :func:`use_deterministic_algorithms` was switched on."""
+    return _state["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    """Whether deterministic mode is on with ``warn_only=True``."""
+    return _state["warn_only"]
+
+
+def set_deterministic_debug_mode(debug_mode):
+    """``"default"``/0 (off), ``"warn"``/1 or ``"error"``/2: the
+    :func:`use_deterministic_algorithms` setting by another name."""
+    if isinstance(debug_mode, str):
+        names = {"default": 0, "warn": 1, "error": 2}
+        if debug_mode not in names:
+            raise RuntimeError(f"invalid value of debug_mode, expected one of `default`, "
+                               f"`warn`, `error`, but got {debug_mode}")
+        debug_mode = names[debug_mode]
+    elif not isinstance(debug_mode, int):
+        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got "
+                           f"{debug_mode}")
+    use_deterministic_algorithms(debug_mode != 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode():
+    """0 (off), 1 (warn) or 2 (error), from :func:`use_deterministic_algorithms`."""
+    if not _state["deterministic"]:
+        return 0
+    return 1 if _state["warn_only"] else 2
+
+
+def set_float32_matmul_precision(precision):
+    """Record the float32 matrix-product precision: ``"highest"`` (default), ``"high"`` or
+    ``"medium"``. disttrain multiplies float32 matrices in full float32 whatever the setting
+    (numpy has no TF32 or bfloat16 passes; cupy's TF32 mode is not switched on), so this
+    changes no number; ``backends.cuda.matmul.allow_tf32`` reads it."""
+    if precision not in ("highest", "high", "medium"):
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+                      f"setFloat32MatmulPrecision call has no effect.", UserWarning,
+                      stacklevel=2)
+        return
+    _state["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision():
+    """The setting of :func:`set_float32_matmul_precision`."""
+    return _state["matmul_precision"]
+
+
+# ---------------------------------------------------------------------- default device
+def set_default_device(device):
+    """Make ``device`` where creation functions (``zeros``, ``tensor``, ``randn``, ...) put
+    tensors when given no ``device``; ``None`` goes back to the CPU. ``with
+    disttrain.device(...):`` does the same for a block.
+
+    Raises:
+        RuntimeError: ``"cuda"`` without a GPU.
+    """
+    d = None if device is None else _device.device(device)
+    if d is not None and d.type == "cuda" and not _device.cuda_available():
+        raise _device._no_cuda_error()
+    _device.set_default_device(d)
+
+
+def get_default_device():
+    """The device creation functions use by default: ``device(type='cpu')`` unless set;
+    a GPU is reported with its index."""
+    d = _device.default_device()
+    if d is None:
+        return _device.device("cpu")
+    if d.type == "cuda" and d.index is None:
+        return _device.device("cuda", _device.current_cuda_index())
+    return d
+
+
+# ---------------------------------------------------------------------------- compile
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,
+            options=None, disable=False, **kwargs):
+    """Return ``model`` unchanged: disttrain has no graph compiler, so the program runs
+    eagerly, computing the same numbers. Works as ``compile(model)``, ``@compile`` and
+    ``@compile(mode=...)``; the keyword arguments are accepted and ignored.
+    """
+    if model is None:
+        return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic,
+                                 backend=backend, mode=mode, options=options, disable=disable,
+                                 **kwargs)
+    if not callable(model):
+        raise RuntimeError("torch.compile: model must be callable")
+    return model
+
+
+# ------------------------------------------------------------------------ type queries
+def _need_tensor(x, fn):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def is_complex(input):
+    """Whether ``input`` has a complex dtype: always False (disttrain has no complex
+    dtypes)."""
+    _need_tensor(input, "is_complex")
+    return False
+
+
+def is_nonzero(input):
+    """Whether the single value of ``input`` is nonzero.
+
+    Raises:
+        RuntimeError: ``input`` has no value or more than one.
+    """
+    _need_tensor(input, "is_nonzero")
+    n = input.numel()
+    if n == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+    if n > 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(input.item() != 0)
+
+
+def is_storage(obj):
+    """Whether ``obj`` is a storage object: always False (disttrain tensors hold arrays, not
+    storages)."""
+    return False
