@@ -1,0 +1,185 @@
+"""The programs under examples/programs run on disttrain unchanged and give PyTorch's numbers.
+
+Each program is a plain PyTorch program (``import torch``, ``import torch.nn as nn``, ...);
+``examples/programs/_framework.py`` makes those imports resolve to disttrain. The expected
+values were recorded by running the same files under PyTorch 2.13 with
+``EXAMPLE_FRAMEWORK=torch`` and are written in here as literals.
+
+Tolerance: the programs train in float32, and the two frameworks add up their float32 sums
+(matrix products, convolutions, reductions) in different orders, so each step differs in its
+last bits and a few optimizer steps carry those differences into the fifth or sixth digit.
+rtol=1e-4 allows that and nothing more; quantities near zero (running means) also get a small
+atol. The L-BFGS program runs in float64 and is held to 1e-7.
+"""
+import importlib.util
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ._seeds import ROOT
+
+PROGRAMS = ROOT / "examples" / "programs"
+RTOL = 1e-4
+
+
+@pytest.fixture
+def load_program(monkeypatch):
+    """Import examples/programs/<name>.py with ``torch`` resolving to disttrain; undo after."""
+    monkeypatch.delenv("EXAMPLE_FRAMEWORK", raising=False)
+    monkeypatch.syspath_prepend(str(PROGRAMS))
+    import _framework
+    _framework.install()
+    loaded = []
+
+    def load(name):
+        spec = importlib.util.spec_from_file_location(f"program_{name}", PROGRAMS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        loaded.append(spec.name)
+        spec.loader.exec_module(module)
+        return module
+
+    yield load
+    _framework.uninstall()
+    for name in loaded:
+        sys.modules.pop(name, None)
+
+
+def close(actual, expected, rtol=RTOL, atol=0.0):
+    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64),
+                               np.asarray(expected, dtype=np.float64), rtol=rtol, atol=atol)
+
+
+def test_torch_imports_resolve_to_the_loaded_disttrain_modules(load_program):
+    """``import torch.nn.functional as F`` and ``from torch.utils.data import DataLoader`` give
+    disttrain's own modules, not a second copy of the package loaded under torch's names."""
+    import disttrain
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    import torch.optim as optim
+    from torch.utils.data import DataLoader
+    from torch.optim.lr_scheduler import StepLR
+    assert torch is disttrain
+    assert nn is disttrain.nn and F is disttrain.nn.functional and optim is disttrain.optim
+    assert DataLoader is disttrain.utils.data.DataLoader
+    assert StepLR is disttrain.optim.lr_scheduler.StepLR
+    assert nn.Linear(2, 3).weight.__class__ is disttrain.nn.Parameter
+    for name, module in list(sys.modules.items()):
+        if name == "torch" or name.startswith("torch."):
+            assert module is sys.modules["disttrain" + name[len("torch"):]], name
+    assert disttrain.nn.__spec__.name == "disttrain.nn"      # the real spec is kept
+    with pytest.raises(ModuleNotFoundError, match="No module named 'torch.no_such_module'"):
+        import torch.no_such_module  # noqa: F401
+
+
+def test_gpt(load_program):
+    """nanoGPT's model and training loop: tied head, AdamW with two groups, cosine lr, clipping,
+    then greedy generation."""
+    result = load_program("gpt").main()
+    close(result["losses"], [4.37838077545166, 4.131087303161621, 3.9704248905181885,
+                             3.883805274963379, 3.8660762310028076, 3.8886311054229736])
+    close(result["val_loss"], 3.8636202812194824)
+    assert result["generated"] == [36, 6, 27, 0, 30, 31, 30, 30, 40, 30]
+
+
+def test_lstm_language_model(load_program):
+    """word_language_model: 2-layer LSTM, truncated BPTT with repackage_hidden, manual SGD."""
+    result = load_program("lstm_lm").main()
+    close(result["losses"], [3.721798896789551, 3.659949541091919, 3.6614012718200684,
+                             3.677473545074463, 3.6084582805633545, 3.5344340801239014,
+                             3.5794191360473633, 3.6272919178009033])
+    close(result["val_loss"], 3.7982457876205444)
+
+
+def test_vae(load_program):
+    """The VAE example: BCE + KLD with the reparameterisation noise given, Adam, DataLoader."""
+    result = load_program("vae").main()
+    close(result["losses"], [49.79338836669922, 47.611366271972656, 46.169498443603516,
+                             45.524837493896484, 44.99280548095703, 44.98941421508789,
+                             45.81126022338867, 44.681358337402344])
+    close(result["test_loss"], 44.97896385192871)
+    assert result["shapes"] == [(2, 64), (8, 1, 8, 8)]
+
+
+def test_dcgan(load_program):
+    """DCGAN: D on real and detached fake, then G through D; two Adams with betas (0.5, 0.999);
+    the generator's BatchNorm running mean after four training batches."""
+    result = load_program("dcgan").main()
+    close(result["history"], [
+        [2.012887477874756, 1.2299494743347168, 0.43212565779685974, 0.675179660320282,
+         0.2999500334262848],
+        [2.2497544288635254, 1.0156410932540894, 0.5265838503837585, 0.7249259352684021,
+         0.4133433401584625],
+        [1.5748670101165771, 1.5205163955688477, 0.5522112250328064, 0.5911158323287964,
+         0.2895854711532593],
+        [1.4910593032836914, 0.9614270329475403, 0.582449197769165, 0.6018933057785034,
+         0.3917160928249359]])
+    close(result["fake_mean"], -0.003245618427172303)
+    close(result["fake_std"], 0.07901308685541153)
+    close(result["running_mean"][:8], [
+        -0.0021557200234383345, -0.0007206211448647082, 0.0018552580149844289,
+        0.001535993069410324, -0.001173023134469986, -0.00224301777780056,
+        0.000740867864806205, 0.0021375976502895355], atol=1e-7)
+
+
+def test_resnet18(load_program):
+    """torchvision's ResNet-18: SGD with momentum and weight decay in train mode, the running
+    statistics it leaves, then eval mode after recomputing them (momentum=None)."""
+    result = load_program("resnet").main()
+    close(result["losses"], [2.5186069011688232, 2.5069732666015625, 2.317908763885498])
+    close(result["eval_loss"], 2.069838523864746)
+    assert result["num_batches_tracked"] == 3
+    close(result["running_mean"][:8], [
+        -0.3385131359100342, -0.381045401096344, -0.024806685745716095, 0.35891371965408325,
+        0.3641096353530884, -0.020906489342451096, -0.3766520321369171, -0.344363272190094],
+        atol=1e-5)
+    close(result["running_var"][:8], [
+        0.9420983791351318, 1.0110090970993042, 0.7319169044494629, 0.965718686580658,
+        0.9852593541145325, 0.7312284708023071, 0.9945809841156006, 0.9621334671974182])
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="nn.TransformerEncoderLayer and nn.TransformerEncoder are missing")
+def test_transformer_classifier(load_program):
+    """TransformerEncoder(batch_first) with a key-padding mask, mean pooling, Adam; then the
+    logits of a held-out batch in eval mode."""
+    result = load_program("transformer_classifier").main()
+    close(result["losses"], [0.7661962509155273, 0.7449557781219482, 0.7127870321273804,
+                             0.6843558549880981, 0.6977708339691162, 0.724945068359375])
+    close(result["test_loss"], 0.7181346416473389)
+    close(result["logits"], [
+        [-0.13454577326774597, -0.42437925934791565], [0.6987944841384888, 0.28315308690071106],
+        [0.5180010795593262, 0.8895845413208008], [-0.056774698197841644, 0.47697755694389343],
+        [0.19660687446594238, 0.4566193222999573], [0.30978158116340637, 0.09954296052455902],
+        [0.21055671572685242, 0.53168123960495], [0.7604652643203735, 0.3971980810165405]],
+        atol=1e-5)
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError, reason="optim.LBFGS is missing")
+def test_lbfgs_sine(load_program):
+    """L-BFGS with strong-Wolfe line search on two LSTMCells in float64: the same losses, the
+    same number of function evaluations and iterations, the same extrapolated future."""
+    result = load_program("lbfgs_sine").main()
+    close(result["losses"], [0.7872073744654454, 0.0011417659427845432, 0.0004143704495459718],
+          rtol=1e-7)
+    close(result["test_loss"], 0.0009870077752165876, rtol=1e-7)
+    close(result["future"], [0.9254418396953034, 0.9385162897375952, 0.9492534066687287,
+                             0.9580185287478706, 0.9651344437026578], rtol=1e-7)
+    assert (result["func_evals"], result["n_iter"]) == (34, 29)
+
+
+def test_a_program_runs_as_a_script():
+    """``python examples/programs/lstm_lm.py`` runs on disttrain and prints PyTorch's losses."""
+    env = {k: v for k, v in __import__("os").environ.items() if k != "EXAMPLE_FRAMEWORK"}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run([sys.executable, str(PROGRAMS / "lstm_lm.py")], env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    losses = [float(x) for x in re.findall(r"^epoch \d batch \d loss (\S+)$", proc.stdout, re.M)]
+    close(losses, [3.721798896789551, 3.659949541091919, 3.6614012718200684,
+                   3.677473545074463, 3.6084582805633545, 3.5344340801239014,
+                   3.5794191360473633, 3.6272919178009033], rtol=1e-5)
+    assert "final val_loss 3.798246" in proc.stdout
