@@ -4,7 +4,10 @@ Token and position embeddings, causal self-attention written out by hand (one Li
 and v, a lower-triangular mask buffer, ``masked_fill`` with -inf, softmax), a GELU MLP,
 LayerNorm with an optional bias, the output head tied to the token embedding, AdamW with a
 decay and a no-decay parameter group, a cosine learning-rate schedule set through
-``param_groups``, and ``clip_grad_norm_``. Ends with greedy generation.
+``param_groups``, gradient accumulation through a (disabled) ``GradScaler``, and
+``clip_grad_norm_``. Halfway it saves a checkpoint (model, optimizer, config) with
+``torch.save``, and resumes from it in a new model and optimizer. Ends with
+``estimate_loss`` and greedy generation.
 
 Run: ``python examples/programs/gpt.py`` (``EXAMPLE_FRAMEWORK=torch`` to run it on PyTorch).
 """
@@ -12,7 +15,10 @@ import _framework  # noqa: F401  (EXAMPLE_FRAMEWORK=torch: PyTorch; otherwise di
 
 import inspect
 import math
-from dataclasses import dataclass
+import os
+import tempfile
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
@@ -232,13 +238,60 @@ class GPT(nn.Module):
         return idx
 
 
+# -----------------------------------------------------------------------------
+# train.py's settings, scaled down
+gradient_accumulation_steps = 2  # used to simulate larger batch sizes
+batch_size = 4  # if gradient_accumulation_steps > 1, this is the micro-batch size
+eval_iters = 2
+grad_clip = 1.0  # clip gradients at this value, or disable if == 0.0
+weight_decay = 1e-1
+beta1 = 0.9
+beta2 = 0.95
+device = 'cpu'
+dtype = 'float32'  # 'float32', 'bfloat16', or 'float16', the latter will auto implement a GradScaler
+# learning rate decay settings
+learning_rate = 3e-3  # max learning rate
+warmup_iters = 2  # how many steps to warm up for
+lr_decay_iters = 8  # should be ~= max_iters per Chinchilla
+min_lr = 3e-4  # minimum learning rate, should be ~= learning_rate/10 per Chinchilla
+# -----------------------------------------------------------------------------
+
+torch.manual_seed(1337)
+torch.backends.cuda.matmul.allow_tf32 = True  # allow tf32 on matmul
+torch.backends.cudnn.allow_tf32 = True  # allow tf32 on cudnn
+device_type = 'cuda' if 'cuda' in device else 'cpu'  # for later use in torch.autocast
+# note: float16 data type will automatically use a GradScaler
+ptdtype = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}[dtype]
+ctx = nullcontext() if device_type == 'cpu' else torch.amp.autocast(device_type=device_type, dtype=ptdtype)
+
+
+# poor man's data loader: a fixed token stream from a formula in place of train.bin / val.bin
+def get_batch(split, it, config):
+    data = _framework.det_tokens(4096, vocab=config.vocab_size, seed=0 if split == 'train' else 3)
+    ix = [(it * 37 + 101 * b) % (len(data) - config.block_size) for b in range(batch_size)]
+    x = torch.stack([(data[i:i + config.block_size]).to(torch.int64) for i in ix])
+    y = torch.stack([(data[i + 1:i + 1 + config.block_size]).to(torch.int64) for i in ix])
+    return x.to(device), y.to(device)
+
+
+# helps estimate an arbitrarily accurate loss over either split using many batches
+@torch.no_grad()
+def estimate_loss(model, config):
+    out = {}
+    model.eval()
+    for split in ['train', 'val']:
+        losses = torch.zeros(eval_iters)
+        for k in range(eval_iters):
+            X, Y = get_batch(split, 1000 + k, config)
+            with ctx:
+                logits, loss = model(X, Y)
+            losses[k] = loss.item()
+        out[split] = losses.mean()
+    model.train()
+    return out
+
+
 # learning rate decay scheduler (cosine with warmup)
-learning_rate = 3e-3
-warmup_iters = 2
-lr_decay_iters = 8
-min_lr = 3e-4
-
-
 def get_lr(it):
     # 1) linear warmup for warmup_iters steps
     if it < warmup_iters:
@@ -253,44 +306,87 @@ def get_lr(it):
     return min_lr + coeff * (learning_rate - min_lr)
 
 
-def get_batch(it, config, batch_size=4):
-    # a fixed "dataset": token ids from a formula, shifted by one for the targets
-    data = _framework.det_tokens(batch_size * config.block_size + 64, vocab=config.vocab_size)
-    ix = [(it * 5 + 11 * b) % 64 for b in range(batch_size)]
-    x = torch.stack([data[i:i + config.block_size] for i in ix])
-    y = torch.stack([data[i + 1:i + 1 + config.block_size] for i in ix])
-    return x, y
+def train(model, optimizer, scaler, config, iter_num, max_iters):
+    losses = []
+    X, Y = get_batch('train', 0, config)  # fetch the very first batch
+    while iter_num < max_iters:
+        # determine and set the learning rate for this iteration
+        lr = get_lr(iter_num)
+        for param_group in optimizer.param_groups:
+            param_group['lr'] = lr
+        # forward backward update, with optional gradient accumulation to simulate larger batch size
+        # and using the GradScaler if data type is float16
+        for micro_step in range(gradient_accumulation_steps):
+            with ctx:
+                logits, loss = model(X, Y)
+                loss = loss / gradient_accumulation_steps  # scale the loss to account for gradient accumulation
+            # immediately async prefetch next batch while model is doing the forward pass on the GPU
+            X, Y = get_batch('train', iter_num * gradient_accumulation_steps + micro_step + 1, config)
+            # backward pass, with gradient scaling if training in fp16
+            scaler.scale(loss).backward()
+        # clip the gradient
+        if grad_clip != 0.0:
+            scaler.unscale_(optimizer)
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        # step the optimizer and scaler if training in fp16
+        scaler.step(optimizer)
+        scaler.update()
+        # flush the gradients as soon as we can, no need for so much memory
+        optimizer.zero_grad(set_to_none=True)
+        lossf = loss.item() * gradient_accumulation_steps
+        losses.append(lossf)
+        print(f"step {iter_num} loss {lossf:.6f} lr {lr:.6f} grad_norm {norm.item():.6f}")
+        iter_num += 1
+    return losses
 
 
-def main(max_iters=6):
+def main(max_iters=6, resume_at=3):
     config = GPTConfig()
     model = GPT(config)
     _framework.fill_(model, scale=1.0)      # fixed weights: the same in every framework
     assert model.lm_head.weight is model.transformer.wte.weight
-    optimizer = model.configure_optimizers(weight_decay=0.1, learning_rate=learning_rate,
-                                           betas=(0.9, 0.95), device_type='cpu')
-    losses = []
-    model.train()
-    for it in range(max_iters):
-        lr = get_lr(it)
-        for param_group in optimizer.param_groups:
-            param_group['lr'] = lr
-        X, Y = get_batch(it, config)
-        logits, loss = model(X, Y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        losses.append(loss.item())
-        print(f"step {it} loss {loss.item():.6f} lr {lr:.6f} grad_norm {norm.item():.6f}")
-    model.eval()
-    with torch.no_grad():
-        X, Y = get_batch(100, config)
-        _, val_loss = model(X, Y)
+    model.to(device)
+    # initialize a GradScaler. If enabled=False scaler is a no-op
+    scaler = torch.amp.GradScaler(device_type, enabled=(dtype == 'float16'))
+    optimizer = model.configure_optimizers(weight_decay, learning_rate, (beta1, beta2), device_type)
+
+    # train part of the way, save a checkpoint as train.py does, and resume from it in a new
+    # model and optimizer
+    losses = train(model, optimizer, scaler, config, 0, resume_at)
+    with tempfile.TemporaryDirectory() as out_dir:
+        checkpoint = {
+            'model': model.state_dict(),
+            'optimizer': optimizer.state_dict(),
+            'model_args': asdict(config),
+            'iter_num': resume_at,
+            'best_val_loss': 1e9,
+        }
+        torch.save(checkpoint, os.path.join(out_dir, 'ckpt.pt'))
+        checkpoint = torch.load(os.path.join(out_dir, 'ckpt.pt'), map_location=device)
+    gptconf = GPTConfig(**checkpoint['model_args'])
+    model = GPT(gptconf)
+    state_dict = checkpoint['model']
+    # fix the keys of the state dictionary :(
+    # honestly no idea how checkpoints sometimes get this prefix, have to debug more
+    unwanted_prefix = '_orig_mod.'
+    for k, v in list(state_dict.items()):
+        if k.startswith(unwanted_prefix):
+            state_dict[k[len(unwanted_prefix):]] = state_dict.pop(k)
+    model.load_state_dict(state_dict)
+    iter_num = checkpoint['iter_num']
+    optimizer = model.configure_optimizers(weight_decay, learning_rate, (beta1, beta2), device_type)
+    optimizer.load_state_dict(checkpoint['optimizer'])
+    checkpoint = None  # free up memory
+    assert model.lm_head.weight is model.transformer.wte.weight
+    losses += train(model, optimizer, scaler, config, iter_num, max_iters)
+
+    est = estimate_loss(model, config)
+    print(f"final train loss {est['train']:.6f} val loss {est['val']:.6f}")
+    X, _ = get_batch('val', 7, config)
     out = model.generate(X[:1, :4], max_new_tokens=6)
-    print(f"final val_loss {val_loss.item():.6f}")
     print("generated", out[0].tolist())
-    return {"losses": losses, "val_loss": val_loss.item(), "generated": out[0].tolist()}
+    return {"losses": losses, "train_loss": est['train'].item(), "val_loss": est['val'].item(),
+            "generated": out[0].tolist()}
 
 
 if __name__ == "__main__":

@@ -3,13 +3,18 @@
 ``RNNModel`` (Embedding, a 2-layer ``nn.LSTM`` with dropout between layers, a Linear decoder),
 ``batchify``/``get_batch`` over a token stream, ``repackage_hidden`` detaching the hidden
 state between batches (truncated backpropagation through time), the manual SGD update
-``p.data.add_(p.grad, alpha=-lr)`` after ``clip_grad_norm_``, and an evaluation pass.
+``p.data.add_(p.grad, alpha=-lr)`` after ``clip_grad_norm_``, an evaluation pass after each
+epoch that saves the whole model with ``torch.save(model, f)`` when it is the best so far and
+otherwise anneals the learning rate, and a test pass on the best model loaded back with
+``torch.load(f, weights_only=False)`` and ``flatten_parameters()``.
 
 Run: ``python examples/programs/lstm_lm.py`` (``EXAMPLE_FRAMEWORK=torch`` to run it on PyTorch).
 """
 import _framework  # noqa: F401  (EXAMPLE_FRAMEWORK=torch: PyTorch; otherwise disttrain)
 
 import math
+import os
+import tempfile
 
 import torch
 import torch.nn as nn
@@ -111,13 +116,42 @@ def evaluate(model, criterion, data_source, eval_batch_size, ntokens):
     return total_loss / (len(data_source) - 1)
 
 
-def main():
+def train(model, criterion, train_data, batch_size, lr, clip, epoch):
+    # Turn on training mode which enables dropout.
+    model.train()
+    total_loss = 0.
+    losses = []
+    hidden = model.init_hidden(batch_size)
+    for batch, i in enumerate(range(0, train_data.size(0) - 1, bptt)):
+        data, targets = get_batch(train_data, i)
+        # Starting each batch, we detach the hidden state from how it was previously produced.
+        # If we didn't, the model would try backpropagating all the way to start of the dataset.
+        model.zero_grad()
+        hidden = repackage_hidden(hidden)
+        output, hidden = model(data, hidden)
+        loss = criterion(output, targets)
+        loss.backward()
+
+        # `clip_grad_norm` helps prevent the exploding gradient problem in RNNs / LSTMs.
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        for p in model.parameters():
+            p.data.add_(p.grad, alpha=-lr)
+
+        total_loss += loss.item()
+        losses.append(loss.item())
+        print(f"epoch {epoch} batch {batch} lr {lr:.4f} loss {loss.item():.6f}")
+    return losses
+
+
+def main(epochs=3):
     ntokens, emsize, nhid, nlayers = 40, 16, 24, 2
     lr, clip, batch_size, eval_batch_size = 5.0, 0.25, 4, 2
     corpus_train = _framework.det_tokens(4 * 33, vocab=ntokens, seed=1)
     corpus_valid = _framework.det_tokens(2 * 17, vocab=ntokens, seed=5)
+    corpus_test = _framework.det_tokens(2 * 17, vocab=ntokens, seed=8)
     train_data = batchify(corpus_train, batch_size)
     val_data = batchify(corpus_valid, eval_batch_size)
+    test_data = batchify(corpus_test, eval_batch_size)
 
     # dropout 0: the numbers must not depend on a random generator
     model = RNNModel('LSTM', ntokens, emsize, nhid, nlayers, dropout=0.0)
@@ -125,33 +159,36 @@ def main():
     criterion = nn.NLLLoss()
 
     losses = []
-    for epoch in range(1, 3):
-        # Turn on training mode which enables dropout.
-        model.train()
-        total_loss = 0.
-        hidden = model.init_hidden(batch_size)
-        for batch, i in enumerate(range(0, train_data.size(0) - 1, bptt)):
-            data, targets = get_batch(train_data, i)
-            # Starting each batch, we detach the hidden state from how it was previously produced.
-            # If we didn't, the model would try backpropagating all the way to start of the dataset.
-            model.zero_grad()
-            hidden = repackage_hidden(hidden)
-            output, hidden = model(data, hidden)
-            loss = criterion(output, targets)
-            loss.backward()
+    # Loop over epochs.
+    best_val_loss = None
+    with tempfile.TemporaryDirectory() as save_dir:
+        save = os.path.join(save_dir, 'model.pt')
+        for epoch in range(1, epochs + 1):
+            losses += train(model, criterion, train_data, batch_size, lr, clip, epoch)
+            val_loss = evaluate(model, criterion, val_data, eval_batch_size, ntokens)
+            print(f"end of epoch {epoch} valid loss {val_loss:.6f} "
+                  f"valid ppl {math.exp(val_loss):.6f}")
+            # Save the model if the validation loss is the best we've seen so far.
+            if not best_val_loss or val_loss < best_val_loss:
+                with open(save, 'wb') as f:
+                    torch.save(model, f)
+                best_val_loss = val_loss
+            else:
+                # Anneal the learning rate if no improvement has been seen in the validation dataset.
+                lr /= 4.0
 
-            # `clip_grad_norm` helps prevent the exploding gradient problem in RNNs / LSTMs.
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-            for p in model.parameters():
-                p.data.add_(p.grad, alpha=-lr)
+        # Load the best saved model.
+        with open(save, 'rb') as f:
+            model = torch.load(f, weights_only=False)
+            # after load the rnn params are not a continuous chunk of memory
+            # this makes them a continuous chunk, and will speed up forward pass
+            # Currently, only rnn model supports flatten_parameters function.
+            model.rnn.flatten_parameters()
 
-            total_loss += loss.item()
-            losses.append(loss.item())
-            print(f"epoch {epoch} batch {batch} loss {loss.item():.6f}")
-        val_loss = evaluate(model, criterion, val_data, eval_batch_size, ntokens)
-        print(f"end of epoch {epoch} valid loss {val_loss:.6f} valid ppl {math.exp(val_loss):.6f}")
-    print(f"final val_loss {val_loss:.6f}")
-    return {"losses": losses, "val_loss": val_loss}
+    # Run on test data.
+    test_loss = evaluate(model, criterion, test_data, eval_batch_size, ntokens)
+    print(f"final test_loss {test_loss:.6f} best val_loss {best_val_loss:.6f} lr {lr}")
+    return {"losses": losses, "best_val_loss": best_val_loss, "test_loss": test_loss, "lr": lr}
 
 
 if __name__ == "__main__":

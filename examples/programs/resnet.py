@@ -1,8 +1,11 @@
 """ResNet-18 as torchvision defines it (``BasicBlock``, ``_make_layer``, ``conv3x3``/``conv1x1``,
 the kaiming/constant init loop over ``self.modules()``), on 32x32 images.
 
-Trained for a few steps of SGD with momentum and weight decay (BatchNorm in training mode,
-updating its running statistics), then evaluated in ``eval()`` mode with those statistics.
+Trained for a few steps of SGD with momentum and weight decay under a ``StepLR`` schedule,
+with the imagenet example's top-k ``accuracy`` (BatchNorm in training mode, updating its
+running statistics); then the running statistics are recomputed as a plain average
+(``momentum=None``, as ``swa_utils.update_bn`` does) and the model is evaluated in ``eval()``
+mode.
 ``width`` scales the channel counts (64, 128, 256, 512 at ``width=64``, torchvision's) so that
 the program runs in seconds on a CPU; the structure is unchanged.
 
@@ -180,6 +183,23 @@ def resnet18(**kwargs):
     return ResNet(BasicBlock, [2, 2, 2, 2], **kwargs)
 
 
+def accuracy(output, target, topk=(1,)):
+    """Computes the accuracy over the k top predictions for the specified values of k"""
+    with torch.no_grad():
+        maxk = max(topk)
+        batch_size = target.size(0)
+
+        _, pred = output.topk(maxk, 1, True, True)
+        pred = pred.t()
+        correct = pred.eq(target.view(1, -1).expand_as(pred))
+
+        res = []
+        for k in topk:
+            correct_k = correct[:k].reshape(-1).float().sum(0, keepdim=True)
+            res.append(correct_k.mul_(100.0 / batch_size))
+        return res
+
+
 @torch.no_grad()
 def update_bn(loader, model):
     """Recompute BatchNorm's running statistics as a plain average over ``loader``'s batches
@@ -207,6 +227,8 @@ def main(steps=3):
     _framework.fill_(model, scale=1.5)
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.02, momentum=0.9, weight_decay=5e-4)
+    """Sets the learning rate to the initial LR decayed by 10 every 30 epochs"""
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1)
     images = _framework.det(8, 3, 32, 32, seed=1)
     labels = torch.arange(8) % 10
     print(f"parameters {sum(p.numel() for p in model.parameters())}")
@@ -219,9 +241,11 @@ def main(steps=3):
         loss = criterion(output, labels)
         loss.backward()
         optimizer.step()
-        acc1 = (output.argmax(1) == labels).float().mean().item()
+        scheduler.step()
+        acc1, acc5 = accuracy(output, labels, topk=(1, 5))
         losses.append(loss.item())
-        print(f"step {step} loss {loss.item():.6f} acc {acc1:.3f}")
+        print(f"step {step} loss {loss.item():.6f} acc@1 {acc1[0]:.3f} acc@5 {acc5[0]:.3f} "
+              f"lr {scheduler.get_last_lr()[0]:.4f}")
 
     # the running statistics that training left (momentum 0.1 over 3 batches)
     bn = model.layer4[1].bn2

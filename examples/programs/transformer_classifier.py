@@ -3,8 +3,9 @@
 Embedding plus a sinusoidal ``PositionalEncoding`` buffer (the shape of pytorch/examples'
 word_language_model), ``nn.TransformerEncoderLayer(batch_first=True)`` stacked by
 ``nn.TransformerEncoder``, a ``src_key_padding_mask`` for right-padded sequences, mean pooling
-over the tokens that are not padding, a Linear head, ``CrossEntropyLoss``, Adam, and
-batches from a ``DataLoader`` with a ``collate_fn`` that pads.
+over the tokens that are not padding, a Linear head, ``CrossEntropyLoss``, Adam under a
+warmup-then-linear-decay ``LambdaLR``, ``clip_grad_norm_``, and batches from a ``DataLoader``
+over a map-style ``Dataset`` with a ``collate_fn`` that pads.
 
 Run: ``python examples/programs/transformer_classifier.py`` (``EXAMPLE_FRAMEWORK=torch`` to run
 it on PyTorch).
@@ -102,6 +103,16 @@ def main(epochs=2):
     _framework.fill_(model)
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    # linear warmup then linear decay, as transformers' get_linear_schedule_with_warmup
+    num_warmup_steps, num_training_steps = 2, epochs * len(train_loader)
+
+    def lr_lambda(current_step):
+        if current_step < num_warmup_steps:
+            return float(current_step + 1) / float(max(1, num_warmup_steps))
+        return max(0.0, float(num_training_steps - current_step) /
+                   float(max(1, num_training_steps - num_warmup_steps)))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
 
     losses = []
     step = 0
@@ -112,9 +123,11 @@ def main(epochs=2):
             logits = model(src, pad_mask)
             loss = criterion(logits, labels)
             loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
             optimizer.step()
+            scheduler.step()
             losses.append(loss.item())
-            print(f"step {step} loss {loss.item():.6f}")
+            print(f"step {step} loss {loss.item():.6f} lr {scheduler.get_last_lr()[0]:.6f}")
             step += 1
     model.eval()
     with torch.no_grad():

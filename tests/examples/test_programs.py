@@ -12,6 +12,7 @@ rtol=1e-4 allows that and nothing more; quantities near zero (running means) als
 atol. The L-BFGS program runs in float64 and is held to 1e-7.
 """
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -77,22 +78,30 @@ def test_torch_imports_resolve_to_the_loaded_disttrain_modules(load_program):
 
 
 def test_gpt(load_program):
-    """nanoGPT's model and training loop: tied head, AdamW with two groups, cosine lr, clipping,
-    then greedy generation."""
+    """nanoGPT's model and train.py loop: tied head, AdamW with two groups, cosine lr, gradient
+    accumulation through a disabled GradScaler, clipping, a checkpoint saved and resumed from
+    halfway, estimate_loss, then greedy generation."""
     result = load_program("gpt").main()
-    close(result["losses"], [4.37838077545166, 4.131087303161621, 3.9704248905181885,
-                             3.883805274963379, 3.8660762310028076, 3.8886311054229736])
-    close(result["val_loss"], 3.8636202812194824)
-    assert result["generated"] == [36, 6, 27, 0, 30, 31, 30, 30, 40, 30]
+    close(result["losses"], [4.268302917480469, 4.135372161865234, 3.997464656829834,
+                             3.8575685024261475, 3.826244592666626, 3.841620683670044])
+    close(result["train_loss"], 3.842078924179077)
+    close(result["val_loss"], 3.927262306213379)
+    assert result["generated"] == [14, 33, 2, 23, 40, 0, 0, 0, 30, 0]
+
+
+LSTM_LOSSES = [3.721798896789551, 3.659949541091919, 3.6614012718200684, 3.677473545074463,
+               3.6084582805633545, 3.5344340801239014, 3.5794191360473633, 3.6272919178009033,
+               3.5938456058502197, 3.498626947402954, 3.531611204147339, 3.5393357276916504]
 
 
 def test_lstm_language_model(load_program):
-    """word_language_model: 2-layer LSTM, truncated BPTT with repackage_hidden, manual SGD."""
+    """word_language_model: 2-layer LSTM, truncated BPTT with repackage_hidden, manual SGD, the
+    learning rate annealed when validation gets worse, the best whole model saved and loaded."""
     result = load_program("lstm_lm").main()
-    close(result["losses"], [3.721798896789551, 3.659949541091919, 3.6614012718200684,
-                             3.677473545074463, 3.6084582805633545, 3.5344340801239014,
-                             3.5794191360473633, 3.6272919178009033])
-    close(result["val_loss"], 3.7982457876205444)
+    close(result["losses"], LSTM_LOSSES)
+    close(result["best_val_loss"], 3.7449063062667847)
+    close(result["test_loss"], 3.742243528366089)
+    assert result["lr"] == 0.3125       # 5.0 annealed twice
 
 
 def test_vae(load_program):
@@ -131,7 +140,7 @@ def test_resnet18(load_program):
     statistics it leaves, then eval mode after recomputing them (momentum=None)."""
     result = load_program("resnet").main()
     close(result["losses"], [2.5186069011688232, 2.5069732666015625, 2.317908763885498])
-    close(result["eval_loss"], 2.069838523864746)
+    close(result["eval_loss"], 2.2557547092437744)
     assert result["num_batches_tracked"] == 3
     close(result["running_mean"][:8], [
         -0.3385131359100342, -0.381045401096344, -0.024806685745716095, 0.35891371965408325,
@@ -148,14 +157,14 @@ def test_transformer_classifier(load_program):
     """TransformerEncoder(batch_first) with a key-padding mask, mean pooling, Adam; then the
     logits of a held-out batch in eval mode."""
     result = load_program("transformer_classifier").main()
-    close(result["losses"], [0.7661962509155273, 0.7449557781219482, 0.7127870321273804,
-                             0.6843558549880981, 0.6977708339691162, 0.724945068359375])
-    close(result["test_loss"], 0.7181346416473389)
+    close(result["losses"], [0.7661962509155273, 0.7551735639572144, 0.7000781893730164,
+                             0.7024297714233398, 0.7052308320999146, 0.7060598134994507])
+    close(result["test_loss"], 0.7498378157615662)
     close(result["logits"], [
-        [-0.13454577326774597, -0.42437925934791565], [0.6987944841384888, 0.28315308690071106],
-        [0.5180010795593262, 0.8895845413208008], [-0.056774698197841644, 0.47697755694389343],
-        [0.19660687446594238, 0.4566193222999573], [0.30978158116340637, 0.09954296052455902],
-        [0.21055671572685242, 0.53168123960495], [0.7604652643203735, 0.3971980810165405]],
+        [-0.17684528231620789, -0.34876978397369385], [0.6629763245582581, 0.34923654794692993],
+        [0.4539177417755127, 0.9518722295761108], [-0.14308473467826843, 0.526174783706665],
+        [0.12506115436553955, 0.5470170974731445], [0.25703665614128113, 0.10740014165639877],
+        [0.1410021185874939, 0.5930846929550171], [0.7140990495681763, 0.45515865087509155]],
         atol=1e-5)
 
 
@@ -174,12 +183,13 @@ def test_lbfgs_sine(load_program):
 
 def test_a_program_runs_as_a_script():
     """``python examples/programs/lstm_lm.py`` runs on disttrain and prints PyTorch's losses."""
-    env = {k: v for k, v in __import__("os").environ.items() if k != "EXAMPLE_FRAMEWORK"}
+    env = {k: v for k, v in os.environ.items() if k != "EXAMPLE_FRAMEWORK"}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run([sys.executable, str(PROGRAMS / "lstm_lm.py")], env=env,
                           capture_output=True, text=True, timeout=120, check=True)
-    losses = [float(x) for x in re.findall(r"^epoch \d batch \d loss (\S+)$", proc.stdout, re.M)]
-    close(losses, [3.721798896789551, 3.659949541091919, 3.6614012718200684,
-                   3.677473545074463, 3.6084582805633545, 3.5344340801239014,
-                   3.5794191360473633, 3.6272919178009033], rtol=1e-5)
-    assert "final val_loss 3.798246" in proc.stdout
+    losses = [float(x) for x in re.findall(r"^epoch \d batch \d lr \S+ loss (\S+)$",
+                                            proc.stdout, re.M)]
+    close(losses, LSTM_LOSSES, rtol=1e-5)       # printed with six decimals
+    final = re.search(r"^final test_loss (\S+) best val_loss (\S+) lr (\S+)$", proc.stdout, re.M)
+    close([float(v) for v in final.groups()], [3.742243528366089, 3.7449063062667847, 0.3125],
+          rtol=1e-5)
