@@ -4,10 +4,17 @@ Every optimizer keeps its parameters, gradients and state in flat buffers (one p
 group, dtype and device), so that a step is a few array operations over the whole model.
 """
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ += ["Adadelta", "Adamax", "ASGD", "NAdam", "RAdam", "Rprop"]

@@ -75,6 +75,8 @@ class Optimizer:
     # from older versions may lack (``__setstate__`` fills them in).
     _with_step = False
     _setstate_defaults = {}
+    # Per-parameter 0-d float32 states other than ``step`` (name to initial value).
+    _scalar_state = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -164,6 +166,10 @@ class Optimizer:
                 raise ValueError(f"parameter group didn't specify a value of required "
                                  f"optimization parameter {name}")
             param_group.setdefault(name, default)
+        if param_group.get("differentiable"):
+            raise NotImplementedError(
+                "differentiable=True is not supported: disttrain's optimizers update flat "
+                "buffers in place outside autograd, so a step cannot be differentiated")
         params = param_group["params"]
         if len(params) != len({id(p) for p in params}):
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
@@ -342,10 +348,14 @@ class Optimizer:
         """Allocate the state arrays, publish fresh state for parameters stepping for the first
         time, and count the step (for optimizers with a step count)."""
         names = self._state_names(group)
-        for name in names:
-            fg.ensure(name, (fills or {}).get(name, 0.0))
+        fills = {name: (fills or {}).get(name, 0.0) for name in names
+                 if name not in self._scalar_state}
+        for name, fill in fills.items():
+            fg.ensure(name, fill)
         fresh = active & ~fg.has_state
         for i in np.flatnonzero(fresh):
+            # A region may hold the state of a parameter whose entry was cleared since.
+            fg.reset(int(i), fills)
             fg.publish(self.state, int(i), names, self._with_step)
         if self._with_step:
             fg.steps[active] += np.float32(1)
@@ -357,7 +367,7 @@ class Optimizer:
         if cached is not None and cached[1] == [id(p) for p in params] and \
                 all(fg.sync_params() for fg in cached[0]):
             return cached[0]
-        fgs = build_flat_groups(params, gi, self.state) if params else []
+        fgs = build_flat_groups(params, gi, self.state, self._scalar_state) if params else []
         self._flat[gi] = (fgs, [id(p) for p in params])
         return fgs
 
@@ -412,6 +422,13 @@ def _check_nonnegative(**hyper):
     for name, value in hyper.items():
         if not 0.0 <= value:
             raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
+
+
+def _check_betas(betas):
+    """PyTorch's check that both betas lie in [0, 1)."""
+    for i, beta in enumerate(betas[:2]):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
 
 
 def _cast_state(param, value, key=None):

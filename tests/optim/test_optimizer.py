@@ -455,3 +455,27 @@ def test_step_flat_bounds_follow_flat_group_order():
     b.grad = disttrain.tensor([1.0, 1.0])
     opt._step_flat(None, bounds=[(0, 2), (1, 2)])
     assert a.tolist() == [1.0, 1.0] and b.tolist() == [1.0, 0.0]
+
+
+def test_cleared_state_starts_afresh():
+    """Deleting a parameter's state makes its next step a first step again (zeroed moments,
+    step 1), as in PyTorch, rather than reusing the old values left in the flat buffers."""
+    p = disttrain.tensor([1.0, 2.0], requires_grad=True)
+    q = disttrain.tensor([1.0, 2.0], requires_grad=True)
+    opt, fresh = disttrain.optim.Adam([p], lr=0.1), disttrain.optim.Adam([q], lr=0.1)
+    p.grad = disttrain.tensor([0.5, -1.0])
+    opt.step()
+    del opt.state[p]
+    q.data = p.detach().clone()
+    for t, o in ((p, opt), (q, fresh)):
+        t.grad = disttrain.tensor([0.25, 0.75])
+        o.step()
+    assert disttrain.equal(p, q)
+    assert opt.state[p]["step"].item() == 1.0
+
+
+def test_differentiable_true_is_refused():
+    """A differentiable step is not available on flat buffers: asking for it raises."""
+    with pytest.raises(NotImplementedError, match="differentiable=True is not supported"):
+        disttrain.optim.SGD([disttrain.zeros(2, requires_grad=True)], lr=0.1,
+                            differentiable=True)
