@@ -77,6 +77,9 @@ class Optimizer:
     _setstate_defaults = {}
     # Per-parameter 0-d float32 states other than ``step`` (name to initial value).
     _scalar_state = {}
+    # Whether the flat layout takes per-parameter state tensors from ``self.state`` into its
+    # buffers (LBFGS's state is history over the whole vector, which it keeps itself).
+    _imports_flat_state = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -367,7 +370,8 @@ class Optimizer:
         if cached is not None and cached[1] == [id(p) for p in params] and \
                 all(fg.sync_params() for fg in cached[0]):
             return cached[0]
-        fgs = build_flat_groups(params, gi, self.state, self._scalar_state) if params else []
+        state = self.state if self._imports_flat_state else {}
+        fgs = build_flat_groups(params, gi, state, self._scalar_state) if params else []
         self._flat[gi] = (fgs, [id(p) for p in params])
         return fgs
 
