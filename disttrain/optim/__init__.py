@@ -4,6 +4,7 @@ Every optimizer keeps its parameters, gradients and state in flat buffers (one p
 group, dtype and device), so that a step is a few array operations over the whole model.
 """
 from . import lr_scheduler, swa_utils
+from ._stateless import swap_in_optimizer_params_and_state
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
@@ -22,4 +23,4 @@ from .sparse_adam import SparseAdam
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
 __all__ += ["Adadelta", "Adafactor", "Adamax", "ASGD", "LBFGS", "Muon", "NAdam", "RAdam", "Rprop",
-            "SparseAdam", "swa_utils"]
+            "SparseAdam", "swa_utils", "swap_in_optimizer_params_and_state"]

@@ -3,10 +3,10 @@
 import disttrain.optim
 from disttrain.optim import lr_scheduler, swa_utils
 
-# torch.optim.__all__ less swap_in_optimizer_params_and_state (not provided).
+# torch.optim.__all__.
 OPTIM = ["Adafactor", "Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "ASGD", "LBFGS",
          "lr_scheduler", "Muon", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD",
-         "SparseAdam", "swa_utils"]
+         "SparseAdam", "swa_utils", "swap_in_optimizer_params_and_state"]
 # dir(torch.optim.lr_scheduler) without underscores: the schedulers and the module-level
 # names programs import from it.
 LR_SCHEDULER = ["Any", "ChainedScheduler", "ConstantLR", "CosineAnnealingLR",
