@@ -4,6 +4,7 @@ import functools
 import warnings
 from collections import OrderedDict, defaultdict
 from itertools import chain
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -12,7 +13,33 @@ from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
 from ._flat import build_flat_groups
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
+           "required"]
+
+# Step hooks common to all optimizers: the pre-hooks run before each optimizer's own, the
+# post-hooks after.
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Register ``hook(optimizer, args, kwargs)`` to run before the ``step`` of every
+    optimizer; it may return ``(new_args, new_kwargs)``.
+
+    Returns:
+        RemovableHandle: ``handle.remove()`` unregisters the hook.
+    """
+    return _register(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Register ``hook(optimizer, args, kwargs)`` to run after the ``step`` of every
+    optimizer.
+
+    Returns:
+        RemovableHandle: ``handle.remove()`` unregisters the hook.
+    """
+    return _register(_global_optimizer_post_hooks, hook)
 
 
 class _RequiredParameter:
@@ -43,7 +70,10 @@ def _hooked_step(step, owner):
 
 
 def _run_hooked(self, step, named, args, kwargs):
-    for hook in list(self._optimizer_step_pre_hooks.values()):
+    # As in PyTorch, the hooks' ``args`` start with the optimizer itself.
+    args = (self,) + tuple(args)
+    for hook in list(chain(_global_optimizer_pre_hooks.values(),
+                           self._optimizer_step_pre_hooks.values())):
         result = hook(self, args, kwargs)
         if result is not None:
             if not (isinstance(result, tuple) and len(result) == 2):
@@ -51,8 +81,9 @@ def _run_hooked(self, step, named, args, kwargs):
                                    f"new_kwargs), but got {result}.")
             args, kwargs = result
     self._opt_called = True
-    out = step(self, *args, **kwargs)
-    for hook in list(self._optimizer_step_post_hooks.values()):
+    out = step(*args, **kwargs)
+    for hook in list(chain(self._optimizer_step_post_hooks.values(),
+                           _global_optimizer_post_hooks.values())):
         hook(self, args, kwargs)
     return out
 
@@ -70,6 +101,11 @@ class Optimizer:
     and the optimizer state lives in matching flat arrays, so that a step is a few array
     operations over the whole group.
     """
+
+    # The signatures of step hooks: hook(optimizer, args, kwargs) -> None, or for a pre-hook
+    # optionally (new_args, new_kwargs).
+    OptimizerPreHook = Callable[["Optimizer", tuple, dict], Optional[tuple]]
+    OptimizerPostHook = Callable[["Optimizer", tuple, dict], None]
 
     # Whether a subclass keeps a step count, and the group keys that pickles and checkpoints
     # from older versions may lack (``__setstate__`` fills them in).
@@ -215,6 +251,17 @@ class Optimizer:
                 g._version[0] += 1
 
     # ------------------------------------------------------------------ hooks
+    @staticmethod
+    def profile_hook_step(func):
+        """Wrap a ``step(self, *args, **kwargs)`` function so that the global and the
+        optimizer's step hooks run around it (disttrain has no profiler to record a range
+        in). Subclasses need not call it: their ``step`` is wrapped already."""
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            self, *rest = args
+            return _run_hooked(self, func, func, tuple(rest), kwargs)
+        return wrapper
+
     def register_step_pre_hook(self, hook):
         """Register ``hook(optimizer, args, kwargs)`` to run before each ``step``; it may
         return ``(new_args, new_kwargs)``."""

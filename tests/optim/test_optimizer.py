@@ -479,3 +479,47 @@ def test_differentiable_true_is_refused():
     with pytest.raises(NotImplementedError, match="differentiable=True is not supported"):
         disttrain.optim.SGD([disttrain.zeros(2, requires_grad=True)], lr=0.1,
                             differentiable=True)
+
+
+def test_step_hooks_see_pytorchs_args_and_global_hooks_wrap_them():
+    """As in PyTorch, hooks get ``args`` starting with the optimizer; the global pre-hook runs
+    before the optimizer's own, the global post-hook after; handles remove them."""
+    from disttrain.optim.optimizer import (register_optimizer_step_post_hook,
+                                           register_optimizer_step_pre_hook)
+    p = disttrain.zeros(2, requires_grad=True)
+    p.grad = disttrain.ones(2)
+    opt = SGD([p], lr=0.1)
+    calls = []
+    handles = [
+        register_optimizer_step_pre_hook(lambda o, a, k: calls.append(("global pre", len(a)))),
+        opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", a[0] is o, k))),
+        opt.register_step_post_hook(lambda o, a, k: calls.append(("post", len(a), k))),
+        register_optimizer_step_post_hook(lambda o, a, k: calls.append(("global post",)))]
+    opt.step(closure=None)
+    assert calls == [("global pre", 1), ("pre", True, {"closure": None}),
+                     ("post", 1, {"closure": None}), ("global post",)]
+    for h in handles:
+        h.remove()
+    calls.clear()
+    opt.step()
+    assert calls == []
+
+
+def test_pre_hook_may_replace_the_arguments():
+    """A pre-hook's ``(new_args, new_kwargs)`` is what ``step`` receives (args include the
+    optimizer)."""
+    p = disttrain.zeros(1, requires_grad=True)
+    p.grad = disttrain.ones(1)
+    opt = SGD([p], lr=0.1)
+    opt.register_step_pre_hook(lambda o, a, k: (a, {"closure": lambda: 7.0}))
+    assert opt.step() == 7.0
+
+
+def test_profile_hook_step_runs_the_hooks():
+    """``Optimizer.profile_hook_step`` wraps a step function with the step hooks."""
+    p = disttrain.zeros(1, requires_grad=True)
+    opt = SGD([p], lr=0.1)
+    calls = []
+    opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+    wrapped = Optimizer.profile_hook_step(lambda self, x: calls.append(x) or x)
+    assert wrapped(opt, 3) == 3 and calls == ["pre", 3]
