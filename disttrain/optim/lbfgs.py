@@ -39,7 +39,7 @@ def _strong_wolfe(obj_func, dot, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_
     """Line search along ``d`` from ``x`` for a step ``t`` meeting the strong Wolfe
     conditions: first bracket an interval holding one, then shrink it by cubic interpolation
     ("zoom"). Returns ``(f_new, g_new, t, evaluations)``."""
-    d_norm = abs(d).max()
+    d_norm = d.dtype.type(abs(d).max().item())
     g = g.copy()
     f_new, g_new = obj_func(x, t, d)
     evals = 1
