@@ -188,6 +188,14 @@ OPTIMIZERS = [(SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
               (AdamW, {"lr": 0.1}),
               (RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
               (Adagrad, {"lr": 0.1, "lr_decay": 0.1})]
+OPTIMIZERS += [(disttrain.optim.Adadelta, {"lr": 1.0, "weight_decay": 0.1}),
+               (disttrain.optim.Adamax, {"lr": 0.1}),
+               (disttrain.optim.ASGD, {"lr": 0.1, "t0": 0}),
+               (disttrain.optim.NAdam, {"lr": 0.1, "decoupled_weight_decay": True,
+                                        "weight_decay": 0.1}),
+               (disttrain.optim.RAdam, {"lr": 0.1, "betas": (0.8, 0.99)}),
+               (disttrain.optim.Rprop, {"lr": 0.1}),
+               (disttrain.optim.Adafactor, {"lr": 0.1})]
 
 
 @pytest.mark.parametrize("cls,kwargs", OPTIMIZERS, ids=[c.__name__ for c, _ in OPTIMIZERS])
@@ -523,3 +531,30 @@ def test_profile_hook_step_runs_the_hooks():
     opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
     wrapped = Optimizer.profile_hook_step(lambda self, x: calls.append(x) or x)
     assert wrapped(opt, 3) == 3 and calls == ["pre", 3]
+
+
+SHARDABLE = [(c, k) for c, k in OPTIMIZERS if c is not disttrain.optim.Adafactor]
+
+
+@pytest.mark.parametrize("cls,kwargs", SHARDABLE, ids=[c.__name__ for c, _ in SHARDABLE])
+def test_shards_stepped_apart_equal_one_step(cls, kwargs):
+    """Two copies stepping complementary shards (``bounds``, as data-parallel ranks do) give
+    together the unsharded parameters: per-parameter scalars (step, NAdam's mu_product,
+    ASGD's eta and mu) advance once per step whatever the shard."""
+    flat_grads = [np.concatenate([np.ravel(g) for g in step]) for step in GRADS[::2] * 2]
+    whole, lo, hi = make_params(), make_params(), make_params()
+    opts = [cls(ps, **kwargs) for ps in (whole, lo, hi)]
+    for flat in flat_grads:
+        opts[0]._step_flat([flat])
+        opts[1]._step_flat([flat], bounds=[(0, 4)])
+        opts[2]._step_flat([flat], bounds=[(4, 7)])
+    (fg_lo,), (fg_hi,) = opts[1]._flat_groups(), opts[2]._flat_groups()
+    got = np.concatenate([fg_lo.param[:4], fg_hi.param[4:]])
+    np.testing.assert_array_equal(got, opts[0]._flat_groups()[0].param)
+
+
+def test_adafactor_refuses_a_shard():
+    """Adafactor's statistics span whole parameters: a sharded step raises."""
+    opt = disttrain.optim.Adafactor(make_params())
+    with pytest.raises(NotImplementedError, match="cannot step a shard"):
+        opt._step_flat([np.ones(7)], bounds=[(0, 4)])
