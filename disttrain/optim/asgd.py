@@ -73,7 +73,6 @@ class ASGD(Optimizer):
                 ax[a:b] += t2
             else:
                 ax[a:b] = p
-        for i in np.flatnonzero(active):
-            step = float(fg.steps[i])
-            eta[i] = lr / ((1 + lambd * lr * step) ** alpha)
-            mu[i] = 1 / max(1, step - t0)
+        steps = fg.steps[active].astype(np.float64)
+        eta[active] = lr / ((1 + lambd * lr * steps) ** alpha)     # rounded to float32
+        mu[active] = 1 / np.maximum(1, steps - t0)

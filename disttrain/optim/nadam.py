@@ -68,8 +68,8 @@ class NAdam(Optimizer):
         def mu_at(step):
             return beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
 
-        for i in np.flatnonzero(active):       # once per parameter, whatever the shard
-            prod[i] = prod[i] * np.float32(mu_at(float(fg.steps[i])))
+        # Once per parameter whatever the shard; float32 products, as PyTorch's 0-d state.
+        prod[active] *= mu_at(fg.steps[active].astype(np.float64)).astype(np.float32)
         m, v = fg.state["exp_avg"], fg.state["exp_avg_sq"]
         xp = fg.xp
         key = list(zip(fg.steps.tolist(), prod.tolist()))
