@@ -191,6 +191,10 @@ class LBFGS(Optimizer):
         for p in fg.params:
             p._version[0] += 1
 
+    def _update(self, fg, group, active, bounds):
+        raise NotImplementedError("LBFGS re-evaluates a closure over the whole parameter "
+                                  "vector: it cannot step given flat gradients or a shard")
+
     # ------------------------------------------------------------------ the step
     def step(self, closure):
         """Perform a single optimization step (up to ``max_iter`` iterations).

@@ -187,3 +187,10 @@ def test_other_optimizers_keep_closure_semantics():
         loss.backward()
         return loss
     assert opt.step(closure).item() == 2.0
+
+
+def test_flat_gradient_steps_are_refused():
+    """The data-parallel entry point (given flat gradients) has no closure to re-evaluate."""
+    a, b, opt, closure = make_problem()
+    with pytest.raises(NotImplementedError, match="cannot step given flat gradients"):
+        opt._step_flat([np.ones(4)])
