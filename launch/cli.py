@@ -58,16 +58,20 @@ import hashlib
 import os
 import random
 import secrets
+import shutil
 import socket
 import sys
 
 from .agent import Agent
 
-__all__ = ["main", "parse_args", "pick_free_port", "resolve_nproc"]
+__all__ = ["main", "parse_args", "pick_free_port", "resolve_nproc", "parse_streams",
+           "new_run_id"]
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS")
 DEFAULT_PORT = 29500
+DEFAULT_RDZV_PORT = 29400   # torchrun's, for --rdzv-endpoint HOST without a port
+RDZV_BACKENDS = ("static", "c10d")
 
 
 def _flag(parser, name, **kwargs):
@@ -83,46 +87,195 @@ def _flag(parser, name, **kwargs):
 def build_parser():
     p = argparse.ArgumentParser(
         prog="launch", allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Start N worker processes per node with RANK/WORLD_SIZE/MASTER_* set, "
-                    "prefix their output, stop or restart them together.")
+                    "prefix their output, stop or restart them together. Takes torchrun's "
+                    "flags.",
+        epilog="On failure, launch prints a root-cause block (the first worker to fail on "
+               "its own, not because a peer died) and exits with that worker's exit code.")
     _flag(p, ["--nproc", "--nproc-per-node"], dest="nproc", default="1",
           help="workers on this node: a number, 'auto', 'cpu' or 'gpu' (default 1)")
-    _flag(p, "--nnodes", type=int, default=1, help="number of nodes (default 1)")
+    _flag(p, "--nnodes", default="1",
+          help="number of nodes N, or MIN:MAX as torchrun (MIN must equal MAX: no elastic "
+               "membership) (default 1)")
     _flag(p, "--node-rank", type=int, default=0, help="this node's rank (default 0)")
-    _flag(p, "--master-addr", default="127.0.0.1", help="rank 0's host (default 127.0.0.1)")
-    _flag(p, "--master-port", type=int, default=None,
-          help="rendezvous port (default: a free one on a single node, else 29500)")
+    _flag(p, "--master-addr", default="127.0.0.1",
+          help="node 0's host, where the nodes meet (default 127.0.0.1)")
+    _flag(p, "--master-port", type=_port, default=None,
+          help="port where the nodes meet (1-65535; default: a free one on a single node, "
+               "else 29500; 0: a free one, single node only)")
+    _flag(p, "--standalone", action="store_true",
+          help="single node on a free local port: --nnodes 1 --master-addr 127.0.0.1, "
+               "a free --master-port and a random run id (any --rdzv-* value is ignored)")
+    _flag(p, "--rdzv-endpoint", default=None, metavar="HOST[:PORT]",
+          help="where the nodes meet: sets --master-addr and --master-port (port 29400 "
+               "when omitted, as torchrun)")
+    _flag(p, "--rdzv-backend", default="static", metavar="{static,c10d}",
+          help="accepted for torchrun compatibility: 'static' and 'c10d' both mean node 0's "
+               "launcher coordinates the nodes (default static)")
+    _flag(p, "--rdzv-id", default=None,
+          help="the job's run id (TORCHELASTIC_RUN_ID; default: a random id, made by node 0 "
+               "and sent to the other nodes when they meet)")
     _flag(p, "--max-restarts", type=int, default=0,
-          help="restart the whole group up to this many times after a failure (default 0)")
-    _flag(p, "--log-dir", default=None, help="keep each worker's output under this directory")
+          help="restart the whole job, on every node, up to this many times after a "
+               "failure (default 0)")
+    _flag(p, "--monitor-interval", type=float, default=0.1,
+          help="seconds between checks of the workers' state (default 0.1)")
+    _flag(p, "--log-dir", default=None,
+          help="keep each worker's output in LOG_DIR/RUN_ID/attempt_K/rank_R.log (stdout "
+               "and stderr in order) and its error file next to it")
+    _flag(p, ["-r", "--redirects"], default=None, metavar="STREAMS",
+          help="send these streams to the log file only, not the console: 0 none, 1 stdout, "
+               "2 stderr, 3 both, or per local rank as '0:1,1:2' (a temporary log "
+               "directory is used when --log-dir is not given)")
+    _flag(p, ["-t", "--tee"], default=None, metavar="STREAMS",
+          help="send these streams to the log file and the console (format as --redirects; "
+               "with --log-dir and neither flag, both streams are teed)")
+    _flag(p, "--local-ranks-filter", default=None, metavar="RANKS",
+          help="show only these local ranks' output on the console, e.g. '0' or '0,2' "
+               "(log files still get everything)")
+    _flag(p, "--role", default="default", help="the workers' role name (ROLE_NAME)")
     _flag(p, "--grace-period", type=float, default=5.0,
           help="seconds between SIGTERM and SIGKILL when stopping workers (default 5)")
     _flag(p, ["-m", "--module"], action="store_true",
           help="run the script argument as a module (python -m)")
     _flag(p, "--no-python", action="store_true",
           help="run the script argument as an executable, not with python")
+    _flag(p, "--run-path", action="store_true",
+          help="run the script with runpy.run_path (as torchrun; takes precedence over "
+               "--no-python)")
     p.add_argument("script", help="the training script (or module with -m)")
     p.add_argument("script_args", nargs=argparse.REMAINDER, help="its arguments")
     return p
 
 
-def parse_args(argv=None):
-    """Parse and check the command line; the argparse namespace."""
+def _port(text):
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: not a number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {port}: must be in 1..65535 (or 0 "
+                                         f"for a free one)")
+    return port
+
+
+def parse_streams(value, nproc, flag):
+    """``"3"`` -> ``{0: 3, ...}`` for every local rank; ``"0:1,1:2"`` -> ``{0: 1, 1: 2}``.
+
+    Stream bits as torchrun: 1 stdout, 2 stderr, 3 both, 0 none.
+    """
+    if value is None:
+        return {}
+    value = str(value).strip()
+    try:
+        if ":" not in value:
+            bits = int(value)
+            if not 0 <= bits <= 3:
+                raise ValueError
+            return {r: bits for r in range(nproc)}
+        out = {}
+        for part in value.split(","):
+            rank, bits = (int(v) for v in part.split(":"))
+            if not 0 <= bits <= 3 or rank < 0:
+                raise ValueError
+            out[rank] = bits
+        return out
+    except ValueError:
+        raise ValueError(f"{flag} must be 0, 1, 2, 3 or LOCAL_RANK:N,... (e.g. '0:1,1:2'), "
+                         f"got {value!r}") from None
+
+
+def _nnodes(text):
+    lo, sep, hi = str(text).partition(":")
+    try:
+        lo, hi = int(lo), int(hi) if sep else int(lo)
+    except ValueError:
+        raise ValueError(f"--nnodes must be N or MIN:MAX, got {text!r}") from None
+    if lo < 1 or hi < lo:
+        raise ValueError(f"--nnodes must be at least 1 (and MIN <= MAX), got {text!r}")
+    if lo != hi:
+        raise ValueError(f"--nnodes {text}: elastic membership (a node count that changes "
+                         f"while the job runs) is not supported; give a fixed count, e.g. "
+                         f"--nnodes {hi}")
+    return lo
+
+
+def parse_args(argv=None, check_script=False):
+    """Parse and check the command line; the argparse namespace. With ``check_script``, a
+    script that cannot be started is a usage error too."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         args.nproc = resolve_nproc(args.nproc)
+        args.nnodes = _nnodes(args.nnodes)
+        args.redirects = parse_streams(args.redirects, args.nproc, "--redirects")
+        args.tee = parse_streams(args.tee, args.nproc, "--tee")
+        args.local_ranks_filter = _ranks_filter(args.local_ranks_filter)
     except ValueError as exc:
         parser.error(str(exc))
-    if args.nnodes < 1:
-        parser.error(f"--nnodes must be at least 1, got {args.nnodes}")
+    if args.rdzv_backend not in RDZV_BACKENDS:
+        parser.error(f"--rdzv-backend {args.rdzv_backend!r} is not supported: use 'static' "
+                     f"or 'c10d' (both: node 0's launcher coordinates the nodes)")
+    if args.standalone:
+        if args.nnodes != 1:
+            parser.error(f"--standalone is for one node, got --nnodes {args.nnodes}")
+        args.master_addr, args.master_port, args.rdzv_id = "127.0.0.1", 0, None
+    elif args.rdzv_endpoint:
+        host, sep, port = args.rdzv_endpoint.rpartition(":")
+        if not sep or "]" in port:   # no port given (or a bare IPv6 address)
+            host, port = args.rdzv_endpoint, str(DEFAULT_RDZV_PORT)
+        try:
+            args.master_port = _port(port)
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"--rdzv-endpoint {args.rdzv_endpoint!r}: {exc}")
+        args.master_addr = host.strip("[]") or args.master_addr
     if not 0 <= args.node_rank < args.nnodes:
         parser.error(f"--node-rank {args.node_rank} is not in 0..{args.nnodes - 1}")
+    if args.nnodes > 1 and args.master_port == 0:
+        parser.error("--master-port 0 (a free port) works on one node only: the other nodes "
+                     "must know the port; give one, e.g. 29500")
     if args.max_restarts < 0:
         parser.error(f"--max-restarts must be >= 0, got {args.max_restarts}")
+    if args.monitor_interval <= 0:
+        parser.error(f"--monitor-interval must be > 0, got {args.monitor_interval}")
     if args.module and args.no_python:
         parser.error("-m/--module and --no-python cannot be combined")
+    if args.run_path and args.module:
+        parser.error("--run-path and -m/--module cannot be combined")
+    problem = _script_problem(args) if check_script else None
+    if problem:
+        parser.error(problem)
     return args
+
+
+def _ranks_filter(value):
+    if value is None:
+        return None
+    try:
+        ranks = {int(v) for v in str(value).split(",") if v.strip()}
+    except ValueError:
+        raise ValueError(f"--local-ranks-filter must be local ranks separated by commas, "
+                         f"e.g. '0,2', got {value!r}") from None
+    return ranks
+
+
+def _script_problem(args):
+    """Why the script cannot be started (checked once here, not on every rank)."""
+    if args.module:
+        return None   # found on the workers' own path; python -m says so if it is not
+    if args.no_python and not args.run_path:
+        if os.sep not in args.script:
+            return None if shutil.which(args.script) else \
+                f"no executable {args.script!r} on PATH"
+        if not os.path.isfile(args.script):
+            return f"no such file: {args.script!r}"
+        if not os.access(args.script, os.X_OK):
+            return f"{args.script!r} is not executable"
+        return None
+    if not os.path.isfile(args.script):
+        return f"can't open file {os.path.abspath(args.script)!r}: no such file"
+    return None
 
 
 def resolve_nproc(value):
@@ -200,6 +353,11 @@ def job_secret(args):
     return hashlib.sha256(f"disttrain-job:{shape}".encode()).hexdigest()[:32]
 
 
+def new_run_id():
+    """A fresh run id (TORCHELASTIC_RUN_ID when --rdzv-id is not given)."""
+    return secrets.token_hex(6)
+
+
 def worker_env(args, secret):
     """Variables every worker gets besides the per-rank ones."""
     env = {"DISTTRAIN_SECRET": secret}
@@ -212,7 +370,13 @@ def worker_env(args, secret):
     return env
 
 
+_RUN_PATH = ("import runpy, sys; sys.argv = sys.argv[1:]; "
+             "runpy.run_path(sys.argv[0], run_name='__main__')")
+
+
 def worker_cmd(args):
+    if args.run_path:
+        return [sys.executable, "-c", _RUN_PATH, args.script, *args.script_args]
     if args.no_python:
         return [args.script, *args.script_args]
     if args.module:
@@ -222,19 +386,23 @@ def worker_cmd(args):
 
 def main(argv=None):
     """Entry point of the ``launch`` command; exits with the job's exit code."""
-    args = parse_args(argv)
+    args = parse_args(argv, check_script=True)
+    if args.master_port is None:
+        # several nodes must agree on the port without talking; one node picks a free one
+        args.master_port = DEFAULT_PORT if args.nnodes > 1 else 0
     fixed = args.master_port
-    if fixed is None and args.nnodes > 1:
-        fixed = args.master_port = DEFAULT_PORT   # every node must agree without talking
-    if fixed is None:
+    if args.nnodes > 1:
+        def port_for(attempt):   # node 0's coordinator holds --master-port; the workers'
+            return pick_free_port(args.master_addr)   # store gets a fresh port per attempt
+    elif fixed == 0:
         def port_for(attempt):
             return pick_free_port(args.master_addr)
     else:
         def port_for(attempt):
             return fixed
-    agent = Agent(worker_cmd(args), args.nproc, args.nnodes, args.node_rank, args.master_addr,
-                  port_for, args.max_restarts, args.log_dir, args.grace_period,
-                  worker_env(args, job_secret(args)))
+    secret = job_secret(args)
+    agent = Agent(args, worker_cmd(args), worker_env(args, secret), port_for,
+                  args.rdzv_id or new_run_id(), secret)
     sys.exit(agent.run())
 
 
