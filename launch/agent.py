@@ -145,7 +145,10 @@ class Agent:
             self._make_run_dir()
             say(f"run id {self.run_id}" + (f": logs in {self.run_dir}"
                                            if self.args.log_dir else ""))
-            return self._attempts()
+            code = self._attempts()
+            if code and self._tmp_dir:   # the failure's error files stay readable
+                self._tmp_dir = None
+            return code
         finally:
             if self._link:
                 self._link.close()
@@ -206,6 +209,7 @@ class Agent:
             outcome = self._watch(workers, attempt)
             sig = self._signal if outcome == "signal" else signal.SIGTERM
             stop_time = time.time()
+            alive = [w.rank for w in workers if w.code is None]
             self._stop(workers, sig)
             report = {"failures": []}
             if self._signal is not None:
@@ -215,6 +219,7 @@ class Agent:
                     w.failure() for w in workers
                     if w.proc.returncode not in (0, None) and w.exit_time is not None
                     and w.exit_time <= stop_time]
+                report["alive"] = alive
             verdict = self._verdict(attempt, report)
             code = self._conclude(attempt, verdict)
             if code is not None:

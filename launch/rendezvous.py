@@ -43,7 +43,8 @@ def decide(reports, attempt, max_restarts):
     failures = [f for r in reports for f in r.get("failures", [])]
     if not failures and not lost:
         return {"action": "done", "code": 0}
-    root = rootcause.choose(failures)
+    alive = [r for rep in reports for r in rep.get("alive", [])]
+    root = rootcause.choose(failures, alive)
     code = rootcause.shell_code(root["code"]) if root else 1
     if lost:
         return {"action": "exit", "code": code or 1, "root": root, "failures": failures,

@@ -74,8 +74,13 @@ def Failure(rank, local_rank, pid, code, when, log=None, error_file=None, host=N
     return f
 
 
-def choose(failures):
-    """The root cause among ``failures`` (see the module docstring), or None."""
+def choose(failures, alive=()):
+    """The root cause among ``failures`` (see the module docstring), or None.
+
+    Args:
+        alive (list): ranks still running when the job was stopped: when every failure is
+            a consequence, a stalled one among them is the cause.
+    """
     if not failures:
         return None
     own = [f for f in failures if not f["consequence"]]
@@ -83,12 +88,13 @@ def choose(failures):
         return min(own, key=lambda f: (f["time"], f["rank"]))
     first = min(failures, key=lambda f: (f["time"], f["rank"]))
     named = [f["peer"] for f in failures if f["peer"] is not None]
-    if not named:
+    suspects = [p for p in named if p in alive] or list(alive) or named
+    if not suspects:
         return first
-    peer = max(set(named), key=lambda p: (named.count(p), -p))
+    peer = max(set(suspects), key=lambda p: (suspects.count(p), -p))
     return dict(first, rank=peer, local_rank=None, pid=None, host=None, log=None,
                 error_file=None, consequence=False, peer=None, stalled=True,
-                summary=f"did not respond: rank {first['rank']} failed waiting for it "
+                summary=f"did not respond: rank {first['rank']} failed waiting "
                         f"({first['summary']})")
 
 
