@@ -26,7 +26,7 @@ from pathlib import Path
 
 from . import rootcause
 from .output import Console, Log, Pump
-from .rendezvous import Coordinator, NodeLink, decide, say
+from .rendezvous import Coordinator, Interrupted, NodeLink, decide, say
 
 __all__ = ["Agent", "Worker"]
 
@@ -139,6 +139,10 @@ class Agent:
             if self.nnodes > 1:
                 try:
                     self._join()
+                except Interrupted:
+                    say(f"received {signal.Signals(self._signal).name} while waiting for the "
+                        f"other nodes")
+                    return 128 + self._signal
                 except (ConnectionError, OSError) as exc:
                     say(f"node {self.node_rank}: {exc}")
                     return 1
@@ -169,7 +173,7 @@ class Agent:
                                             self.nproc, self.secret, self.run_id,
                                             self.port_for, a.max_restarts)
         self._link = NodeLink(a.master_addr, a.master_port, self.node_rank, self.nnodes,
-                              self.nproc, self.secret)
+                              self.nproc, self.secret, lambda: self._signal is not None)
         self.run_id = self._link.join()
 
     def _make_run_dir(self):
@@ -198,7 +202,7 @@ class Agent:
         while True:
             port = self._begin(attempt)
             if port is None:
-                return 1
+                return 128 + self._signal if self._signal else 1
             workers = []
             try:
                 self._start(attempt, port, workers)
@@ -232,6 +236,9 @@ class Agent:
             return self.port_for(attempt)
         try:
             return self._link.wait("start", attempt)["port"]
+        except Interrupted:
+            say(f"received {signal.Signals(self._signal).name}: workers stopped")
+            return None
         except ConnectionError as exc:
             say(f"node {self.node_rank}: {exc}")
             return None
@@ -242,6 +249,8 @@ class Agent:
         self._link.send({"type": "report", "attempt": attempt, "report": report})
         try:
             return self._link.wait("verdict", attempt)
+        except Interrupted:
+            return {"action": "exit", "code": 128 + self._signal, "signal": self._signal}
         except ConnectionError as exc:
             return {"action": "exit", "code": 1, "lost": str(exc)}
 

@@ -24,9 +24,13 @@ import time
 
 from . import rootcause
 
-__all__ = ["Coordinator", "NodeLink", "decide"]
+__all__ = ["Coordinator", "NodeLink", "Interrupted", "decide"]
 
-WAIT_NOTICE_S = 5.0   # how often a waiting side says whom it waits for
+WAIT_NOTICE_S = 3.0   # how often a waiting side says whom it waits for
+
+
+class Interrupted(Exception):
+    """The launcher got a signal while waiting for the other nodes."""
 
 
 def say(text):
@@ -200,8 +204,9 @@ class Coordinator:
 class NodeLink:
     """Every node's side: the connection to the coordinator."""
 
-    def __init__(self, addr, port, node_rank, nnodes, nproc, secret):
+    def __init__(self, addr, port, node_rank, nnodes, nproc, secret, interrupted):
         self.addr, self.port, self.node_rank = addr, port, node_rank
+        self.interrupted = interrupted   # () -> bool: stop waiting (a signal came)
         self.hello = {"type": "hello", "node_rank": node_rank, "nnodes": nnodes,
                       "nproc": nproc, "key": _key(secret)}
         self.cond = threading.Condition()
@@ -212,8 +217,10 @@ class NodeLink:
         """Connect and wait for every node; the run id."""
         noticed = time.monotonic()
         while True:
+            if self.interrupted():
+                raise Interrupted()
             try:
-                self.sock = socket.create_connection((self.addr, self.port), timeout=5)
+                self.sock = socket.create_connection((self.addr, self.port), timeout=1)
                 break
             except OSError as exc:
                 if time.monotonic() - noticed >= WAIT_NOTICE_S:
@@ -251,10 +258,12 @@ class NodeLink:
                         return msg
                 if self.lost:
                     raise ConnectionError(self.lost)
+                if self.interrupted():
+                    raise Interrupted()
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return None
-                self.cond.wait(left if left is not None else 1.0)
+                self.cond.wait(min(left, 0.2) if left is not None else 0.2)
 
     def stop_requested(self, attempt):
         with self.cond:

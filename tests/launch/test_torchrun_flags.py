@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -142,3 +143,27 @@ def test_run_path_runs_the_script_as_main(tmp_path):
     code, out, err = launch(tmp_path, "--run-path", script, "--lr", "1")
     assert code == 0, err
     assert out == "[rank 0] __main__ ['--lr', '1']\n"
+
+
+def test_waiting_nodes_say_whom_they_wait_for(tmp_path):
+    """Node 0 without node 1, and node 1 without node 0, each say every few seconds whom
+    they are waiting for."""
+    from launch.cli import pick_free_port
+    script = _script(tmp_path, "print('never')\n")
+    procs = [subprocess.Popen([sys.executable, "-m", "launch", "--nnodes", "2", "--node-rank",
+                               str(node), "--master-port", str(pick_free_port()), str(script)],
+                              cwd=tmp_path, env=_env(DISTTRAIN_SECRET="s"), text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for node in (0, 1)]
+    try:
+        time.sleep(4.5)   # the first notice comes after 3 s
+        for p in procs:
+            p.terminate()
+        errs = [p.communicate(timeout=10)[1] for p in procs]
+        assert [p.returncode for p in procs] == [143, 143]
+    finally:
+        for p in procs:
+            p.kill()
+    assert "node 0: waiting for node(s) 1 to join (1 of 2 here)" in errs[0], errs[0]
+    assert "node 1: waiting for node 0 at 127.0.0.1:" in errs[1], errs[1]
+    assert "never" not in "".join(errs)
