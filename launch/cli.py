@@ -5,11 +5,16 @@ Usage::
     launch --nproc N [--nnodes M --node-rank R --master-addr A --master-port P]
            [--max-restarts K] [--log-dir D] [--grace-period S] script.py [args...]
     launch --nproc N -m package.module [args...]
-    python -m launch ...
+    python -m launch ...            python -m disttrain.distributed.run ...
 
-Every flag also has its underscored spelling (``--nproc_per_node``, ``--master_port``...)
-and ``--nproc-per-node`` is ``--nproc``, as with torchrun. ``--nproc auto`` is the number
-of GPUs cupy sees, else the number of usable CPUs.
+torchrun's flags are accepted as torchrun spells them: ``--nproc-per-node``,
+``--standalone``, ``--rdzv-endpoint HOST:PORT``, ``--rdzv-backend static|c10d``,
+``--rdzv-id``, ``--nnodes N`` or ``N:N``, ``-t/--tee``, ``-r/--redirects``,
+``--local-ranks-filter``, ``--monitor-interval``, ``--role``, ``--run-path``; every flag
+also has its underscored spelling (``--nproc_per_node``, ``--master_port``...).
+``--nproc auto`` is the number of GPUs cupy sees, else the number of usable CPUs. Ports are
+checked when the command line is parsed, and a script that does not exist is one error
+before any worker starts.
 
 Environment of each worker
 --------------------------
@@ -17,40 +22,67 @@ Environment of each worker
 ``LOCAL_RANK``        rank among this node's workers, ``0 .. nproc-1``
 ``WORLD_SIZE``        ``nnodes * nproc``
 ``LOCAL_WORLD_SIZE``  ``nproc``
-``GROUP_RANK``        this node's rank (``--node-rank``)
+``GROUP_RANK``        this node's rank (``--node-rank``); ``GROUP_WORLD_SIZE``: ``nnodes``
+``ROLE_NAME``         ``--role`` (default ``default``); ``ROLE_RANK``, ``ROLE_WORLD_SIZE``
+                      as ``RANK``, ``WORLD_SIZE`` (one role per job)
 ``MASTER_ADDR``       rank 0's host, serving the rendezvous store (default 127.0.0.1)
-``MASTER_PORT``       the store's port; on one node, a free port is picked when none is
-                      given (a new one for every restart), so jobs never collide
+``MASTER_PORT``       the store's port. One node: ``--master-port``, or a free port when
+                      none (or 0) is given, a new one for every restart. Several nodes:
+                      node 0's launcher listens on ``--master-port`` itself and gives the
+                      workers a free port of its host, a new one per restart.
+``TORCHELASTIC_RUN_ID``
+                      the run id: ``--rdzv-id``, else a random id made by node 0 and sent
+                      to the other nodes when they meet (all nodes of a job share it)
+``TORCHELASTIC_ERROR_FILE``
+                      where the worker's uncaught error is written (torchrun's JSON) for
+                      the root-cause report; disttrain writes it by itself
 ``DISTTRAIN_SECRET``  the job's secret: random per job on one node; kept when already set
                       (set the same value on every node of a multi-node job; if unset
                       there, it is derived from master address, port and job shape, which
                       keeps other jobs' processes out but is not secret)
 ``DISTTRAIN_RESTART_COUNT`` / ``TORCHELASTIC_RESTART_COUNT``
-                      how many times the group was restarted, 0 at first
+                      how many times the job was restarted, 0 at first;
+                      ``TORCHELASTIC_MAX_RESTARTS``: ``--max-restarts``
+``COLUMNS``           when the launcher runs in a terminal: its width less the prefix's
 ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ... = 1 when several
 workers share the node, unless you set them; ``PYTHONUNBUFFERED=1`` unless set.
 Standard input is ``/dev/null``.
 
 Output
 ------
-Every line a worker writes to stdout or stderr is printed on the launcher's own stdout
-or stderr with the prefix ``[rank R] ``. With ``--log-dir D``, each worker's unprefixed
-output is kept in ``D/attempt_K/rank_R.log``.
+Every line a worker writes is shown with the prefix ``[rank R] `` at its start. When the
+launcher's stdout is a terminal each worker writes into a terminal (pty) of its own, as
+under plain python (tqdm, colours), and a ``\r``-redrawn progress bar stays on one line;
+otherwise whole lines are copied, each ``\r`` redraw on a line of its own. When the
+launcher's stdout and stderr are the same file (``> log 2>&1``) a worker's stdout and
+stderr keep their exact order. ``--local-ranks-filter`` hides other ranks from the console.
+
+At start the launcher prints the run id. With ``--log-dir D`` each worker's raw output is
+kept in ``D/RUN_ID/attempt_K/rank_R.log`` (``D/RUN_ID/node_N/...`` on several nodes; a
+run id used before gets a ``_2``, ``_3``... suffix, so runs never mix), with its error
+file ``error_rank_R.json`` beside it. ``--redirects`` (to the file only) and ``--tee``
+(file and console) choose streams as torchrun: 1 stdout, 2 stderr, 3 both, or per local
+rank ``0:1,1:2``; without ``--log-dir`` they use a temporary directory, printed.
 
 Failure modes
 -------------
-* A worker exits non-zero or is killed: within ~0.1 s the others get SIGTERM, then
-  SIGKILL after ``--grace-period`` seconds (default 5). With restarts left, the whole
-  group starts again (``DISTTRAIN_RESTART_COUNT`` + 1); otherwise ``launch`` exits with
-  that worker's exit code (128 + N for signal N) and says which rank failed. When several
-  fail together, the lowest rank is reported.
+* A worker exits non-zero or is killed: the others get SIGTERM, then SIGKILL after
+  ``--grace-period`` seconds (default 5). With restarts left, the whole job starts again
+  (``DISTTRAIN_RESTART_COUNT`` + 1); otherwise ``launch`` prints a root-cause block and
+  exits with the root cause's exit code (128 + N for signal N). The root cause is the
+  first worker to fail on its own, by time, not by rank: a worker whose error only
+  reports a peer's failure (disttrain's ``PeerError``, ``CommTimeout``) is a consequence,
+  its traceback shortened to one line. When every failure is a consequence, the worker
+  they waited for (still running: stalled) is named.
 * SIGINT (Ctrl-C), SIGTERM or SIGHUP to ``launch``: forwarded to every worker, SIGKILL
   after the grace period (a second signal skips it); exit code 128 + signal.
 * ``launch`` itself killed (even SIGKILL): a reaper process it started notices at once
   and stops every worker it had, so no worker outlives its launcher.
-* Multi-node: each node's launcher supervises its own workers; when a worker on one node
-  fails, its peers elsewhere fail too (the comm layer notices the dead rank within
-  seconds), so every node sees a failure and restarts or exits.
+* Several nodes act as one job through node 0's launcher: a node waiting for the others
+  says whom it waits for every few seconds; a failure on any node stops the workers on
+  every node, and they restart together (the same attempt, from the same checkpoint) or
+  all exit with the same root cause. A node that disconnects ends the job. Membership is
+  static: ``--nnodes MIN:MAX`` with ``MIN < MAX`` is refused.
 """
 import argparse
 import errno
