@@ -26,16 +26,29 @@ _PEER_RE = (re.compile(r"^rank (\d+) (?:left|stopped answering)"),
             re.compile(r"waiting for rank (\d+)"),
             re.compile(r"failed on rank (\d+)"))
 
+# checkpoint.save raises on every rank when one rank's write failed, naming that rank first
+_SAVE_RE = re.compile(r"^checkpoint\.save\(step \d+\) failed: rank (\d+):")
+
 
 def consequence_of(exc):
     """Whose failure ``exc`` (or an exception it was raised from) only reports: the peer's
     rank, ``-1`` for a timeout naming no other rank (someone else is late), or None when
-    ``exc`` is a failure of its own."""
+    ``exc`` is a failure of its own.
+
+    Besides comm's errors, an exception whose ``consequence_of_rank`` attribute is set, and
+    the error every rank gets from a ``checkpoint.save`` that failed on another rank, are
+    consequences."""
     from .transport import CommError, CommTimeout, MismatchError
     own = os.environ.get("RANK")
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
+        peer = getattr(exc, "consequence_of_rank", None)   # set by whoever knows better
+        if peer is None and isinstance(exc, RuntimeError):
+            m = _SAVE_RE.match(str(exc))
+            peer = int(m.group(1)) if m else None
+        if peer is not None and str(peer) != own:
+            return int(peer)
         if isinstance(exc, CommError) and not isinstance(exc, MismatchError):
             for pattern in _PEER_RE:
                 m = pattern.search(str(exc))

@@ -131,3 +131,27 @@ def test_peer_errors_are_consequences():
     assert consequence_of(MismatchError("mismatched collectives on rank 2")) is None
     assert consequence_of(CommTimeout("all_reduce (tag 4) timed out")) == -1
     assert consequence_of(ValueError("rank 1 left")) is None
+
+
+CHECKPOINT_FAILS = """
+import sys
+import disttrain.distributed as dist
+from disttrain.distributed import checkpoint
+dist.init_process_group()
+if dist.get_rank() == 2:
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    checkpoint._write_rank_files = full_disk
+checkpoint.save({"x": 1}, sys.argv[1], step=5)
+"""
+
+
+def test_failed_checkpoint_write_names_the_rank_that_failed_to_write(tmp_path):
+    """Every rank's checkpoint.save raises when rank 2's write fails: rank 2 is named."""
+    code, out, err = launch(tmp_path, "--nproc", 3, _script(tmp_path, CHECKPOINT_FAILS),
+                            tmp_path / "ckpt", timeout=60)
+    assert code == 1, err
+    root = _root(err)
+    assert root["rank"] == "2 (local_rank: 2)", err
+    assert "No space left on device" in root["error"]
+    assert "(own)" not in err.split("Other failures")[1]   # the others: consequences
