@@ -157,10 +157,10 @@ def main(argv=None):
                       flush=True)
     steps_per_epoch = len(DataLoader(train_set, batch_size=args.batch_size,
                                      sampler=DistributedSampler(train_set, world, rank)))
-    bar = progress(args.epochs * steps_per_epoch, step, rank == 0 and not args.no_progress)
-    if rank == 0:
+    if rank == 0:   # before the bar is drawn, so that it does not share the bar's line
         print(f"training on {len(train_set)} samples, {world} rank(s), batch "
               f"{args.batch_size} per rank, {steps_per_epoch} steps per epoch", flush=True)
+    bar = progress(args.epochs * steps_per_epoch, step, rank == 0 and not args.no_progress)
     start = time.perf_counter()
     stopped = False
     for epoch in range(sampler.epoch, args.epochs):
