@@ -8,7 +8,6 @@ file's timestamp, else the time the launcher saw the process exit). When every f
 a consequence (a stalled rank stops nobody by dying), the root cause is the peer they name.
 """
 import json
-import os
 import signal
 import socket
 import time

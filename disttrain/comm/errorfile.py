@@ -9,9 +9,9 @@ exception is written there as JSON before the process exits::
 
 ``consequence`` is true when the error only reports that a peer failed (a
 :class:`~disttrain.comm.PeerError`, or a :class:`~disttrain.comm.CommTimeout`: waiting for
-a peer), and ``peer`` names that rank when one is named: the launcher then looks for the root cause elsewhere,
-and the traceback, which says nothing about the real failure, is shortened to one line on
-the console (it stays whole in the file).
+a peer), and ``peer`` names that rank when one is named: the launcher then looks for the
+root cause elsewhere, and the traceback, which says nothing about the real failure, is
+shortened to one line on the console (it stays whole in the file).
 """
 import json
 import os

@@ -1,5 +1,4 @@
 """torchrun's flags, environment and checks, as a torchrun user types them."""
-import json
 import os
 import subprocess
 import sys
