@@ -185,13 +185,13 @@ class Agent:
             base = tempfile.mkdtemp(prefix="launch_")
             if not logged:
                 self._tmp_dir = base
-        run_dir = Path(base) / self.run_id
+        # On several nodes, which may share the file system: RUN_ID/node_N per node.
+        node = f"node_{self.node_rank}" if self.nnodes > 1 else ""
+        run_dir = Path(base) / self.run_id / node
         n = 1
         while run_dir.exists():   # the same --rdzv-id again: never mix two runs' files
             n += 1
-            run_dir = Path(base) / f"{self.run_id}_{n}"
-        if self.nnodes > 1:
-            run_dir = run_dir / f"node_{self.node_rank}"
+            run_dir = Path(base) / f"{self.run_id}_{n}" / node
         run_dir.mkdir(parents=True)
         self.run_dir = run_dir
         if logged and not self.args.log_dir:

@@ -91,8 +91,10 @@ class Pump:
             if c.terminal:
                 out = self._terminal(chunk, final)
                 if out:
-                    if c.open_by not in (None, self):
+                    other = c.open_by
+                    if other not in (None, self):
                         c.write(b"\n")   # end another worker's unfinished line first
+                        other._at_start, other._cr = True, False   # its rest: a new line
                     c.open_by = None if out.endswith(b"\n") else self
                     if final:
                         c.open_by = None

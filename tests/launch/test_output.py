@@ -117,3 +117,25 @@ def test_progress_bar_redirected_to_a_file(tmp_path):
     assert sum("test accuracy" in ln for ln in lines) == 4
     raw = next((tmp_path / "logs").glob("*/attempt_0/rank_0.log")).read_bytes().decode()
     assert "\r" in raw and "[rank" not in raw and raw.endswith("done\n")
+
+
+def test_another_rank_never_writes_into_an_unfinished_line(tmp_path):
+    """In a terminal, rank 1's line while rank 0's is unfinished starts a line of its own,
+    and the rest of rank 0's line gets its prefix again."""
+    script = _script(tmp_path, """
+        import os, sys, time
+        r = int(os.environ["RANK"])
+        if r == 0:
+            sys.stdout.write("half of "); sys.stdout.flush()
+            time.sleep(1.0)
+            sys.stdout.write("a line\\n")
+        else:
+            time.sleep(0.5)
+            print("whole line")
+    """)
+    env = _env()
+    env.pop("COLUMNS", None)
+    raw = _in_terminal([sys.executable, "-m", "launch", "--nproc", "2", str(script)], 80, env)
+    shown = [ln.rstrip() for ln in _screen(raw.replace("\r\n", "\n"), 80)
+             if not ln.startswith("launch: ")]
+    assert shown == ["[rank 0] half of", "[rank 1] whole line", "[rank 0] a line"], shown

@@ -146,7 +146,8 @@ def _run_two_nodes(two_hosts, tmp_path, script, args, port):
     procs = [subprocess.Popen(
         ["ip", "netns", "exec", ns, sys.executable, "-m", "launch", "--nnodes", "2",
          "--node-rank", str(node), "--nproc", "2", "--rdzv-endpoint", f"{SUBNET}.1:{port}",
-         "--max-restarts", "1", "--grace-period", "2", str(script), *args],
+         "--max-restarts", "1", "--grace-period", "2", "--log-dir", str(tmp_path / "logs"),
+         str(script), *args],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for node, ns in enumerate(two_hosts)]
     try:
@@ -178,5 +179,8 @@ def test_failure_on_one_node_restarts_the_whole_job(two_hosts, tmp_path):
     for out, err in ((out0, err0), (out1, err1)):
         assert "restarting all workers on every node (restart 1 of 1)" in err
         assert "attempt 1 from step 10" in out     # both nodes resumed the same checkpoint
-    run_ids = {e.split("launch: run id ")[1].split()[0] for e in (err0, err1)}
+    run_ids = {e.split("launch: run id ")[1].split(":")[0] for e in (err0, err1)}
     assert len(run_ids) == 1   # node 0's run id, given to node 1 when they met
+    run = tmp_path / "logs" / run_ids.pop()   # one directory for the run, one per node
+    assert sorted(os.listdir(run)) == ["node_0", "node_1"]
+    assert "attempt 1 from step 10" in (run / "node_1" / "attempt_1" / "rank_3.log").read_text()
