@@ -315,11 +315,15 @@ class Agent:
             prefix = f"[rank {rank}] ".encode()
             out_console = self._out if shown and not redirect & 1 else None
             err_console = self._err if shown and not redirect & 2 else None
-            worker = self._spawn(env, rank, local_rank, prefix, out_console, err_console,
+            cmd = self.cmd
+            if a.local_rank_arg:   # torch.distributed.launch's way, before the script's args
+                cut = len(cmd) - len(a.script_args)
+                cmd = [*cmd[:cut], f"--local-rank={local_rank}", *cmd[cut:]]
+            worker = self._spawn(cmd, env, rank, local_rank, prefix, out_console, err_console,
                                  log, keep, str(error_file))
             workers.append(worker)
 
-    def _spawn(self, env, rank, local_rank, prefix, out_console, err_console, log, keep,
+    def _spawn(self, cmd, env, rank, local_rank, prefix, out_console, err_console, log, keep,
                error_file):
         use_pty = out_console is not None and out_console.terminal
         err_pty = use_pty and err_console is not None and err_console.terminal
@@ -342,7 +346,7 @@ class Agent:
             fds["stdout"] = subprocess.PIPE
             fds["stderr"] = subprocess.STDOUT if self._merged else subprocess.PIPE
         try:
-            proc = subprocess.Popen(self.cmd, env=env, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
                                     start_new_session=True, **fds)
         finally:
             for fd in closers:

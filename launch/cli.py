@@ -6,6 +6,7 @@ Usage::
            [--max-restarts K] [--log-dir D] [--grace-period S] script.py [args...]
     launch --nproc N -m package.module [args...]
     python -m launch ...            python -m disttrain.distributed.run ...
+    python -m disttrain.distributed.launch [--use-env] ...   (adds --local-rank=N)
 
 torchrun's flags are accepted as torchrun spells them: ``--nproc-per-node``,
 ``--standalone``, ``--rdzv-endpoint HOST:PORT``, ``--rdzv-backend static|c10d``,
@@ -116,9 +117,11 @@ def _flag(parser, name, **kwargs):
     parser.add_argument(*spellings, **kwargs)
 
 
-def build_parser():
+def build_parser(legacy=False):
+    """The command line's parser; ``legacy``: ``torch.distributed.launch``'s (``--use-env``)."""
     p = argparse.ArgumentParser(
-        prog="launch", allow_abbrev=False,
+        prog="python -m disttrain.distributed.launch" if legacy else "launch",
+        allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Start N worker processes per node with RANK/WORLD_SIZE/MASTER_* set, "
                     "prefix their output, stop or restart them together. Takes torchrun's "
@@ -176,6 +179,10 @@ def build_parser():
     _flag(p, "--run-path", action="store_true",
           help="run the script with runpy.run_path (as torchrun; takes precedence over "
                "--no-python)")
+    if legacy:
+        _flag(p, "--use-env", action="store_true",
+              help="read the local rank from LOCAL_RANK only; without it each worker also "
+                   "gets --local-rank=N before its arguments")
     p.add_argument("script", help="the training script (or module with -m)")
     p.add_argument("script_args", nargs=argparse.REMAINDER, help="its arguments")
     return p
@@ -233,11 +240,13 @@ def _nnodes(text):
     return lo
 
 
-def parse_args(argv=None, check_script=False):
+def parse_args(argv=None, check_script=False, legacy=False):
     """Parse and check the command line; the argparse namespace. With ``check_script``, a
-    script that cannot be started is a usage error too."""
-    parser = build_parser()
+    script that cannot be started is a usage error too; ``legacy``: see
+    :func:`build_parser`."""
+    parser = build_parser(legacy)
     args = parser.parse_args(argv)
+    args.local_rank_arg = legacy and not args.use_env
     try:
         args.nproc = resolve_nproc(args.nproc)
         args.nnodes = _nnodes(args.nnodes)
@@ -416,9 +425,10 @@ def worker_cmd(args):
     return [sys.executable, args.script, *args.script_args]
 
 
-def main(argv=None):
-    """Entry point of the ``launch`` command; exits with the job's exit code."""
-    args = parse_args(argv, check_script=True)
+def main(argv=None, legacy=False):
+    """Entry point of the ``launch`` command; exits with the job's exit code. ``legacy``:
+    behave as ``torch.distributed.launch`` (``--local-rank=N`` unless ``--use-env``)."""
+    args = parse_args(argv, check_script=True, legacy=legacy)
     if args.master_port is None:
         # several nodes must agree on the port without talking; one node picks a free one
         args.master_port = DEFAULT_PORT if args.nnodes > 1 else 0

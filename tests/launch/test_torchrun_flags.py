@@ -166,3 +166,18 @@ def test_waiting_nodes_say_whom_they_wait_for(tmp_path):
     assert "node 0: waiting for node(s) 1 to join (1 of 2 here)" in errs[0], errs[0]
     assert "node 1: waiting for node 0 at 127.0.0.1:" in errs[1], errs[1]
     assert "never" not in "".join(errs)
+
+
+def test_python_m_disttrain_distributed_launch_passes_local_rank(tmp_path):
+    """python -m disttrain.distributed.launch appends --local-rank=N before the script's
+    arguments, as torch.distributed.launch; --use-env leaves the arguments alone."""
+    script = _script(tmp_path, "import os, sys\nprint(os.environ['LOCAL_RANK'], sys.argv[1:])\n")
+    for flags, want in (([], "['--local-rank={r}', '--lr', '1']"),
+                        (["--use-env"], "['--lr', '1']")):
+        out = subprocess.run([sys.executable, "-m", "disttrain.distributed.launch",
+                              "--nproc_per_node", "2", *flags, str(script), "--lr", "1"],
+                             cwd=tmp_path, env=_env(), capture_output=True, text=True,
+                             timeout=30)
+        assert out.returncode == 0, out.stderr
+        for r in (0, 1):
+            assert f"[rank {r}] {r} {want.format(r=r)}\n" in out.stdout, out.stdout
