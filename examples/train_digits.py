@@ -12,6 +12,7 @@ resumes from the newest complete checkpoint, also on a different number of ranks
 Rank 0 draws the progress bar and prints the metrics.
 """
 import argparse
+import hashlib
 import importlib.util
 import json
 import os
@@ -38,6 +39,9 @@ def parse_args(argv=None):
     p.add_argument("--mnist", metavar="DIR", help="train on MNIST IDX files in DIR")
     p.add_argument("--ckpt-dir", help="checkpoint here and resume from here")
     p.add_argument("--ckpt-every", type=int, default=50, help="steps between checkpoints")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="stop right after the first checkpoint at or past this step (a later "
+                        "run resumes from it)")
     p.add_argument("--result", help="write the final metrics to this JSON file (rank 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p.parse_args(argv)
@@ -104,6 +108,14 @@ def evaluate(model, test_set):
     return counts[0].item() / counts[1].item()
 
 
+def params_digest(model):
+    """sha256 of every parameter's bytes: equal only for bit-identical models."""
+    h = hashlib.sha256()
+    for p in model.parameters():
+        h.update(np.ascontiguousarray(p.detach().numpy()).tobytes())
+    return h.hexdigest()
+
+
 def progress(total, initial, enabled):
     try:
         from tqdm import tqdm
@@ -145,13 +157,15 @@ def main(argv=None):
                       flush=True)
     steps_per_epoch = len(DataLoader(train_set, batch_size=args.batch_size,
                                      sampler=DistributedSampler(train_set, world, rank)))
-    bar = progress(args.epochs * steps_per_epoch, step, rank == 0 and not args.no_progress)
-    if rank == 0:
+    if rank == 0:   # before the bar is drawn, so that it does not share the bar's line
         print(f"training on {len(train_set)} samples, {world} rank(s), batch "
               f"{args.batch_size} per rank, {steps_per_epoch} steps per epoch", flush=True)
+    bar = progress(args.epochs * steps_per_epoch, step, rank == 0 and not args.no_progress)
     start = time.perf_counter()
+    stopped = False
     for epoch in range(sampler.epoch, args.epochs):
         sampler.set_epoch(epoch)
+        batches = len(loader)   # what is left of this epoch (all of it unless resumed)
         loss_sum, seen = torch.zeros(2, dtype=torch.float64), 0
         for x, y in loader:
             opt.zero_grad()
@@ -164,8 +178,16 @@ def main(argv=None):
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}", refresh=False)
-            if args.ckpt_dir and step % args.ckpt_every == 0:
+            # On the epoch's last batch the checkpoint waits for the epoch's end (after
+            # sched.step()): a checkpoint that has consumed the whole epoch has always
+            # stepped the schedule, so a job resumed from it skips the epoch's end.
+            if args.ckpt_dir and step % args.ckpt_every == 0 and seen < batches:
                 checkpoint.save(state, args.ckpt_dir, step, keep_last=2)
+                if args.max_steps is not None and step >= args.max_steps:
+                    stopped = True
+                    break
+        if stopped:
+            break
         if seen == 0:
             continue        # a resumed job whose checkpoint ended this epoch
         sched.step()
@@ -177,6 +199,17 @@ def main(argv=None):
             msg = (f"epoch {epoch}: train loss {loss_sum[0].item() / loss_sum[1].item():.4f}"
                    f"  test accuracy {acc:.4f}")
             (bar.write(msg) if bar is not None else print(msg, flush=True))
+        if args.ckpt_dir and args.max_steps is not None and step >= args.max_steps:
+            stopped = True
+            break
+    if stopped:
+        if bar is not None:
+            bar.close()
+        if rank == 0:
+            print(f"stopped after the checkpoint of step {step} (--max-steps "
+                  f"{args.max_steps})", flush=True)
+        dist.destroy_process_group()
+        return None
     if bar is not None:
         bar.close()
     acc = evaluate(model, test_set)
@@ -187,7 +220,7 @@ def main(argv=None):
         if args.result:
             with open(args.result, "w") as fh:
                 json.dump({"test_accuracy": acc, "steps": step, "world_size": world,
-                           "seconds": elapsed}, fh)
+                           "seconds": elapsed, "params_sha256": params_digest(model)}, fh)
     dist.destroy_process_group()
     return acc
 

@@ -40,6 +40,9 @@ from .store import Store, StoreError
 from .transport import CommError, CommTimeout, MismatchError, PeerError
 from .wire import WireError
 from .work import Work
+from . import errorfile as _errorfile
+
+_errorfile.install_excepthook()   # under a launcher, an uncaught error reaches its report
 
 __all__ = [
     "ReduceOp", "ProcessGroup", "Work", "Store", "DistEnv", "discover", "DEFAULT_TIMEOUT",

@@ -306,12 +306,16 @@ def verify(path):
 
 def _choose(directory):
     """The newest intact checkpoint as (step, path, manifest), warning about the others."""
-    for step, path in reversed(list_checkpoints(directory)):
+    found = list_checkpoints(directory)
+    for step, path in reversed(found):
         try:
             return step, path, verify(path)
         except ValueError as why:
             warnings.warn(f"checkpoint {path} skipped: {why}; falling back to an older one",
                           RuntimeWarning, stacklevel=3)
+    if found:   # every one was skipped: a fresh start must not pass unnoticed
+        warnings.warn(f"no usable checkpoint in {directory}: starting from step 0",
+                      RuntimeWarning, stacklevel=3)
     return None
 
 

@@ -27,17 +27,18 @@ __all__ = ["FlatGroup", "build_flat_groups", "grad_term"]
 BLOCK = 1 << 16
 
 
-def build_flat_groups(params, group_index, state):
+def build_flat_groups(params, group_index, state, scalars=None):
     """Lay the parameters of one param group out in flat groups, one per (dtype, device).
 
     Per-parameter state already in ``state`` (loaded from a checkpoint, or views into an older
-    layout) is copied into the new buffers and replaced by views of them.
+    layout) is copied into the new buffers and replaced by views of them. ``scalars`` maps the
+    names of per-parameter 0-d float32 states (NAdam's ``mu_product``) to their initial value.
     """
     buckets = {}
     for p in params:
         key = (p._data.dtype.str, str(device_of(p._data)))
         buckets.setdefault(key, []).append(p)
-    return [FlatGroup(ps, group_index, state) for ps in buckets.values()]
+    return [FlatGroup(ps, group_index, state, scalars) for ps in buckets.values()]
 
 
 class FlatGroup:
@@ -51,10 +52,12 @@ class FlatGroup:
         offsets, numels, shapes (lists): where each parameter lives in the flat arrays.
         state (dict of str to array): flat per-parameter state (``exp_avg`` ...).
         steps (numpy float32 array): the step count of each parameter.
+        scalars (dict of str to numpy float32 array): other per-parameter 0-d states, one
+            value per parameter on the host, published as 0-d views like ``step``.
         has_state (numpy bool array): whether each parameter's state has been initialised.
     """
 
-    def __init__(self, params, group_index, state):
+    def __init__(self, params, group_index, state, scalars=None):
         first = params[0]._data
         self.xp = array_module(first)
         self.dtype = first.dtype
@@ -72,6 +75,11 @@ class FlatGroup:
         self.steps = np.zeros(len(params), np.float32)
         self.has_state = np.zeros(len(params), bool)
         self._state_views = {"step": [None] * len(params)}
+        self.scalars = {}
+        self.scalar_fills = dict(scalars or {})
+        for name, fill in self.scalar_fills.items():
+            self.scalars[name] = np.full(len(params), fill, np.float32)
+            self._state_views[name] = [None] * len(params)
         self._scratch = []
         self.pviews = [self.view(self.param, i) for i in range(len(params))]
         self.gviews = [self.view(self.grad, i) for i in range(len(params))]
@@ -173,10 +181,24 @@ class FlatGroup:
         views = self._state_views[name]
         t = views[i]
         if t is None:
-            arr = self.steps[i:i + 1].reshape(()) if name == "step" else \
-                self.view(self.state[name], i)
+            if name == "step":
+                arr = self.steps[i:i + 1].reshape(())
+            elif name in self.scalars:
+                arr = self.scalars[name][i:i + 1].reshape(())
+            else:
+                arr = self.view(self.state[name], i)
             t = views[i] = Tensor._make(arr)
         return t
+
+    def reset(self, i, fills):
+        """Give parameter ``i`` fresh state: step 0, its scalars at their initial values and its
+        region of each array named in ``fills`` (name to value) set to that value."""
+        self.steps[i] = 0
+        for name, fill in self.scalar_fills.items():
+            self.scalars[name][i] = fill
+        for name, fill in fills.items():
+            if name in self.state:
+                self.view(self.state[name], i)[...] = fill
 
     def publish(self, state, i, names, with_step):
         """Put parameter ``i``'s state into the optimizer's ``state`` dict as views."""
@@ -218,6 +240,8 @@ class FlatGroup:
     def _import(self, st, name, value, i):
         if name == "step":
             self.steps[i] = float(value)
+        elif name in self.scalars:
+            self.scalars[name][i] = float(value)
         else:
             self.ensure(name)
             self.view(self.state[name], i)[...] = _to_array(value._data, self.device)

@@ -22,7 +22,8 @@ class Adagrad(Optimizer):
         initial_accumulator_value (float, optional): starting value of the sums. Default: 0.
         eps (float, optional): term added to the denominator. Default: 1e-10.
         maximize (bool, optional): maximize the objective. Default: ``False``.
-        foreach, differentiable, fused: accepted for compatibility.
+        foreach, fused: accepted for compatibility.
+        differentiable (bool, optional): ``True`` is not supported (raises).
 
     Example::
 

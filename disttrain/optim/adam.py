@@ -27,7 +27,8 @@ class Adam(Optimizer):
         amsgrad (bool, optional): use the AMSGrad variant. Default: ``False``.
         maximize (bool, optional): maximize the objective. Default: ``False``.
         decoupled_weight_decay (bool, optional): AdamW's weight decay. Default: ``False``.
-        foreach, capturable, differentiable, fused: accepted for compatibility.
+        foreach, capturable, fused: accepted for compatibility.
+        differentiable (bool, optional): ``True`` is not supported (raises).
 
     Example::
 
@@ -90,7 +91,8 @@ class AdamW(Adam):
         weight_decay (float, optional): weight decay coefficient. Default: 1e-2.
         amsgrad (bool, optional): use the AMSGrad variant. Default: ``False``.
         maximize (bool, optional): maximize the objective. Default: ``False``.
-        foreach, capturable, differentiable, fused: accepted for compatibility.
+        foreach, capturable, fused: accepted for compatibility.
+        differentiable (bool, optional): ``True`` is not supported (raises).
 
     Example::
 

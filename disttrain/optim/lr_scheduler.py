@@ -4,13 +4,24 @@ Each scheduler computes the next learning rates from the current ones (the chain
 PyTorch uses, so several schedulers may act on one optimizer); ``step(epoch)`` uses the
 closed form where there is one. Call ``scheduler.step()`` after ``optimizer.step()``.
 """
+from __future__ import annotations
+
 import math
 import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
-from functools import wraps
+from functools import partial, wraps  # noqa: F401  (partial, inf and the typing names:
+from math import inf  # noqa: F401       PyTorch's lr_scheduler has them, programs import them)
+from typing import TYPE_CHECKING, Any, Literal, Self, SupportsFloat, TypedDict, cast  # noqa
 from weakref import ref
+
+try:
+    from typing import override  # noqa: F401  (Python 3.12+)
+except ImportError:            # the no-op marker typing_extensions provides
+    def override(method):
+        """Mark ``method`` as overriding a base-class method (a no-op at run time)."""
+        return method
 
 from ..core.tensor import Tensor
 from .optimizer import Optimizer

@@ -4,6 +4,7 @@ import functools
 import warnings
 from collections import OrderedDict, defaultdict
 from itertools import chain
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -12,7 +13,33 @@ from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
 from ._flat import build_flat_groups
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
+           "required"]
+
+# Step hooks common to all optimizers: the pre-hooks run before each optimizer's own, the
+# post-hooks after.
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Register ``hook(optimizer, args, kwargs)`` to run before the ``step`` of every
+    optimizer; it may return ``(new_args, new_kwargs)``.
+
+    Returns:
+        RemovableHandle: ``handle.remove()`` unregisters the hook.
+    """
+    return _register(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Register ``hook(optimizer, args, kwargs)`` to run after the ``step`` of every
+    optimizer.
+
+    Returns:
+        RemovableHandle: ``handle.remove()`` unregisters the hook.
+    """
+    return _register(_global_optimizer_post_hooks, hook)
 
 
 class _RequiredParameter:
@@ -43,7 +70,10 @@ def _hooked_step(step, owner):
 
 
 def _run_hooked(self, step, named, args, kwargs):
-    for hook in list(self._optimizer_step_pre_hooks.values()):
+    # As in PyTorch, the hooks' ``args`` start with the optimizer itself.
+    args = (self,) + tuple(args)
+    for hook in list(chain(_global_optimizer_pre_hooks.values(),
+                           self._optimizer_step_pre_hooks.values())):
         result = hook(self, args, kwargs)
         if result is not None:
             if not (isinstance(result, tuple) and len(result) == 2):
@@ -51,8 +81,9 @@ def _run_hooked(self, step, named, args, kwargs):
                                    f"new_kwargs), but got {result}.")
             args, kwargs = result
     self._opt_called = True
-    out = step(self, *args, **kwargs)
-    for hook in list(self._optimizer_step_post_hooks.values()):
+    out = step(*args, **kwargs)
+    for hook in list(chain(self._optimizer_step_post_hooks.values(),
+                           _global_optimizer_post_hooks.values())):
         hook(self, args, kwargs)
     return out
 
@@ -71,10 +102,20 @@ class Optimizer:
     operations over the whole group.
     """
 
+    # The signatures of step hooks: hook(optimizer, args, kwargs) -> None, or for a pre-hook
+    # optionally (new_args, new_kwargs).
+    OptimizerPreHook = Callable[["Optimizer", tuple, dict], Optional[tuple]]
+    OptimizerPostHook = Callable[["Optimizer", tuple, dict], None]
+
     # Whether a subclass keeps a step count, and the group keys that pickles and checkpoints
     # from older versions may lack (``__setstate__`` fills them in).
     _with_step = False
     _setstate_defaults = {}
+    # Per-parameter 0-d float32 states other than ``step`` (name to initial value).
+    _scalar_state = {}
+    # Whether the flat layout takes per-parameter state tensors from ``self.state`` into its
+    # buffers (LBFGS's state is history over the whole vector, which it keeps itself).
+    _imports_flat_state = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -164,6 +205,10 @@ class Optimizer:
                 raise ValueError(f"parameter group didn't specify a value of required "
                                  f"optimization parameter {name}")
             param_group.setdefault(name, default)
+        if param_group.get("differentiable"):
+            raise NotImplementedError(
+                "differentiable=True is not supported: disttrain's optimizers update flat "
+                "buffers in place outside autograd, so a step cannot be differentiated")
         params = param_group["params"]
         if len(params) != len({id(p) for p in params}):
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
@@ -206,6 +251,17 @@ class Optimizer:
                 g._version[0] += 1
 
     # ------------------------------------------------------------------ hooks
+    @staticmethod
+    def profile_hook_step(func):
+        """Wrap a ``step(self, *args, **kwargs)`` function so that the global and the
+        optimizer's step hooks run around it (disttrain has no profiler to record a range
+        in). Subclasses need not call it: their ``step`` is wrapped already."""
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            self, *rest = args
+            return _run_hooked(self, func, func, tuple(rest), kwargs)
+        return wrapper
+
     def register_step_pre_hook(self, hook):
         """Register ``hook(optimizer, args, kwargs)`` to run before each ``step``; it may
         return ``(new_args, new_kwargs)``."""
@@ -343,10 +399,14 @@ class Optimizer:
         """Allocate the state arrays, publish fresh state for parameters stepping for the first
         time, and count the step (for optimizers with a step count)."""
         names = self._state_names(group)
-        for name in names:
-            fg.ensure(name, (fills or {}).get(name, 0.0))
+        fills = {name: (fills or {}).get(name, 0.0) for name in names
+                 if name not in self._scalar_state}
+        for name, fill in fills.items():
+            fg.ensure(name, fill)
         fresh = active & ~fg.has_state
         for i in np.flatnonzero(fresh):
+            # A region may hold the state of a parameter whose entry was cleared since.
+            fg.reset(int(i), fills)
             fg.publish(self.state, int(i), names, self._with_step)
         if self._with_step:
             fg.steps[active] += np.float32(1)
@@ -358,7 +418,8 @@ class Optimizer:
         if cached is not None and cached[1] == [id(p) for p in params] and \
                 all(fg.sync_params() for fg in cached[0]):
             return cached[0]
-        fgs = build_flat_groups(params, gi, self.state) if params else []
+        state = self.state if self._imports_flat_state else {}
+        fgs = build_flat_groups(params, gi, state, self._scalar_state) if params else []
         self._flat[gi] = (fgs, [id(p) for p in params])
         return fgs
 
@@ -413,6 +474,13 @@ def _check_nonnegative(**hyper):
     for name, value in hyper.items():
         if not 0.0 <= value:
             raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
+
+
+def _check_betas(betas):
+    """PyTorch's check that both betas lie in [0, 1)."""
+    for i, beta in enumerate(betas[:2]):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
 
 
 def _cast_state(param, value, key=None):

@@ -26,7 +26,8 @@ class RMSprop(Optimizer):
         centered (bool, optional): normalise by the estimated variance of the gradient.
             Default: ``False``.
         maximize (bool, optional): maximize the objective. Default: ``False``.
-        capturable, foreach, differentiable: accepted for compatibility.
+        capturable, foreach: accepted for compatibility.
+        differentiable (bool, optional): ``True`` is not supported (raises).
 
     Example::
 

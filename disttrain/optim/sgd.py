@@ -24,8 +24,8 @@ class SGD(Optimizer):
         nesterov (bool, optional): enables Nesterov momentum. Default: ``False``.
         maximize (bool, optional): maximize the objective instead of minimizing.
             Default: ``False``.
-        foreach, differentiable, fused: accepted for compatibility; every step runs on
-            flat buffers.
+        foreach, fused: accepted for compatibility; every step runs on flat buffers.
+        differentiable (bool, optional): ``True`` is not supported (raises).
 
     Example::
 

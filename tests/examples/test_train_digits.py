@@ -60,3 +60,37 @@ def test_mnist_option_reads_idx_files(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "training on 200 samples, 1 rank(s)" in proc.stdout
     assert json.loads(result.read_text())["test_accuracy"] >= 0.9
+
+
+def _digits(tmp_path, *args, name="run"):
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for var in ("RANK", "WORLD_SIZE"):
+        env.pop(var, None)
+    result = tmp_path / f"{name}.json"
+    proc = subprocess.run(
+        [sys.executable, "examples/train_digits.py", "--epochs", "3", "--ckpt-every", "45",
+         "--no-progress", "--result", str(result), *map(str, args)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout, (json.loads(result.read_text()) if result.exists() else None)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
+                    reason="needs scikit-learn for its digits data (pip install "
+                           "'disttrain[examples]')")
+def test_resume_is_exact_from_mid_epoch_and_epoch_end_checkpoints(tmp_path):
+    """Stopped right after the checkpoint of step 45 (mid-epoch), then of step 90 (the
+    epoch's last batch), the resumed job ends bit-identical to an uninterrupted one: the
+    lr schedule is not one epoch behind."""
+    _, clean = _digits(tmp_path, "--ckpt-dir", tmp_path / "clean", name="clean")
+    ckpt = tmp_path / "resumed"
+    out, _ = _digits(tmp_path, "--ckpt-dir", ckpt, "--max-steps", 45, name="a")
+    assert "stopped after the checkpoint of step 45" in out
+    out, _ = _digits(tmp_path, "--ckpt-dir", ckpt, "--max-steps", 90, name="b")
+    assert "resumed from" in out and "(epoch 0, step 45)" in out
+    assert "stopped after the checkpoint of step 90" in out
+    out, resumed = _digits(tmp_path, "--ckpt-dir", ckpt, name="c")
+    assert "(epoch 0, step 90)" in out and "epoch 0:" not in out   # epoch 0 was complete
+    assert resumed["steps"] == clean["steps"] == 270
+    assert resumed["params_sha256"] == clean["params_sha256"]
+    assert resumed["test_accuracy"] == clean["test_accuracy"]

@@ -38,6 +38,12 @@ def launch(tmp_path, *args, timeout=60, env=None):
     return out.returncode, out.stdout, out.stderr
 
 
+def _run_dir(logs, err):
+    """The run's directory under --log-dir: named by the run id launch prints at start."""
+    run_id = err.split("launch: run id ", 1)[1].split(":")[0].split()[0]
+    return logs / run_id
+
+
 def _alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -171,7 +177,7 @@ def test_output_is_prefixed_by_rank_and_kept_in_log_dir(tmp_path):
         assert f"[rank {r}] err one {r}\n" in err
         # (text mode reads "\r" and "\r\n" as "\n": each redraw got its own prefix)
         assert f"[rank {r}] bar 1/2 {r}\n[rank {r}] bar 2/2 {r}\n" in err
-        log = (tmp_path / "logs" / "attempt_0" / f"rank_{r}.log").read_text()
+        log = (_run_dir(tmp_path / "logs", err) / "attempt_0" / f"rank_{r}.log").read_text()
         assert f"out one {r}\n" in log and f"err one {r}\n" in log and "[rank" not in log
     assert all(ln.startswith("[rank ") for ln in out.splitlines())
 
@@ -218,7 +224,8 @@ def test_restart_succeeds_on_the_second_attempt(tmp_path):
     assert "restarting all workers (restart 1 of 3)" in err
     assert "[rank 0] attempt 1" in out and "[rank 1] attempt 1" in out
     assert "attempt 2" not in out
-    assert (tmp_path / "logs" / "attempt_1" / "rank_1.log").read_text() == "attempt 1\n"
+    assert (_run_dir(tmp_path / "logs", err) / "attempt_1" / "rank_1.log").read_text() == \
+        "attempt 1\n"
 
 
 def test_restarts_exhausted_exit_with_the_last_failure(tmp_path):

@@ -188,6 +188,14 @@ OPTIMIZERS = [(SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
               (AdamW, {"lr": 0.1}),
               (RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
               (Adagrad, {"lr": 0.1, "lr_decay": 0.1})]
+OPTIMIZERS += [(disttrain.optim.Adadelta, {"lr": 1.0, "weight_decay": 0.1}),
+               (disttrain.optim.Adamax, {"lr": 0.1}),
+               (disttrain.optim.ASGD, {"lr": 0.1, "t0": 0}),
+               (disttrain.optim.NAdam, {"lr": 0.1, "decoupled_weight_decay": True,
+                                        "weight_decay": 0.1}),
+               (disttrain.optim.RAdam, {"lr": 0.1, "betas": (0.8, 0.99)}),
+               (disttrain.optim.Rprop, {"lr": 0.1}),
+               (disttrain.optim.Adafactor, {"lr": 0.1})]
 
 
 @pytest.mark.parametrize("cls,kwargs", OPTIMIZERS, ids=[c.__name__ for c, _ in OPTIMIZERS])
@@ -455,3 +463,98 @@ def test_step_flat_bounds_follow_flat_group_order():
     b.grad = disttrain.tensor([1.0, 1.0])
     opt._step_flat(None, bounds=[(0, 2), (1, 2)])
     assert a.tolist() == [1.0, 1.0] and b.tolist() == [1.0, 0.0]
+
+
+def test_cleared_state_starts_afresh():
+    """Deleting a parameter's state makes its next step a first step again (zeroed moments,
+    step 1), as in PyTorch, rather than reusing the old values left in the flat buffers."""
+    p = disttrain.tensor([1.0, 2.0], requires_grad=True)
+    q = disttrain.tensor([1.0, 2.0], requires_grad=True)
+    opt, fresh = disttrain.optim.Adam([p], lr=0.1), disttrain.optim.Adam([q], lr=0.1)
+    p.grad = disttrain.tensor([0.5, -1.0])
+    opt.step()
+    del opt.state[p]
+    q.data = p.detach().clone()
+    for t, o in ((p, opt), (q, fresh)):
+        t.grad = disttrain.tensor([0.25, 0.75])
+        o.step()
+    assert disttrain.equal(p, q)
+    assert opt.state[p]["step"].item() == 1.0
+
+
+def test_differentiable_true_is_refused():
+    """A differentiable step is not available on flat buffers: asking for it raises."""
+    with pytest.raises(NotImplementedError, match="differentiable=True is not supported"):
+        disttrain.optim.SGD([disttrain.zeros(2, requires_grad=True)], lr=0.1,
+                            differentiable=True)
+
+
+def test_step_hooks_see_pytorchs_args_and_global_hooks_wrap_them():
+    """As in PyTorch, hooks get ``args`` starting with the optimizer; the global pre-hook runs
+    before the optimizer's own, the global post-hook after; handles remove them."""
+    from disttrain.optim.optimizer import (register_optimizer_step_post_hook,
+                                           register_optimizer_step_pre_hook)
+    p = disttrain.zeros(2, requires_grad=True)
+    p.grad = disttrain.ones(2)
+    opt = SGD([p], lr=0.1)
+    calls = []
+    handles = [
+        register_optimizer_step_pre_hook(lambda o, a, k: calls.append(("global pre", len(a)))),
+        opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", a[0] is o, k))),
+        opt.register_step_post_hook(lambda o, a, k: calls.append(("post", len(a), k))),
+        register_optimizer_step_post_hook(lambda o, a, k: calls.append(("global post",)))]
+    opt.step(closure=None)
+    assert calls == [("global pre", 1), ("pre", True, {"closure": None}),
+                     ("post", 1, {"closure": None}), ("global post",)]
+    for h in handles:
+        h.remove()
+    calls.clear()
+    opt.step()
+    assert calls == []
+
+
+def test_pre_hook_may_replace_the_arguments():
+    """A pre-hook's ``(new_args, new_kwargs)`` is what ``step`` receives (args include the
+    optimizer)."""
+    p = disttrain.zeros(1, requires_grad=True)
+    p.grad = disttrain.ones(1)
+    opt = SGD([p], lr=0.1)
+    opt.register_step_pre_hook(lambda o, a, k: (a, {"closure": lambda: 7.0}))
+    assert opt.step() == 7.0
+
+
+def test_profile_hook_step_runs_the_hooks():
+    """``Optimizer.profile_hook_step`` wraps a step function with the step hooks."""
+    p = disttrain.zeros(1, requires_grad=True)
+    opt = SGD([p], lr=0.1)
+    calls = []
+    opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+    wrapped = Optimizer.profile_hook_step(lambda self, x: calls.append(x) or x)
+    assert wrapped(opt, 3) == 3 and calls == ["pre", 3]
+
+
+SHARDABLE = [(c, k) for c, k in OPTIMIZERS if c is not disttrain.optim.Adafactor]
+
+
+@pytest.mark.parametrize("cls,kwargs", SHARDABLE, ids=[c.__name__ for c, _ in SHARDABLE])
+def test_shards_stepped_apart_equal_one_step(cls, kwargs):
+    """Two copies stepping complementary shards (``bounds``, as data-parallel ranks do) give
+    together the unsharded parameters: per-parameter scalars (step, NAdam's mu_product,
+    ASGD's eta and mu) advance once per step whatever the shard."""
+    flat_grads = [np.concatenate([np.ravel(g) for g in step]) for step in GRADS[::2] * 2]
+    whole, lo, hi = make_params(), make_params(), make_params()
+    opts = [cls(ps, **kwargs) for ps in (whole, lo, hi)]
+    for flat in flat_grads:
+        opts[0]._step_flat([flat])
+        opts[1]._step_flat([flat], bounds=[(0, 4)])
+        opts[2]._step_flat([flat], bounds=[(4, 7)])
+    (fg_lo,), (fg_hi,) = opts[1]._flat_groups(), opts[2]._flat_groups()
+    got = np.concatenate([fg_lo.param[:4], fg_hi.param[4:]])
+    np.testing.assert_array_equal(got, opts[0]._flat_groups()[0].param)
+
+
+def test_adafactor_refuses_a_shard():
+    """Adafactor's statistics span whole parameters: a sharded step raises."""
+    opt = disttrain.optim.Adafactor(make_params())
+    with pytest.raises(NotImplementedError, match="cannot step a shard"):
+        opt._step_flat([np.ones(7)], bounds=[(0, 4)])

@@ -99,20 +99,21 @@ def _read_upto(fh, n, chunk=1 << 24):
     return b"".join(parts)
 
 
-def _find(root, stem):
-    """The first existing spelling of an MNIST file under ``root`` (torchvision's layout,
-    a flat folder, the dotted ``.idx3-ubyte`` names, with or without ``.gz``)."""
+def _find(root, stem, dataset="MNIST"):
+    """The first existing spelling of an MNIST-format file under ``root`` (torchvision's
+    ``root/<dataset>/raw`` layout, a flat folder, the dotted ``.idx3-ubyte`` names, with or
+    without ``.gz``)."""
     kind, rank = stem
     names = [f"{kind}-idx{rank}-ubyte", f"{kind}.idx{rank}-ubyte"]
-    for folder in (os.path.join(root, "MNIST", "raw"), os.path.join(root, "raw"), root):
+    for folder in (os.path.join(root, dataset, "raw"), os.path.join(root, "raw"), root):
         for name in names:
             for suffix in ("", ".gz"):
                 p = os.path.join(folder, name + suffix)
                 if os.path.isfile(p):
                     return p
-    raise RuntimeError(f"MNIST file {names[0]}[.gz] not found under {root} (looked in "
-                       f"{root}/MNIST/raw, {root}/raw and {root}). This dataset never "
-                       f"downloads: place the MNIST files there.")
+    raise RuntimeError(f"{dataset} file {names[0]}[.gz] not found under {root} (looked in "
+                       f"{root}/{dataset}/raw, {root}/raw and {root}). This dataset never "
+                       f"downloads: place the {dataset} files there.")
 
 
 class MNIST(Dataset):
@@ -141,20 +142,22 @@ class MNIST(Dataset):
 
     def __init__(self, root, train=True, transform=None, target_transform=None,
                  download=False):
+        name = type(self).__name__
         if download:
-            raise RuntimeError("MNIST: download=True is not supported; place the MNIST files "
-                               "under root yourself")
+            raise RuntimeError(f"{name}: download=True is not supported (nothing is "
+                               f"downloaded); place the files under {os.fspath(root)}/{name}/raw "
+                               f"yourself")
         self.root = os.fspath(root)
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
         prefix = "train" if train else "t10k"
-        img_path = _find(self.root, (f"{prefix}-images", 3))
-        lbl_path = _find(self.root, (f"{prefix}-labels", 1))
+        img_path = _find(self.root, (f"{prefix}-images", 3), name)
+        lbl_path = _find(self.root, (f"{prefix}-labels", 1), name)
         images = read_idx(img_path, expected_ndim=3)
         labels = read_idx(lbl_path, expected_ndim=1)
         if len(images) != len(labels):
-            raise ValueError(f"MNIST: {img_path} has {len(images)} images but {lbl_path} has "
+            raise ValueError(f"{name}: {img_path} has {len(images)} images but {lbl_path} has "
                              f"{len(labels)} labels")
         self.data = from_numpy(images.astype(np.uint8, copy=False))
         self.targets = from_numpy(labels.astype(np.int64))
@@ -176,5 +179,5 @@ class MNIST(Dataset):
 
     def __repr__(self):
         split = "Train" if self.train else "Test"
-        return (f"Dataset MNIST\n    Number of datapoints: {len(self)}\n"
+        return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
                 f"    Root location: {self.root}\n    Split: {split}")

@@ -1,0 +1,1 @@
+"""``torch.distributed.elastic``: what workers use to report to their launcher."""
