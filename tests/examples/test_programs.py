@@ -168,7 +168,6 @@ def test_transformer_classifier(load_program):
         atol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason="optim.LBFGS is missing")
 def test_lbfgs_sine(load_program):
     """L-BFGS with strong-Wolfe line search on two LSTMCells in float64: the same losses, the
     same number of function evaluations and iterations, the same extrapolated future."""
