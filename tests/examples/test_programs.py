@@ -32,6 +32,10 @@ def load_program(monkeypatch):
     monkeypatch.delenv("EXAMPLE_FRAMEWORK", raising=False)
     monkeypatch.syspath_prepend(str(PROGRAMS))
     import _framework
+    import disttrain
+    # the programs set process-wide state as real ones do (manual_seed, TF32 flags): put it back
+    rng_state = disttrain.get_rng_state()
+    tf32 = (disttrain.backends.cuda.matmul.allow_tf32, disttrain.backends.cudnn.allow_tf32)
     _framework.install()
     loaded = []
 
@@ -45,6 +49,8 @@ def load_program(monkeypatch):
 
     yield load
     _framework.uninstall()
+    disttrain.set_rng_state(rng_state)
+    disttrain.backends.cuda.matmul.allow_tf32, disttrain.backends.cudnn.allow_tf32 = tf32
     for name in loaded:
         sys.modules.pop(name, None)
 
