@@ -83,7 +83,7 @@ def test_torch_imports_resolve_to_the_loaded_disttrain_modules(load_program):
         import torch.no_such_module  # noqa: F401
 
 
-def test_gpt(load_program):
+def test_gpt(load_program, capsys):
     """nanoGPT's model and train.py loop: tied head, AdamW with two groups, cosine lr, gradient
     accumulation through a disabled GradScaler, clipping, a checkpoint saved and resumed from
     halfway, estimate_loss, then greedy generation."""
@@ -93,6 +93,11 @@ def test_gpt(load_program):
     close(result["train_loss"], 3.842078924179077)
     close(result["val_loss"], 3.927262306213379)
     assert result["generated"] == [14, 33, 2, 23, 40, 0, 0, 0, 30, 0]
+    out = capsys.readouterr().out
+    assert out.startswith("number of parameters: 0.03M\n"
+                          "num decayed parameter tensors: 10, with 26,688 parameters\n"
+                          "num non-decayed parameter tensors: 18, with 896 parameters\n"
+                          "using fused AdamW: False\n")
 
 
 LSTM_LOSSES = [3.721798896789551, 3.659949541091919, 3.6614012718200684, 3.677473545074463,
@@ -120,7 +125,35 @@ def test_vae(load_program):
     assert result["shapes"] == [(2, 64), (8, 1, 8, 8)]
 
 
-def test_dcgan(load_program):
+# what the program prints for print(netG) and print(netD) under PyTorch 2.13
+DCGAN_REPRS = """\
+Generator(
+  (main): Sequential(
+    (0): ConvTranspose2d(8, 32, kernel_size=(4, 4), stride=(1, 1), bias=False)
+    (1): BatchNorm2d(32, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    (2): ReLU(inplace=True)
+    (3): ConvTranspose2d(32, 16, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), bias=False)
+    (4): BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    (5): ReLU(inplace=True)
+    (6): ConvTranspose2d(16, 3, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), bias=False)
+    (7): Tanh()
+  )
+)
+Discriminator(
+  (main): Sequential(
+    (0): Conv2d(3, 8, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), bias=False)
+    (1): LeakyReLU(negative_slope=0.2, inplace=True)
+    (2): Conv2d(8, 16, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), bias=False)
+    (3): BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    (4): LeakyReLU(negative_slope=0.2, inplace=True)
+    (5): Conv2d(16, 1, kernel_size=(4, 4), stride=(1, 1), bias=False)
+    (6): Sigmoid()
+  )
+)
+"""
+
+
+def test_dcgan(load_program, capsys):
     """DCGAN: D on real and detached fake, then G through D; two Adams with betas (0.5, 0.999);
     the generator's BatchNorm running mean after four training batches."""
     result = load_program("dcgan").main()
@@ -139,6 +172,7 @@ def test_dcgan(load_program):
         -0.0021557200234383345, -0.0007206211448647082, 0.0018552580149844289,
         0.001535993069410324, -0.001173023134469986, -0.00224301777780056,
         0.000740867864806205, 0.0021375976502895355], atol=1e-7)
+    assert capsys.readouterr().out.startswith(DCGAN_REPRS)
 
 
 def test_resnet18(load_program):
