@@ -1,7 +1,8 @@
 """A GPT in the shape of nanoGPT's model.py and train.py, trained for a few steps.
 
 Token and position embeddings, causal self-attention written out by hand (one Linear for q, k
-and v, a lower-triangular mask buffer, ``masked_fill`` with -inf, softmax), a GELU MLP,
+and v, a lower-triangular mask buffer, ``masked_fill`` with -inf, softmax) or, with
+``main(flash=True)``, through ``F.scaled_dot_product_attention(is_causal=True)``, a GELU MLP,
 LayerNorm with an optional bias, the output head tied to the token embedding, AdamW with a
 decay and a no-decay parameter group, a cosine learning-rate schedule set through
 ``param_groups``, gradient accumulation through a (disabled) ``GradScaler``, and
@@ -52,9 +53,12 @@ class CausalSelfAttention(nn.Module):
         self.n_head = config.n_head
         self.n_embd = config.n_embd
         self.dropout = config.dropout
-        # causal mask to ensure that attention is only applied to the left in the input sequence
-        self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size))
-                                    .view(1, 1, config.block_size, config.block_size))
+        # flash attention make GPU go brrrrr but support is only in PyTorch >= 2.0
+        self.flash = config.flash and hasattr(torch.nn.functional, 'scaled_dot_product_attention')
+        if not self.flash:
+            # causal mask to ensure that attention is only applied to the left in the input sequence
+            self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size))
+                                        .view(1, 1, config.block_size, config.block_size))
 
     def forward(self, x):
         B, T, C = x.size()  # batch size, sequence length, embedding dimensionality (n_embd)
@@ -65,12 +69,17 @@ class CausalSelfAttention(nn.Module):
         q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
         v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
 
-        # manual implementation of attention
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
-        att = F.softmax(att, dim=-1)
-        att = self.attn_dropout(att)
-        y = att @ v  # (B, nh, T, T) x (B, nh, T, hs) -> (B, nh, T, hs)
+        # causal self-attention; Self-attend: (B, nh, T, hs) x (B, nh, hs, T) -> (B, nh, T, T)
+        if self.flash:
+            # efficient attention using Flash Attention CUDA kernels
+            y = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=self.dropout if self.training else 0, is_causal=True)
+        else:
+            # manual implementation of attention
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+            att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
+            att = F.softmax(att, dim=-1)
+            att = self.attn_dropout(att)
+            y = att @ v  # (B, nh, T, T) x (B, nh, T, hs) -> (B, nh, T, hs)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble all head outputs side by side
 
         # output projection
@@ -119,6 +128,7 @@ class GPTConfig:
     n_embd: int = 32
     dropout: float = 0.0
     bias: bool = True  # True: bias in Linears and LayerNorms, like GPT-2. False: a bit better and faster
+    flash: bool = False  # the hand-written attention; True: F.scaled_dot_product_attention
 
 
 class GPT(nn.Module):
@@ -340,8 +350,8 @@ def train(model, optimizer, scaler, config, iter_num, max_iters):
     return losses
 
 
-def main(max_iters=6, resume_at=3):
-    config = GPTConfig()
+def main(max_iters=6, resume_at=3, flash=False):
+    config = GPTConfig(flash=flash)
     model = GPT(config)
     _framework.fill_(model, scale=1.0)      # fixed weights: the same in every framework
     assert model.lm_head.weight is model.transformer.wte.weight

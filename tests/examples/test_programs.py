@@ -83,11 +83,14 @@ def test_torch_imports_resolve_to_the_loaded_disttrain_modules(load_program):
         import torch.no_such_module  # noqa: F401
 
 
-def test_gpt(load_program, capsys):
+@pytest.mark.parametrize("flash", [False, True], ids=["manual_attention", "sdpa"])
+def test_gpt(load_program, capsys, flash):
     """nanoGPT's model and train.py loop: tied head, AdamW with two groups, cosine lr, gradient
     accumulation through a disabled GradScaler, clipping, a checkpoint saved and resumed from
-    halfway, estimate_loss, then greedy generation."""
-    result = load_program("gpt").main()
+    halfway, estimate_loss, then greedy generation. Attention written out by hand, or through
+    F.scaled_dot_product_attention(is_causal=True) as nanoGPT's flash path (PyTorch's values
+    for the two paths agree to 1e-7, so they share the literals)."""
+    result = load_program("gpt").main(flash=flash)
     close(result["losses"], [4.268302917480469, 4.135372161865234, 3.997464656829834,
                              3.8575685024261475, 3.826244592666626, 3.841620683670044])
     close(result["train_loss"], 3.842078924179077)
