@@ -10,6 +10,12 @@ decay and a no-decay parameter group, a cosine learning-rate schedule set throug
 ``torch.save``, and resumes from it in a new model and optimizer. Ends with
 ``estimate_loss`` and greedy generation.
 
+Started by ``torchrun`` (or disttrain's ``launch``) it trains data-parallel as train.py does:
+``init_process_group``, ``DistributedDataParallel``, the accumulation steps divided among the
+ranks with ``require_backward_grad_sync`` set on the last micro-step, and checkpoints written
+by rank 0. Rank r computes the micro-batches the single process would compute at positions
+r, r + world_size, ..., so the trained model is the single process's, up to rounding.
+
 Run: ``python examples/programs/gpt.py`` (``EXAMPLE_FRAMEWORK=torch`` to run it on PyTorch).
 """
 import _framework  # noqa: F401  (EXAMPLE_FRAMEWORK=torch: PyTorch; otherwise disttrain)
@@ -24,6 +30,8 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.distributed import init_process_group, destroy_process_group, barrier
 
 
 class LayerNorm(nn.Module):
@@ -250,6 +258,8 @@ class GPT(nn.Module):
 
 # -----------------------------------------------------------------------------
 # train.py's settings, scaled down
+# where the checkpoint goes; unset: a temporary directory in one process, 'out' under DDP
+out_dir = os.environ.get('GPT_OUT_DIR')
 gradient_accumulation_steps = 2  # used to simulate larger batch sizes
 batch_size = 4  # if gradient_accumulation_steps > 1, this is the micro-batch size
 eval_iters = 2
@@ -257,6 +267,8 @@ grad_clip = 1.0  # clip gradients at this value, or disable if == 0.0
 weight_decay = 1e-1
 beta1 = 0.9
 beta2 = 0.95
+# DDP settings
+backend = 'gloo'  # 'nccl', 'gloo', etc.
 device = 'cpu'
 dtype = 'float32'  # 'float32', 'bfloat16', or 'float16', the latter will auto implement a GradScaler
 # learning rate decay settings
@@ -275,10 +287,11 @@ ptdtype = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torc
 ctx = nullcontext() if device_type == 'cpu' else torch.amp.autocast(device_type=device_type, dtype=ptdtype)
 
 
-# poor man's data loader: a fixed token stream from a formula in place of train.bin / val.bin
-def get_batch(split, it, config):
+# poor man's data loader: a fixed token stream from a formula in place of train.bin / val.bin;
+# micro-batch k of the whole run is batch k, whichever rank computes it
+def get_batch(split, k, config):
     data = _framework.det_tokens(4096, vocab=config.vocab_size, seed=0 if split == 'train' else 3)
-    ix = [(it * 37 + 101 * b) % (len(data) - config.block_size) for b in range(batch_size)]
+    ix = [(k * 37 + 101 * b) % (len(data) - config.block_size) for b in range(batch_size)]
     x = torch.stack([(data[i:i + config.block_size]).to(torch.int64) for i in ix])
     y = torch.stack([(data[i + 1:i + 1 + config.block_size]).to(torch.int64) for i in ix])
     return x.to(device), y.to(device)
@@ -316,9 +329,14 @@ def get_lr(it):
     return min_lr + coeff * (learning_rate - min_lr)
 
 
-def train(model, optimizer, scaler, config, iter_num, max_iters):
+def train(model, optimizer, scaler, config, iter_num, max_iters, run):
+    ddp, ddp_rank, ddp_world_size, accum = run['ddp'], run['rank'], run['world_size'], run['accum']
     losses = []
-    X, Y = get_batch('train', 0, config)  # fetch the very first batch
+
+    def batch(micro):   # this rank's share of the run's micro-batches
+        return get_batch('train', micro * ddp_world_size + ddp_rank, config)
+
+    X, Y = batch(iter_num * accum)  # fetch the very first batch
     while iter_num < max_iters:
         # determine and set the learning rate for this iteration
         lr = get_lr(iter_num)
@@ -326,12 +344,18 @@ def train(model, optimizer, scaler, config, iter_num, max_iters):
             param_group['lr'] = lr
         # forward backward update, with optional gradient accumulation to simulate larger batch size
         # and using the GradScaler if data type is float16
-        for micro_step in range(gradient_accumulation_steps):
+        for micro_step in range(accum):
+            if ddp:
+                # in DDP training we only need to sync gradients at the last micro step.
+                # the official way to do this is with model.no_sync() context manager, but
+                # I really dislike that this bloats the code and forces us to repeat code
+                # looking at the source of that context manager, it just toggles this variable
+                model.require_backward_grad_sync = (micro_step == accum - 1)
             with ctx:
                 logits, loss = model(X, Y)
-                loss = loss / gradient_accumulation_steps  # scale the loss to account for gradient accumulation
+                loss = loss / accum  # scale the loss to account for gradient accumulation
             # immediately async prefetch next batch while model is doing the forward pass on the GPU
-            X, Y = get_batch('train', iter_num * gradient_accumulation_steps + micro_step + 1, config)
+            X, Y = batch(iter_num * accum + micro_step + 1)
             # backward pass, with gradient scaling if training in fp16
             scaler.scale(loss).backward()
         # clip the gradient
@@ -343,14 +367,33 @@ def train(model, optimizer, scaler, config, iter_num, max_iters):
         scaler.update()
         # flush the gradients as soon as we can, no need for so much memory
         optimizer.zero_grad(set_to_none=True)
-        lossf = loss.item() * gradient_accumulation_steps
+        lossf = loss.item() * accum
         losses.append(lossf)
-        print(f"step {iter_num} loss {lossf:.6f} lr {lr:.6f} grad_norm {norm.item():.6f}")
+        if run['master_process']:
+            print(f"step {iter_num} loss {lossf:.6f} lr {lr:.6f} grad_norm {norm.item():.6f}")
         iter_num += 1
     return losses
 
 
 def main(max_iters=6, resume_at=3, flash=False):
+    # various inits, derived attributes, I/O setup
+    ddp = int(os.environ.get('RANK', -1)) != -1  # is this a ddp run?
+    if ddp:
+        init_process_group(backend=backend)
+        ddp_rank = int(os.environ['RANK'])
+        ddp_world_size = int(os.environ['WORLD_SIZE'])
+        master_process = ddp_rank == 0  # this process will do logging, checkpointing etc.
+        # world_size number of processes will be training simultaneously, so we can scale
+        # down the desired gradient accumulation iterations per process proportionally
+        assert gradient_accumulation_steps % ddp_world_size == 0
+        accum = gradient_accumulation_steps // ddp_world_size
+    else:
+        # if not ddp, we are running on a single gpu, and one process
+        ddp_rank, ddp_world_size, master_process = 0, 1, True
+        accum = gradient_accumulation_steps
+    run = dict(ddp=ddp, rank=ddp_rank, world_size=ddp_world_size, accum=accum,
+               master_process=master_process)
+
     config = GPTConfig(flash=flash)
     model = GPT(config)
     _framework.fill_(model, scale=1.0)      # fixed weights: the same in every framework
@@ -359,20 +402,29 @@ def main(max_iters=6, resume_at=3, flash=False):
     # initialize a GradScaler. If enabled=False scaler is a no-op
     scaler = torch.amp.GradScaler(device_type, enabled=(dtype == 'float16'))
     optimizer = model.configure_optimizers(weight_decay, learning_rate, (beta1, beta2), device_type)
+    # wrap model into DDP container
+    if ddp:
+        model = DDP(model)
 
     # train part of the way, save a checkpoint as train.py does, and resume from it in a new
     # model and optimizer
-    losses = train(model, optimizer, scaler, config, 0, resume_at)
-    with tempfile.TemporaryDirectory() as out_dir:
-        checkpoint = {
-            'model': model.state_dict(),
-            'optimizer': optimizer.state_dict(),
-            'model_args': asdict(config),
-            'iter_num': resume_at,
-            'best_val_loss': 1e9,
-        }
-        torch.save(checkpoint, os.path.join(out_dir, 'ckpt.pt'))
-        checkpoint = torch.load(os.path.join(out_dir, 'ckpt.pt'), map_location=device)
+    losses = train(model, optimizer, scaler, config, 0, resume_at, run)
+    raw_model = model.module if ddp else model  # unwrap DDP container if needed
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt_dir = out_dir or ('out' if ddp else tmp)
+        if master_process:
+            os.makedirs(ckpt_dir, exist_ok=True)
+            checkpoint = {
+                'model': raw_model.state_dict(),
+                'optimizer': optimizer.state_dict(),
+                'model_args': asdict(config),
+                'iter_num': resume_at,
+                'best_val_loss': 1e9,
+            }
+            torch.save(checkpoint, os.path.join(ckpt_dir, 'ckpt.pt'))
+        if ddp:
+            barrier()   # every rank resumes from the file the master wrote
+        checkpoint = torch.load(os.path.join(ckpt_dir, 'ckpt.pt'), map_location=device)
     gptconf = GPTConfig(**checkpoint['model_args'])
     model = GPT(gptconf)
     state_dict = checkpoint['model']
@@ -388,13 +440,19 @@ def main(max_iters=6, resume_at=3, flash=False):
     optimizer.load_state_dict(checkpoint['optimizer'])
     checkpoint = None  # free up memory
     assert model.lm_head.weight is model.transformer.wte.weight
-    losses += train(model, optimizer, scaler, config, iter_num, max_iters)
+    if ddp:
+        model = DDP(model)
+    losses += train(model, optimizer, scaler, config, iter_num, max_iters, run)
+    raw_model = model.module if ddp else model
 
-    est = estimate_loss(model, config)
-    print(f"final train loss {est['train']:.6f} val loss {est['val']:.6f}")
+    est = estimate_loss(raw_model, config)
     X, _ = get_batch('val', 7, config)
-    out = model.generate(X[:1, :4], max_new_tokens=6)
-    print("generated", out[0].tolist())
+    out = raw_model.generate(X[:1, :4], max_new_tokens=6)
+    if master_process:
+        print(f"final train loss {est['train']:.6f} val loss {est['val']:.6f}")
+        print("generated", out[0].tolist())
+    if ddp:
+        destroy_process_group()
     return {"losses": losses, "train_loss": est['train'].item(), "val_loss": est['val'].item(),
             "generated": out[0].tolist()}
 
