@@ -1,11 +1,14 @@
 """ResNet-18 as torchvision defines it (``BasicBlock``, ``_make_layer``, ``conv3x3``/``conv1x1``,
 the kaiming/constant init loop over ``self.modules()``), on 32x32 images.
 
-Trained for a few steps of SGD with momentum and weight decay under a ``StepLR`` schedule,
-with the imagenet example's top-k ``accuracy`` (BatchNorm in training mode, updating its
-running statistics); then the running statistics are recomputed as a plain average
-(``momentum=None``, as ``swa_utils.update_bn`` does) and the model is evaluated in ``eval()``
-mode.
+Trained as pytorch/examples' imagenet/main.py trains it, for two epochs of two batches from a
+``DataLoader``: SGD with momentum and weight decay under a ``StepLR`` schedule, the top-k
+``accuracy``, BatchNorm in training mode updating its running statistics. Then the running
+statistics are recomputed as a plain average (``momentum=None``, as ``swa_utils.update_bn``
+does) and the model is evaluated in ``eval()`` mode. Started by ``torchrun`` (or disttrain's
+``launch``) it takes the example's distributed path: ``init_process_group``, the batch size
+divided among the ranks, ``DistributedDataParallel``, a ``DistributedSampler`` with
+``set_epoch``.
 ``width`` scales the channel counts (64, 128, 256, 512 at ``width=64``, torchvision's) so that
 the program runs in seconds on a CPU; the structure is unchanged.
 
@@ -13,9 +16,14 @@ Run: ``python examples/programs/resnet.py`` (``EXAMPLE_FRAMEWORK=torch`` to run 
 """
 import _framework  # noqa: F401  (EXAMPLE_FRAMEWORK=torch: PyTorch; otherwise disttrain)
 
+import os
+
 import torch
+import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F  # noqa: F401
+import torch.utils.data
+import torch.utils.data.distributed  # noqa: F401
 from torch import Tensor
 
 
@@ -222,49 +230,106 @@ def update_bn(loader, model):
     model.train(was_training)
 
 
-def main(steps=3):
+def train(train_loader, model, criterion, optimizer, epoch, rank):
+    # switch to train mode
+    model.train()
+    losses = []
+    for i, (images, target) in enumerate(train_loader):
+        # compute output
+        output = model(images)
+        loss = criterion(output, target)
+
+        # measure accuracy and record loss
+        acc1, acc5 = accuracy(output, target, topk=(1, 5))
+        losses.append(loss.item())
+
+        # compute gradient and do SGD step
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if rank == 0:
+            print(f"epoch {epoch} step {i} loss {loss.item():.6f} acc@1 {acc1[0]:.3f} "
+                  f"acc@5 {acc5[0]:.3f}")
+    return losses
+
+
+def main(epochs=2, batch_size=8, dtype=None):
+    # torchrun (or launch) sets WORLD_SIZE: then train data-parallel as the imagenet example does
+    distributed = int(os.environ.get("WORLD_SIZE", 1)) > 1
+    rank = 0
+    if distributed:
+        dist.init_process_group(backend="gloo")
+        rank = dist.get_rank()
+        # When using a single GPU per process and per DistributedDataParallel, we need to divide
+        # the batch size ourselves based on the total number of GPUs we have
+        batch_size = int(batch_size / dist.get_world_size())
+
     model = resnet18(num_classes=10, width=8)
+    if dtype is not None:
+        model.to(dtype)
     _framework.fill_(model, scale=1.5)
+    if rank == 0:
+        print(f"parameters {sum(p.numel() for p in model.parameters())}")
+    if distributed:
+        model = torch.nn.parallel.DistributedDataParallel(model)
+
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.02, momentum=0.9, weight_decay=5e-4)
     """Sets the learning rate to the initial LR decayed by 10 every 30 epochs"""
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1)
-    images = _framework.det(8, 3, 32, 32, seed=1)
-    labels = torch.arange(8) % 10
-    print(f"parameters {sum(p.numel() for p in model.parameters())}")
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.1)
+
+    # 16 fixed 32x32 "images" in place of an ImageFolder; no shuffling, whose order would come
+    # from the framework's own generator
+    images = _framework.det(16, 3, 32, 32, seed=1, dtype=dtype)
+    labels = torch.arange(16) % 10
+    train_dataset = torch.utils.data.TensorDataset(images, labels)
+    if distributed:
+        train_sampler = torch.utils.data.distributed.DistributedSampler(train_dataset,
+                                                                        shuffle=False)
+    else:
+        train_sampler = None
+    train_loader = torch.utils.data.DataLoader(
+        train_dataset, batch_size=batch_size, shuffle=False,
+        num_workers=0, pin_memory=False, sampler=train_sampler)
 
     losses = []
-    model.train()
-    for step in range(steps):
-        optimizer.zero_grad()
-        output = model(images)
-        loss = criterion(output, labels)
-        loss.backward()
-        optimizer.step()
+    for epoch in range(epochs):
+        if distributed:
+            train_sampler.set_epoch(epoch)
+        losses += train(train_loader, model, criterion, optimizer, epoch, rank)
         scheduler.step()
-        acc1, acc5 = accuracy(output, labels, topk=(1, 5))
-        losses.append(loss.item())
-        print(f"step {step} loss {loss.item():.6f} acc@1 {acc1[0]:.3f} acc@5 {acc5[0]:.3f} "
-              f"lr {scheduler.get_last_lr()[0]:.4f}")
 
-    # the running statistics that training left (momentum 0.1 over 3 batches)
-    bn = model.layer4[1].bn2
-    print(f"num_batches_tracked {model.bn1.num_batches_tracked.item()}")
-    print("running_var", [round(v, 6) for v in bn.running_var[:4].tolist()])
+    # the running statistics that training left (momentum 0.1 over the batches; under DDP the
+    # buffers are rank 0's, broadcast at every forward)
+    net = model.module if distributed else model
+    bn = net.layer4[1].bn2
     trained_stats = {"running_mean": bn.running_mean.tolist(),
                      "running_var": bn.running_var.tolist(),
-                     "num_batches_tracked": model.bn1.num_batches_tracked.item()}
+                     "num_batches_tracked": net.bn1.num_batches_tracked.item()}
+    if rank == 0:
+        print(f"num_batches_tracked {trained_stats['num_batches_tracked']}")
+        print("running_var", [round(v, 6) for v in bn.running_var[:4].tolist()])
 
-    # three batches' worth of statistics are far from the data's: recompute them before eval
-    update_bn([images[:4], images[4:]], model)
-    model.eval()
+    # a few batches' worth of statistics are far from the data's: recompute them before eval
+    update_bn([images[:8], images[8:]], net)
+    net.eval()
     with torch.no_grad():
-        output = model(images)
+        output = net(images)
         eval_loss = criterion(output, labels).item()
-    print(f"final eval_loss {eval_loss:.6f} "
-          f"num_batches_tracked {model.bn1.num_batches_tracked.item()}")
+    if rank == 0:
+        print(f"final eval_loss {eval_loss:.6f} "
+              f"num_batches_tracked {net.bn1.num_batches_tracked.item()}")
+    if distributed:
+        dist.destroy_process_group()
     return {"losses": losses, "eval_loss": eval_loss, **trained_stats}
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+    parser = argparse.ArgumentParser(description='ResNet-18 Training')
+    parser.add_argument('--epochs', default=2, type=int, help='number of total epochs to run')
+    parser.add_argument('-b', '--batch-size', default=8, type=int,
+                        help='mini-batch size, the total over all processes')
+    parser.add_argument('--double', action='store_true', help='train in float64')
+    args = parser.parse_args()
+    main(args.epochs, args.batch_size, torch.float64 if args.double else None)
