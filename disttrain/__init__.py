@@ -42,6 +42,10 @@ def __getattr__(name):
         mod = _lazy(name)
         globals()[name] = mod
         return mod
+    if name in ("special", "linalg", "fft"):
+        mod = _lazy(name)
+        globals()[name] = mod
+        return mod
     if name in ("save", "load"):
         from .core import serialization
         return getattr(serialization, name)

@@ -282,3 +282,5 @@ T.unsqueeze_ = _shape_inplace(F.unsqueeze)
 T.squeeze_ = _shape_inplace(F.squeeze)
 T.resize_ = _shape_inplace(lambda self, *s: Tensor._make(
     np.resize(self._data, F._shape_args(s))))
+
+from . import methods_math  # noqa: E402,F401  (special and linalg methods)
