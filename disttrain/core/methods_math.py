@@ -14,3 +14,8 @@ for _name in ("erf", "erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "exp2"
 T.polygamma = lambda self, n: F.polygamma(n, self)
 T.polygamma_ = lambda self, n: _inplace(lambda x: F.polygamma(n, x))(self)
 T.mvlgamma_ = lambda self, p: _inplace(lambda x: F.mvlgamma(x, p))(self)
+
+for _name in ("det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "cholesky_solve",
+              "cholesky_inverse", "svd", "qr", "cross", "matrix_power", "matrix_exp", "trace",
+              "diagonal", "diag_embed", "kron", "dist", "triangular_solve", "lu"):
+    setattr(T, _name, getattr(F, _name))
