@@ -223,10 +223,10 @@ class Det(Function):
     @staticmethod
     def forward(ctx, a):
         xp = array_module(a._data)
-        d = xp.linalg.det(a._data)
+        d = xp.asarray(xp.linalg.det(a._data))
         if ctx._recording:
             ctx.save_for_backward(a, d)
-        return xp.asarray(d)
+        return d
 
     @staticmethod
     def backward(ctx, g):
