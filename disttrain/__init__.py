@@ -10,6 +10,7 @@ from .core.tensor import Tensor, Size
 from .core.dtype import (dtype, float16, float32, float64, bfloat16, int8, int16, int32, int64,
                          uint8, bool, half, float, double, short, int, long, get_default_dtype,
                          set_default_dtype, promote_types)
+from .core.dtype import complex32, complex64, complex128, chalf, cfloat, cdouble
 from .core.device import device
 from .core.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                              inference_mode)

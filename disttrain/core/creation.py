@@ -32,7 +32,7 @@ def _finish(arr, dtype, device, requires_grad):
 
 
 def _require_grad(t):
-    if not t.dtype.is_floating_point:
+    if not (t.dtype.is_floating_point or t.dtype.is_complex):
         raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                            "gradients")
     t._requires_grad = True
@@ -73,6 +73,8 @@ def _infer(data, dtype=None):
         return arr.astype(_dt.get_default_dtype().np, copy=False)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "c":
+        return arr.astype(_dt.default_complex_dtype().np, copy=False)
     return arr
 
 

@@ -57,7 +57,7 @@ def _shape_method(fn):
     return method
 
 
-_SCALARS = (int, float, bool, np.number, np.bool_)
+_SCALARS = (int, float, bool, complex, np.number, np.bool_)
 
 
 def _operator(fn, tensor_only=False):

@@ -19,3 +19,9 @@ for _name in ("det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "ch
               "cholesky_inverse", "svd", "qr", "cross", "matrix_power", "matrix_exp", "trace",
               "diagonal", "diag_embed", "kron", "dist", "triangular_solve", "lu"):
     setattr(T, _name, getattr(F, _name))
+
+# complex numbers: ``x.real``/``x.imag`` are attributes (views), the rest methods
+T.real = property(F.real)
+T.imag = property(F.imag)
+for _name in ("conj", "conj_physical", "resolve_conj", "angle", "sgn"):
+    setattr(T, _name, getattr(F, _name))
