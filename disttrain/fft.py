@@ -22,7 +22,7 @@ def _norm(norm):
     if norm is None:
         return "backward"
     if norm not in ("backward", "ortho", "forward"):
-        raise ValueError(f'Invalid normalization mode: "{norm}"')
+        raise RuntimeError(f'Invalid normalization mode: "{norm}"')
     return norm
 
 

@@ -189,7 +189,7 @@ def tensor_repr(t):
     if host.size == 0:
         if host.ndim != 1:
             suffixes.append(f"size={tuple(host.shape)}")
-        if dt is not _dt.get_default_dtype() and dt is not _dt.default_complex_dtype():
+        if dt is not _dt.get_default_dtype():
             suffixes.append(f"dtype={dt!r}")
         body = "[]"
     else:

@@ -91,7 +91,7 @@ class ViewAsComplex(Function):
     def forward(ctx, x):
         xd = x._data
         if xd.dtype not in (np.float32, np.float64):
-            raise RuntimeError(f"view_as_complex is only supported for float and double "
+            raise RuntimeError(f"view_as_complex is only supported for half, float and double "
                                f"tensors, but got a tensor of scalar type: "
                                f"{type_name(xd.dtype)}")
         if xd.ndim == 0 or xd.shape[-1] != 2:

@@ -12,6 +12,7 @@ import numpy as np
 from ..autograd import Function
 from ..device import array_module
 from .. import dtype as _dt
+from ._util import type_name
 
 __all__ = ["C2C", "R2C", "C2R", "ADJOINT_NORM"]
 
@@ -60,8 +61,7 @@ class R2C(Function):
     def forward(ctx, x, dim, norm):
         xd = x._data
         if xd.dtype.kind == "c":
-            raise RuntimeError("rfft expects a real input tensor, but got "
-                               f"{_dt.from_numpy_dtype(xd.dtype).name.replace('c', 'C', 1)}")
+            raise RuntimeError(f"rfft expects a real input tensor, but got {type_name(xd.dtype)}")
         xp = array_module(xd)
         if xd.dtype.kind in "biu":
             xd = xd.astype(_dt.get_default_dtype().np)
