@@ -57,6 +57,7 @@ _Slogdet = _result("linalg_slogdet", ("sign", "logabsdet"))
 _Svd = _result("linalg_svd", ("U", "S", "Vh"))
 _Qr = _result("linalg_qr", ("Q", "R"))
 _Eigh = _result("linalg_eigh", ("eigenvalues", "eigenvectors"))
+_Eig = _result("linalg_eig", ("eigenvalues", "eigenvectors"))
 _CholEx = _result("linalg_cholesky_ex", ("L", "info"))
 _Lstsq = _result("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 _LuFactor = _result("linalg_lu_factor", ("LU", "pivots"))
@@ -65,19 +66,22 @@ _Lu = _result("linalg_lu", ("P", "L", "U"))
 
 
 # ------------------------------------------------------------------------- checks
-def _check_float(A, name, arg="input"):
-    if A._data.dtype.kind != "f":
+def _check_float(A, name, arg="input", complex_ok=False):
+    if A._data.dtype.kind == "c" and not complex_ok:
+        raise NotImplementedError(f"{name}: complex inputs are not supported by disttrain "
+                                  f"(linalg.inv, solve, eig, eigvals and matmul take them)")
+    if A._data.dtype.kind not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as {arg}. Got "
                            f"{_type_name(A._data.dtype)}")
 
 
-def _check_matrix(A, name, square=True, arg="A"):
+def _check_matrix(A, name, square=True, arg="A", complex_ok=False):
     if A.dim() < 2:
         raise RuntimeError(f"{name}: The input tensor {arg} must have at least 2 dimensions.")
     if square and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"{name}: {arg} must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
-    _check_float(A, name)
+    _check_float(A, name, complex_ok=complex_ok)
 
 
 def _info_tensor(info):
@@ -91,7 +95,7 @@ def inv(A, *, out=None):
     Raises ``LinAlgError`` when a matrix is singular, naming its zero pivot as LAPACK
     finds it.
     """
-    _check_matrix(A, "linalg.inv")
+    _check_matrix(A, "linalg.inv", complex_ok=True)
     return _write_out(_L.Inv.apply(A), out, "linalg_inv")
 
 
@@ -118,7 +122,7 @@ def solve(A, B, *, left=True, out=None):
         B (Tensor): right-hand sides (..., n, k), or vectors (..., n).
         left (bool): solve ``AX = B`` (default) or ``XA = B``.
     """
-    _check_matrix(A, "linalg.solve")
+    _check_matrix(A, "linalg.solve", complex_ok=True)
     if not left:
         return _write_out(solve(A.mT, B.mT).mT, out, "linalg_solve")
     vec = _vector_rhs(A, B)
@@ -220,18 +224,17 @@ def eigvalsh(A, UPLO="L", *, out=None):
 
 
 def eig(A, *, out=None):
-    """Eigen-decomposition of general matrices: complex results, which disttrain's
-    tensors cannot hold; raises. Use ``eigh`` for symmetric matrices."""
-    raise NotImplementedError("linalg.eig: the eigenvalues of a general matrix are complex "
-                              "and disttrain has no complex tensors; use linalg.eigh for "
-                              "symmetric matrices")
+    """Eigenvalues and eigenvectors (unit-norm columns) of general square matrices, as
+    complex tensors. Differentiable for losses that do not depend on each eigenvector's
+    phase (as in PyTorch)."""
+    _check_matrix(A, "linalg.eig", complex_ok=True)
+    return _Eig(*_L.Eig.apply(A))
 
 
 def eigvals(A, *, out=None):
-    """Eigenvalues of general matrices (complex); raises, as ``eig``."""
-    raise NotImplementedError("linalg.eigvals: the eigenvalues of a general matrix are "
-                              "complex and disttrain has no complex tensors; use "
-                              "linalg.eigvalsh for symmetric matrices")
+    """The eigenvalues of general square matrices, complex."""
+    _check_matrix(A, "linalg.eigvals", complex_ok=True)
+    return _write_out(_L.Eig.apply(A)[0], out, "linalg_eigvals")
 
 
 def cholesky(A, *, upper=False, out=None):

@@ -305,5 +305,21 @@ def test_errors_match_pytorch():
     with raises(RuntimeError, "The QR decomposition is not differentiable when mode='complete' "
                               "and nrows > ncols."):
         LA.qr(x, mode="complete").Q.sum().backward()
-    with pytest.raises(NotImplementedError, match="complex"):
-        LA.eig(disttrain.ones(2, 2))
+    with pytest.raises(NotImplementedError, match="complex inputs are not supported"):
+        LA.svd(disttrain.ones(2, 2, dtype=disttrain.complex64))
+
+
+def test_eig_is_complex_and_differentiable():
+    w, v = LA.eig(disttrain.tensor([[2., 1.], [0., 3.]]))
+    assert w.dtype is disttrain.complex64 and w.tolist() == [2, 3]
+    np.testing.assert_allclose(np.abs(np.asarray(v.tolist())), [[1, 0.5 ** 0.5], [0, 0.5 ** 0.5]],
+                               rtol=1e-6)
+    assert LA.eigvals(disttrain.tensor([[0., -1.], [1., 0.]])).tolist() == [1j, -1j]
+    R, C = disttrain.view_as_real, disttrain.view_as_complex
+    a = leaf(_r(2, 3, 3))
+    assert gradcheck(lambda m: R(LA.eigvals(m)), (a,))
+    # eigenvectors are defined up to a phase: check a phase-free function of them
+    assert gradcheck(lambda m: LA.eig(m).eigenvectors.abs(), (leaf(_r(3, 3)),))
+    assert gradcheck(lambda m: R(LA.eigvals(C(m))), (leaf(_r(3, 3, 2)),))
+    assert gradcheck(lambda m: R(LA.inv(C(m))), (leaf(_r(3, 3, 2)),))
+    assert gradcheck(lambda m, b: R(LA.solve(C(m), C(b))), (leaf(_r(3, 3, 2)), leaf(_r(3, 2))))

@@ -173,7 +173,7 @@ class Inv(Function):
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        yt = _mT(y)
+        yt = _mH(y)
         return -(yt @ g @ yt), None, None
 
 
@@ -198,8 +198,8 @@ class Solve(Function):
     @staticmethod
     def backward(ctx, g):
         a, x = ctx.saved_tensors
-        gb = Solve.apply(_mT(a), g)
-        ga = -(gb @ _mT(x)) if ctx.needs_input_grad[0] else None
+        gb = Solve.apply(_mH(a), g)
+        ga = -(gb @ _mH(x)) if ctx.needs_input_grad[0] else None
         return (unbroadcast(ga, ctx.shapes[0]) if ga is not None else None,
                 unbroadcast(gb, ctx.shapes[1]) if ctx.needs_input_grad[1] else None)
 
@@ -677,3 +677,47 @@ class Cdist(Function):
 
 
 __all__ += ["Cdist"]
+
+
+# ------------------------------------------------------------------- general eig
+def _mH(t):
+    from .complex_ops import conj_if_complex
+    return _mT(conj_if_complex(t))
+
+
+class Eig(Function):
+    """Eigenvalues and eigenvectors (unit columns) of general matrices, complex; PyTorch's
+    linalg_eig_backward. A loss must not depend on each eigenvector's phase."""
+
+    node_name = "LinalgEigBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = array_module(a._data)
+        w, v = xp.linalg.eig(a._data)
+        cd = np.complex128 if a._data.dtype in (np.float64, np.complex128) else np.complex64
+        w, v = w.astype(cd, copy=False), v.astype(cd, copy=False)
+        ctx.real_input = a._data.dtype.kind != "c"
+        if ctx._recording:
+            ctx.save_for_backward(w, v)
+        return w, v
+
+    @staticmethod
+    def backward(ctx, gw, gv):
+        from .complex_ops import Conj, Real
+        w, v = ctx.saved_tensors
+        n = w.shape[-1]
+        eye = _eye_like(Real.apply(w.unsqueeze(-1) * 0 + 0j).expand(w.shape + (n,)), n)
+        gv = _unless_zero(gv)
+        if gv is not None:
+            vhgv = _mH(v) @ gv
+            diag_re = Real.apply(_diag(vhgv))
+            ga = vhgv - _mH(v) @ (v * diag_re.unsqueeze(-2))
+            e = Conj.apply(w.unsqueeze(-2) - w.unsqueeze(-1)) + eye
+            ga = ga / e * (1 - eye)
+        else:
+            ga = None
+        if gw is not None:
+            ga = diag_embed(gw) if ga is None else ga + diag_embed(gw)
+        ga = Solve.apply(_mH(v), ga @ _mH(v))
+        return Real.apply(ga) if ctx.real_input else ga
