@@ -333,6 +333,14 @@ _TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char
 
 def _random(sample, size, dtype, device, requires_grad, generator, kernel=None, fn="rand"):
     dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
+    if dtype.is_complex and fn in ("rand", "randn"):
+        # PyTorch's complex samples: independent parts, each of variance 1/2 for randn
+        shape = _size(size, fn) + (2,)
+        parts = np.asarray(sample(_gen(generator), shape, dtype.to_real()),
+                           dtype=np.float64) * (0.5 ** 0.5 if fn == "randn" else 1.0)
+        parts = parts.astype(dtype.to_real().np)
+        arr = np.ascontiguousarray(parts).view(dtype.np)[..., 0]
+        return _finish(arr, None, device, requires_grad)
     if kernel is not None and not dtype.is_floating_point:
         raise NotImplementedError(f"\"{kernel}\" not implemented for "
                                   f"'{_TORCH_NAMES[dtype.name]}'")

@@ -92,6 +92,10 @@ GRADS = [
     ("complex", lambda a, b: R(disttrain.complex(a, b) * (1 - 2j)), [(3,), (3,)]),
     ("polar", lambda r, t: R(disttrain.polar(r, t)), [(3,), (3,)]),
     ("sum_of_product", lambda a: (C(a) * C(a)).sum().abs(), [(3, 2)]),
+    ("exp_log_sqrt", lambda a: R(C(a).exp() + C(a).log() * C(a).sqrt()), [(3, 2)]),
+    ("trig", lambda a: R(C(a).sin() * C(a).cos() + C(a).tanh() + C(a).sigmoid()), [(3, 2)]),
+    ("powers", lambda a: R(C(a) ** 2 + C(a) ** 3 + C(a).reciprocal()), [(3, 2)]),
+    ("sgn_and_mean", lambda a: R(C(a).sgn().mean(0, keepdim=True) * C(a)), [(3, 2)]),
 ]
 
 
@@ -132,3 +136,13 @@ def test_errors_match_pytorch():
     with raises(RuntimeError, "expected m1 and m2 to have the same dtype, but got: "
                               "c10::complex<float> != float"):
         disttrain.ones(2, 2, dtype=c64) @ disttrain.ones(2, 2)
+
+
+def test_random_complex_samples():
+    disttrain.manual_seed(0)
+    z = disttrain.randn(20000, dtype=c64)
+    assert z.dtype is c64
+    # each part has variance 1/2, so E|z|² = 1
+    assert abs(z.abs().pow(2).mean().item() - 1) < 0.05
+    u = disttrain.rand(1000, dtype=c128)
+    assert u.dtype is c128 and 0 <= u.real.min().item() and u.imag.max().item() < 1

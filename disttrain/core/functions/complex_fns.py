@@ -66,4 +66,9 @@ def is_complex(input):
 
 def sgn(input):
     """z/|z| for complex elements (0 at 0), the sign for real ones."""
-    return input.sign()
+    if input._data.dtype.kind != "c":
+        return input.sign()
+    # as a quotient, so that its gradient (sgn is not holomorphic) follows from |z|'s
+    a = input.abs()
+    zero = a == 0
+    return (input / a.masked_fill(zero, 1)).masked_fill(zero, 0)

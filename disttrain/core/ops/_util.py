@@ -71,6 +71,8 @@ def finite_max(xp, a, axis):
 def sigmoid_array(xp, x):
     """The logistic function, with ``exp`` of non-positive numbers only, so large ``|x|``
     neither overflows nor loses precision."""
+    if x.dtype.kind == "c":
+        return 1 / (1 + xp.exp(-x))
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 

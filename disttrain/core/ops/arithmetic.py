@@ -321,8 +321,8 @@ class PowScalar(Function):
         if p == 0:
             return g * 0, None
         if p == 2:
-            return g * (2 * x), None
-        return g * (p * x ** (p - 1)), None
+            return g * conj_if_complex(2 * x), None
+        return g * conj_if_complex(p * x ** (p - 1)), None
 
 
 class Pow(Function):

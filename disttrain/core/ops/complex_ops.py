@@ -73,8 +73,14 @@ class ViewAsReal(Function):
         if xd.dtype.kind != "c":
             raise RuntimeError(f"view_as_real is only supported for complex tensors")
         real = np.float32 if xd.dtype == np.complex64 else np.float64
-        return xd.view(real).reshape(xd.shape + (2,)) if xd.ndim else \
-            xd.reshape(1).view(real).reshape(2)
+        if xd.ndim == 0:
+            return xd.reshape(1).view(real).reshape(2)
+        try:
+            return xd.view(real).reshape(xd.shape + (2,))
+        except ValueError:
+            # a layout numpy cannot reinterpret in place (a broadcast, a strided last dim):
+            # the same values, copied
+            return array_module(xd).stack((xd.real, xd.imag), -1)
 
     @staticmethod
     def backward(ctx, g):
