@@ -578,14 +578,13 @@ def lu(A, *, pivot=True, out=None):
     lu_, piv, _ = lu_factor_ex(A, pivot=pivot)
     xp = _array_module(lu_._data)
     n = A.shape[-1]
-    perm = xp.broadcast_to(xp.arange(n), piv.shape).copy()
-    p0 = piv._data - 1
-    for k in range(n):
-        pk = p0[..., k:k + 1]
-        a = perm[..., k].copy()
-        b = xp.take_along_axis(perm, pk, -1)[..., 0]
-        perm[..., k] = b
-        xp.put_along_axis(perm, pk, a[..., None], -1)
+    # the row swaps, replayed on host integers, give the permutation
+    p0 = _L._host(piv._data).reshape(-1, n) - 1
+    perm = _np.tile(_np.arange(n), (len(p0), 1))
+    for b, row in enumerate(p0):
+        for k, p in enumerate(row):
+            perm[b, k], perm[b, p] = perm[b, p], perm[b, k]
+    perm = xp.asarray(perm.reshape(piv.shape))
     P = xp.swapaxes(xp.eye(n, dtype=lu_._data.dtype)[perm], -1, -2)
     from .core.creation import eye
     L = lu_.tril(-1) + eye(n, dtype=A.dtype)

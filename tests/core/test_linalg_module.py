@@ -95,6 +95,8 @@ def test_batches_broadcast_and_reconstruct():
     np.testing.assert_allclose(LA.det(Ab).numpy(), np.linalg.det(Ab.numpy()), rtol=1e-12)
     P, L, U = LA.lu(Ab[0, 0])
     np.testing.assert_allclose((P @ L @ U).numpy(), Ab[0, 0].numpy(), atol=1e-12)
+    P, L, U = LA.lu(Ab)
+    np.testing.assert_allclose((P @ L @ U).numpy(), Ab.numpy(), atol=1e-12)
     assert LA.inv_ex(Ab).info.shape == (2, 3)
 
 

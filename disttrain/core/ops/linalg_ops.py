@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from ..device import array_module
+from ..device import array_module, is_cuda_array
 from ..tensor import Tensor
 from ._util import unbroadcast
 
@@ -28,6 +28,12 @@ def _const(arr):
     return Tensor._make(arr)
 
 
+def _host(a):
+    """The host copy of an array, for the error paths that must find which matrix failed
+    (cupy's solvers return inf/nan where LAPACK reports an error)."""
+    return a.get() if is_cuda_array(a) else a
+
+
 # ------------------------------------------------------------------------- diagonals
 def _diag_index(shape, offset, d1, d2):
     """Row and column indices of a diagonal of the matrices on dims (d1, d2)."""
@@ -40,7 +46,7 @@ def _diag_index(shape, offset, d1, d2):
 def _scatter_diag(xp, g, shape, offset, d1, d2):
     out = xp.zeros(shape, dtype=g.dtype)
     rows, cols = _diag_index(shape, offset, d1, d2)
-    xp.moveaxis(out, (d1, d2), (-2, -1))[..., rows, cols] = g
+    xp.moveaxis(out, (d1, d2), (-2, -1))[..., xp.asarray(rows), xp.asarray(cols)] = g
     return out
 
 
@@ -142,10 +148,14 @@ def inv_info(a):
     """The inverse of each matrix and its getrf info (nan/inf where singular, as LAPACK)."""
     xp = array_module(a)
     try:
-        return xp.linalg.inv(a), xp.zeros(a.shape[:-2], dtype=np.int32)
+        y = xp.linalg.inv(a)
+        if xp is np or bool(xp.isfinite(y).all()):
+            return y, xp.zeros(a.shape[:-2], dtype=np.int32)
     except np.linalg.LinAlgError:
-        pass
-    _, _, info = lu_array(a)
+        y = None
+    _, _, info = lu_array(_host(a))
+    if xp is not np:
+        return y, xp.asarray(info)
     with np.errstate(all="ignore"):
         out = xp.stack([_inv_or_nan(xp, m) for m in a.reshape((-1,) + a.shape[-2:])])
     return out.reshape(a.shape), info
@@ -187,6 +197,9 @@ class Solve(Function):
         xp = array_module(a._data)
         try:
             x = xp.linalg.solve(a._data, b._data)
+            if xp is not np and not bool(xp.isfinite(x).all()) and \
+                    bool((lu_array(_host(a._data))[2] != 0).any()):
+                raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
                               "is singular.".replace("torch.", "disttrain.")) from None
@@ -351,7 +364,11 @@ def cholesky_info(a):
     not positive-definite (0 when all are)."""
     xp = array_module(a)
     try:
-        return xp.linalg.cholesky(a), xp.zeros(a.shape[:-2], dtype=np.int32)
+        c = xp.linalg.cholesky(a)
+        if xp is np or bool(xp.isfinite(c).all()):
+            return c, xp.zeros(a.shape[:-2], dtype=np.int32)
+        c, info = cholesky_info(_host(a))
+        return xp.asarray(c), xp.asarray(info)
     except np.linalg.LinAlgError:
         pass
     mats = a.reshape((-1,) + a.shape[-2:])
