@@ -13,14 +13,15 @@ from .core.tensor import Tensor as _Tensor
 from .core.ops import special as _S
 from .core.functions import (erf, erfc, erfinv, digamma, polygamma, i0, sinc, logit, xlogy,
                              exp2, expm1, log1p, round, softmax, log_softmax, logsumexp,
-                             sigmoid as expit, lgamma as gammaln, mvlgamma as multigammaln)
+                             sigmoid as expit, lgamma as gammaln, mvlgamma as multigammaln,
+                             igamma as gammainc, igammac as gammaincc)
 from .core.functions._common import write_out as _write_out
 from .core.functions.special_math import _no_tensor_msg
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expit", "logit", "xlogy", "xlog1py", "gammaln",
            "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "ndtr",
            "ndtri", "log_ndtr", "sinc", "entr", "log1p", "expm1", "exp2", "round", "softmax",
-           "log_softmax", "logsumexp", "zeta"]
+           "log_softmax", "logsumexp", "zeta", "gammainc", "gammaincc"]
 
 psi = digamma
 

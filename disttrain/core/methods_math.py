@@ -7,7 +7,7 @@ __all__ = []
 
 T = Tensor
 for _name in ("erf", "erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "exp2", "logit",
-              "xlogy", "mvlgamma"):
+              "xlogy", "mvlgamma", "igamma", "igammac"):
     setattr(T, _name, getattr(F, _name))
     if _name != "mvlgamma":
         setattr(T, _name + "_", _inplace(getattr(F, _name)))

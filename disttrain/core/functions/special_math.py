@@ -7,7 +7,7 @@ from ..ops import special as S
 from ._common import write_out
 
 __all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0",
-           "sinc", "logit", "xlogy", "exp2"]
+           "sinc", "logit", "xlogy", "exp2", "igamma", "igammac"]
 
 
 def _unary(cls, name, doc):
@@ -80,6 +80,17 @@ def xlogy(input, other, *, out=None):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(_no_tensor_msg("xlogy", input, other))
     return write_out(S.Xlogy.apply(input, other), out, "xlogy")
+
+
+def igamma(input, other, *, out=None):
+    """The regularised lower incomplete gamma function P(a, x) = γ(a, x)/Γ(a), with a =
+    ``input`` and x = ``other``; differentiable in ``other``."""
+    return write_out(S.Igamma.apply(input, other), out, "igamma")
+
+
+def igammac(input, other, *, out=None):
+    """The regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
+    return write_out(S.Igammac.apply(input, other), out, "igammac")
 
 
 def _no_tensor_msg(name, a, b):

@@ -10,7 +10,7 @@ from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
 from . import special_kernels as K
-from ._util import apply_binary, float_array, unbroadcast
+from ._util import apply_binary, float_array, type_name, unbroadcast
 from .nn_ops import Erf
 
 __all__ = []
@@ -234,3 +234,50 @@ class Zeta(Function):
         gq = g * -x * Zeta.apply(x + 1, q)
         return None, unbroadcast(gq, q.shape)
 
+
+
+class Igamma(Function):
+    """The regularised lower incomplete gamma function P(a, x) (``upper``: Q = 1 - P);
+    differentiable in x only, as in PyTorch."""
+
+    node_name = "IgammaBackward0"
+    _upper = False
+
+    @classmethod
+    def forward(cls, ctx, a, x):
+        ctx.shapes = (np.shape(a._data) if isinstance(a, Tensor) else (),
+                      np.shape(x._data) if isinstance(x, Tensor) else ())
+        if ctx._recording:
+            ctx.save_for_backward(a if isinstance(a, Tensor) else None,
+                                  x if isinstance(x, Tensor) else None)
+            ctx.scalars = (a, x)
+        kernel = K.gammaincc_array if cls._upper else K.gammainc_array
+        for t in (a, x):
+            if isinstance(t, Tensor) and t._data.dtype.kind in "biu":
+                name = "igammac" if cls._upper else "igamma"
+                raise NotImplementedError(f'"{name}_cpu" not implemented for '
+                                          f"'{type_name(t._data.dtype)}'")
+
+        def run(ad, xd):
+            arr = ad if hasattr(ad, "dtype") else xd
+            return kernel(ad, xd).astype(float_array(arr[:0] if arr.ndim else
+                                                      arr.reshape(1)[:0]).dtype, copy=False)
+
+        return apply_binary(run, a, x)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
+        a, x = ctx.saved_tensors
+        a = a if a is not None else ctx.scalars[0]
+        # dP/dx = x^(a-1) e^-x / Γ(a)
+        d = ((a - 1) * x.log() - x - Lgamma.apply(a if isinstance(a, Tensor) else
+                                                  x * 0 + a)).exp()
+        gx = g * (-d if cls._upper else d)
+        return None, unbroadcast(gx, ctx.shapes[1])
+
+
+class Igammac(Igamma):
+    node_name = "IgammacBackward0"
+    _upper = True
