@@ -21,7 +21,8 @@ from .core.functions.special_math import _no_tensor_msg
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expit", "logit", "xlogy", "xlog1py", "gammaln",
            "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "ndtr",
            "ndtri", "log_ndtr", "sinc", "entr", "log1p", "expm1", "exp2", "round", "softmax",
-           "log_softmax", "logsumexp", "zeta", "gammainc", "gammaincc"]
+           "log_softmax", "logsumexp", "zeta", "gammainc", "gammaincc", "bessel_j0",
+           "bessel_j1"]
 
 psi = digamma
 
@@ -61,6 +62,18 @@ def zeta(input, other, *, out=None):
     if not isinstance(input, _Tensor) and not isinstance(other, _Tensor):
         raise TypeError(_no_tensor_msg("zeta", input, other))
     return _write_out(_S.Zeta.apply(input, other), out, "zeta")
+
+
+def bessel_j0(input, *, out=None):
+    """The Bessel function of the first kind of order 0 (not differentiable, as in
+    PyTorch)."""
+    return _write_out(_S.BesselJ.apply(input, 0), out, "special_bessel_j0")
+
+
+def bessel_j1(input, *, out=None):
+    """The Bessel function of the first kind of order 1 (not differentiable, as in
+    PyTorch)."""
+    return _write_out(_S.BesselJ.apply(input, 1), out, "special_bessel_j1")
 
 
 del _math

@@ -281,3 +281,14 @@ class Igamma(Function):
 class Igammac(Igamma):
     node_name = "IgammacBackward0"
     _upper = True
+
+
+class BesselJ(Function):
+    """The Bessel functions of the first kind J0, J1; not differentiable, as in PyTorch."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, order):
+        kernel = K.bessel_j0_array if order == 0 else K.bessel_j1_array
+        return kernel(float_array(x._data))
