@@ -8,7 +8,6 @@ Example::
     tensor([10.+0.j, -2.+2.j, -2.+0.j])
 """
 from .core import dtype as _dt
-from .core.tensor import Tensor as _Tensor
 from .core.ops import fft_ops as _F
 from .core.ops.complex_ops import Conj as _Conj
 from .core.functions import cat as _cat, roll as _roll
@@ -219,5 +218,3 @@ def ifftshift(input, dim=None):
     dims = _shift_dims(input, dim)
     return _roll(input, [-(input.shape[d] // 2) for d in dims], dims)
 
-
-del _Tensor

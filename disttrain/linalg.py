@@ -8,7 +8,6 @@ Example::
     >>> torch.linalg.solve(A, torch.tensor([1., 2.]))
     tensor([0.2000, 0.6000])
 """
-import builtins as _builtins
 import math as _math
 
 import numpy as _np
@@ -16,9 +15,10 @@ import numpy as _np
 from .core import dtype as _dt
 from .core.tensor import Tensor as _Tensor
 from .core.ops import linalg_ops as _L
+from .core.ops import linalg_decomp as _D
 from .core.ops import reduce as _R
 from .core.ops._util import type_name as _type_name
-from .core.functions import matmul, stack as _stack, cat as _cat
+from .core.functions import matmul, stack as _stack
 from .core.functions._common import write_out as _write_out
 from .core.ops.linalg_ops import LinAlgError
 
@@ -181,13 +181,13 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
             k = min(m, n) columns/rows.
     """
     _check_matrix(A, "linalg.svd", square=False)
-    return _Svd(*_L.Svd.apply(A, full_matrices))
+    return _Svd(*_D.Svd.apply(A, full_matrices))
 
 
 def svdvals(A, *, driver=None, out=None):
     """The singular values of each matrix, descending."""
     _check_matrix(A, "linalg.svdvals", square=False)
-    return _write_out(_L.Svd.apply(A, False)[1], out, "linalg_svdvals")
+    return _write_out(_D.Svd.apply(A, False)[1], out, "linalg_svdvals")
 
 
 def qr(A, mode="reduced", *, out=None):
@@ -201,7 +201,7 @@ def qr(A, mode="reduced", *, out=None):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            f"'reduced' (default), 'r', or 'complete'")
     _check_matrix(A, "linalg.qr", square=False)
-    return _Qr(*_L.Qr.apply(A, mode))
+    return _Qr(*_D.Qr.apply(A, mode))
 
 
 def _check_uplo(UPLO):
@@ -214,13 +214,13 @@ def eigh(A, UPLO="L", *, out=None):
     """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices; only
     the triangle ``UPLO`` is read."""
     _check_matrix(A, "linalg.eigh")
-    return _Eigh(*_L.Eigh.apply(A, _check_uplo(UPLO)))
+    return _Eigh(*_D.Eigh.apply(A, _check_uplo(UPLO)))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues (ascending) of symmetric matrices."""
     _check_matrix(A, "linalg.eigvalsh")
-    return _write_out(_L.Eigh.apply(A, _check_uplo(UPLO))[0], out, "linalg_eigvalsh")
+    return _write_out(_D.Eigh.apply(A, _check_uplo(UPLO))[0], out, "linalg_eigvalsh")
 
 
 def eig(A, *, out=None):
@@ -228,28 +228,28 @@ def eig(A, *, out=None):
     complex tensors. Differentiable for losses that do not depend on each eigenvector's
     phase (as in PyTorch)."""
     _check_matrix(A, "linalg.eig", complex_ok=True)
-    return _Eig(*_L.Eig.apply(A))
+    return _Eig(*_D.Eig.apply(A))
 
 
 def eigvals(A, *, out=None):
     """The eigenvalues of general square matrices, complex."""
     _check_matrix(A, "linalg.eigvals", complex_ok=True)
-    return _write_out(_L.Eig.apply(A)[0], out, "linalg_eigvals")
+    return _write_out(_D.Eig.apply(A)[0], out, "linalg_eigvals")
 
 
 def cholesky(A, *, upper=False, out=None):
     """The Cholesky factor L (A = L Lᵀ) of symmetric positive-definite matrices, or the
     upper factor U = Lᵀ when ``upper``."""
     _check_matrix(A, "linalg.cholesky")
-    return _write_out(_L.Cholesky.apply(A, upper), out, "linalg_cholesky")
+    return _write_out(_D.Cholesky.apply(A, upper), out, "linalg_cholesky")
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """``cholesky`` that returns (L, info) instead of raising; ``info`` is the order of the
     first leading minor that is not positive-definite."""
     _check_matrix(A, "linalg.cholesky_ex")
-    L = _L.Cholesky.apply(A, upper, check_errors, "linalg.cholesky_ex")
-    _, info = _L.cholesky_info(A._data)
+    L = _D.Cholesky.apply(A, upper, check_errors, "linalg.cholesky_ex")
+    _, info = _D.cholesky_info(A._data)
     return _CholEx(L, _info_tensor(info))
 
 
@@ -281,7 +281,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """
     _check_matrix(A, "linalg.pinv", square=False)
     atol, rtol = _tolerances(A, atol, rtol, rcond)
-    return _write_out(_L.Pinv.apply(A, atol, rtol, hermitian), out, "linalg_pinv")
+    return _write_out(_D.Pinv.apply(A, atol, rtol, hermitian), out, "linalg_pinv")
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
@@ -327,7 +327,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     m, n = A.shape[-2], A.shape[-1]
     rtol = float(_np.finfo(A._data.dtype).eps) * max(m, n) if rcond is None or rcond < 0 \
         else rcond
-    X = _L.Pinv.apply(A, 0.0, rtol, False) @ Bm
+    X = _D.Pinv.apply(A, 0.0, rtol, False) @ Bm
     s = svdvals(A.detach())
     xp = _array_module(s._data)
     smax = s._data[..., :1] if n and m else xp.zeros(s.shape[:-1] + (1,))
@@ -380,7 +380,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         return vector_norm(A, 2, dim, keepdim)
     Am, (d0, d1) = _moved_last(A, dim)
     if ord == "nuc" or ord in (2, -2):
-        s = _L.Svd.apply(Am, False)[1]
+        s = _D.Svd.apply(Am, False)[1]
         r = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
     elif ord in (1, -1, _inf, -_inf):
         red, ext = (-2, -1) if ord in (1, -1) else (-1, -2)
@@ -590,5 +590,3 @@ def lu(A, *, pivot=True, out=None):
     L = lu_.tril(-1) + eye(n, dtype=A.dtype)
     return _Lu(_Tensor._make(xp.ascontiguousarray(P)), L, lu_.triu())
 
-
-del _builtins, _cat

@@ -7,8 +7,6 @@ Example::
     >>> torch.special.ndtri(torch.tensor([0.025, 0.5]))
     tensor([-1.9600,  0.0000])
 """
-import math as _math
-
 from .core.tensor import Tensor as _Tensor
 from .core.ops import special as _S
 from .core.functions import (erf, erfc, erfinv, digamma, polygamma, i0, sinc, logit, xlogy,
@@ -75,5 +73,3 @@ def bessel_j1(input, *, out=None):
     PyTorch)."""
     return _write_out(_S.BesselJ.apply(input, 1), out, "special_bessel_j1")
 
-
-del _math

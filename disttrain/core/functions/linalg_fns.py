@@ -4,7 +4,6 @@ import builtins
 import math
 import warnings
 
-from ..tensor import Tensor
 from ..ops import linalg_ops as L
 from ._common import write_out
 
@@ -226,5 +225,3 @@ def lu(A, pivot=True, get_infos=False, out=None):
     lu_, piv, info = _linalg().lu_factor_ex(A, pivot=pivot)
     return (lu_, piv, info) if get_infos else (lu_, piv)
 
-
-del Tensor

@@ -5,8 +5,6 @@ Each backward is the adjoint transform (PyTorch's formulas): the opposite direct
 normalisation that makes it the conjugate transpose, so gradients follow the conjugate
 Wirtinger convention and second derivatives come from these same Functions.
 """
-import math
-
 import numpy as np
 
 from ..autograd import Function
@@ -113,5 +111,3 @@ class C2R(Function):
                 gi._data.dtype)))
         return gi, None, None, None
 
-
-del math
