@@ -325,3 +325,23 @@ def test_eig_is_complex_and_differentiable():
     assert gradcheck(lambda m: R(LA.eigvals(C(m))), (leaf(_r(3, 3, 2)),))
     assert gradcheck(lambda m: R(LA.inv(C(m))), (leaf(_r(3, 3, 2)),))
     assert gradcheck(lambda m, b: R(LA.solve(C(m), C(b))), (leaf(_r(3, 3, 2)), leaf(_r(3, 2))))
+
+
+def test_tensorsolve_rank_tolerances_and_checked_variants():
+    rng_ = np.random.default_rng(7)
+    At = disttrain.tensor(rng_.standard_normal((2, 3, 6)))
+    Bt = disttrain.tensor(rng_.standard_normal((2, 3)))
+    Xt = LA.tensorsolve(At, Bt)
+    assert Xt.shape == (6,)
+    np.testing.assert_allclose(disttrain.tensordot(At, Xt, 1).numpy(), Bt.numpy(), atol=1e-12)
+    m = disttrain.tensor([[1., 0.], [0., 1e-3]], dtype=f64)
+    assert LA.matrix_rank(m).item() == 2 and LA.matrix_rank(m, atol=0.01).item() == 1
+    assert LA.matrix_rank(m, rtol=0.01).item() == 1
+    np.testing.assert_allclose(LA.pinv(m, atol=0.01).numpy(), [[1, 0], [0, 0]])
+    assert LA.inv_ex(m).info.item() == 0
+    sing = disttrain.tensor([[1., 2.], [2., 4.]])
+    with pytest.raises(LA.LinAlgError):
+        LA.solve_ex(sing, disttrain.ones(2, 1), check_errors=True)
+    assert LA.lu_factor_ex(sing).info.item() == 2
+    with pytest.raises(NotImplementedError, match="lu_factor"):
+        LA.lu_factor(leaf([[2., 1.], [1., 3.]])).LU.sum().backward()
