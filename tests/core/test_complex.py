@@ -136,6 +136,9 @@ def test_errors_match_pytorch():
     with raises(RuntimeError, "expected m1 and m2 to have the same dtype, but got: "
                               "c10::complex<float> != float"):
         disttrain.ones(2, 2, dtype=c64) @ disttrain.ones(2, 2)
+    with raises(NotImplementedError, "\"lt_cpu\" not implemented for 'ComplexFloat'"):
+        disttrain.ones(2, dtype=c64) < 1
+    assert (disttrain.ones(2, dtype=c64) == 1).tolist() == [True, True]
 
 
 def test_random_complex_samples():
