@@ -149,3 +149,27 @@ def test_random_complex_samples():
     assert abs(z.abs().pow(2).mean().item() - 1) < 0.05
     u = disttrain.rand(1000, dtype=c128)
     assert u.dtype is c128 and 0 <= u.real.min().item() and u.imag.max().item() < 1
+
+
+def test_gradcheck_takes_complex_inputs_and_outputs():
+    z = disttrain.tensor(rng.standard_normal(4) + 1j * rng.standard_normal(4), dtype=c128,
+                         requires_grad=True)
+    w = disttrain.tensor(rng.standard_normal(4) + 1j * rng.standard_normal(4), dtype=c128,
+                         requires_grad=True)
+    assert gradcheck(lambda a, b: a * b.conj() + a.exp() / b, (z, w))
+    assert gradcheck(disttrain.fft.fft, (z,))
+    assert gradcheck(lambda a: a.abs() + a.angle(), (z,))
+
+    # a wrong complex gradient (no conjugate) is caught
+    class NoConj(disttrain.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            a, = ctx.saved_tensors
+            return g * 2 * a
+
+    assert not gradcheck(NoConj.apply, (z,), raise_exception=False)
