@@ -25,6 +25,8 @@ def test_dtypes_and_promotion():
     assert disttrain.tensor([1 + 2j]).dtype is c64
     assert disttrain.tensor([1 + 2j]).is_complex() and not disttrain.ones(1).is_complex()
     assert disttrain.is_complex(disttrain.zeros(1, dtype=c128))
+    assert disttrain.zeros(1, dtype=c64).type() == "disttrain.ComplexFloatTensor"
+    assert disttrain.ones(1).type("disttrain.ComplexDoubleTensor").dtype is c128
 
 
 @pytest.mark.parametrize("expr,shown", [
