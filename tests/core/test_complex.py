@@ -65,6 +65,9 @@ def test_parts_and_elementwise_values():
     assert (a / b[0]).tolist() == [1 - 1j, 1 - 0.5j]
     assert (disttrain.tensor([1, 2]) + 1j).tolist() == [1 + 1j, 2 + 1j]
     assert (a ** 2).tolist() == [2j, 3 - 4j]
+    # var/std of complex numbers are real: the mean of |z - mean|²
+    v = disttrain.tensor([1 + 1j, 3 - 1j, 2j]).var()
+    assert v.dtype is disttrain.float32 and v.item() == pytest.approx(14 / 3)
 
 
 def test_real_imag_and_view_as_real_share_memory():
@@ -98,6 +101,7 @@ GRADS = [
     ("trig", lambda a: R(C(a).sin() * C(a).cos() + C(a).tanh() + C(a).sigmoid()), [(3, 2)]),
     ("powers", lambda a: R(C(a) ** 2 + C(a) ** 3 + C(a).reciprocal()), [(3, 2)]),
     ("sgn_and_mean", lambda a: R(C(a).sgn().mean(0, keepdim=True) * C(a)), [(3, 2)]),
+    ("var_std", lambda a: C(a).var(0).sum() + C(a).std(1).sum(), [(3, 2, 2)]),
 ]
 
 
