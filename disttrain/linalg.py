@@ -27,7 +27,7 @@ __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex",
            "eigvals", "cholesky", "cholesky_ex", "pinv", "lstsq", "matmul", "cross", "vecdot",
            "matrix_rank", "matrix_power", "matrix_exp", "multi_dot", "tensorinv",
            "tensorsolve", "diagonal", "vander", "solve_triangular", "lu_factor",
-           "lu_factor_ex", "lu", "cond"]
+           "lu_factor_ex", "lu", "cond", "householder_product"]
 
 _inf = float("inf")
 
@@ -590,3 +590,24 @@ def lu(A, *, pivot=True, out=None):
     L = lu_.tril(-1) + eye(n, dtype=A.dtype)
     return _Lu(_Tensor._make(xp.ascontiguousarray(P)), L, lu_.triu())
 
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of the product of Householder matrices H_1 ... H_k, with
+    H_i = I - tau_i v_i v_iᵀ and v_i column i of ``A`` below the diagonal, 1 on it (the Q
+    of a QR factorisation stored as LAPACK's geqrf stores it). Differentiable."""
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater "
+                           "than or equal to input.shape[-1]".replace("torch.", ""))
+    k = tau.shape[-1]
+    if n < k:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater "
+                           "than or equal to tau.shape[-1]".replace("torch.", ""))
+    from .core.creation import eye
+    V = A.tril(-1) + eye(m, n, dtype=A.dtype)
+    Q = eye(m, dtype=A.dtype)
+    for i in range(k):
+        v = V[..., :, i:i + 1]
+        # Q (I - tau v vᵀ) = Q - tau (Q v) vᵀ
+        Q = Q - tau[..., i:i + 1].unsqueeze(-1) * ((Q @ v) @ v.mT)
+    return _write_out(Q[..., :, :n], out, "linalg_householder_product")

@@ -17,7 +17,7 @@ T.mvlgamma_ = lambda self, p: _inplace(lambda x: F.mvlgamma(x, p))(self)
 
 for _name in ("det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "cholesky_solve",
               "cholesky_inverse", "svd", "qr", "cross", "matrix_power", "matrix_exp", "trace",
-              "diagonal", "diag_embed", "kron", "dist", "triangular_solve", "lu"):
+              "diagonal", "diag_embed", "kron", "dist", "triangular_solve", "lu", "orgqr"):
     setattr(T, _name, getattr(F, _name))
 
 # complex numbers: ``x.real``/``x.imag`` are attributes (views), the rest methods

@@ -37,10 +37,15 @@ COMPUTE = {
     "matrix_power_m2": lambda: LA.matrix_power(A, -2),
     "solve_tri": lambda: LA.solve_triangular(A, disttrain.eye(3, dtype=f64), upper=True),
     "lu_factor_LU": lambda: LA.lu_factor(A).LU, "lu_factor_piv": lambda: LA.lu_factor(A).pivots,
+    "householder_product": lambda: LA.householder_product(M, disttrain.tensor([0.5, 1.2],
+                                                                              dtype=f64)),
+    "householder_product_k1": lambda: disttrain.orgqr(M, disttrain.tensor([0.5], dtype=f64)),
 }
 
 # PyTorch 2.13's results for the same expressions
 EXPECTED = {
+    'householder_product': [[0.5, 21.3], [-1.5, 63.7], [-2.5, 98.1]],
+    'householder_product_k1': [[0.5, -1.5], [-1.5, -3.5], [-2.5, -7.5]],
     'inv': [[0.19771863117870722, 0.06463878326996197, 0.007604562737642592], [-0.12167300380228137, 0.11406844106463877, 0.07224334600760458], [-0.034220532319391636, -0.030418250950570346, 0.1140684410646388]],
     'det': 263.0,
     'slogdet_neg': 5.572154032177764,
@@ -165,6 +170,7 @@ GRADS = [
      [_r(2, 3, 4), _r(4, 2, 5)]),
     ("trace", disttrain.trace, [_r(3, 4)]),
     ("old_svd", lambda a: disttrain.svd(a).V.abs(), [_r(4, 3)]),
+    ("householder_product", LA.householder_product, [_r(2, 4, 3), _r(2, 2)]),
 ]
 for _o in ("fro", "nuc", 1, -1, 2, -2, inf, -inf):
     GRADS.append((f"matrix_norm_{_o}", lambda a, o=_o: LA.matrix_norm(a, o), [_r(2, 3, 3)]))
@@ -345,3 +351,12 @@ def test_tensorsolve_rank_tolerances_and_checked_variants():
     assert LA.lu_factor_ex(sing).info.item() == 2
     with pytest.raises(NotImplementedError, match="lu_factor"):
         LA.lu_factor(leaf([[2., 1.], [1., 3.]])).LU.sum().backward()
+
+
+def test_householder_product_errors():
+    with raises(RuntimeError, "linalg.householder_product: input.shape[-2] must be greater than "
+                              "or equal to input.shape[-1]"):
+        LA.householder_product(M.T, disttrain.ones(2, dtype=f64))
+    with raises(RuntimeError, "linalg.householder_product: input.shape[-1] must be greater than "
+                              "or equal to tau.shape[-1]"):
+        LA.householder_product(M, disttrain.ones(3, dtype=f64))

@@ -10,7 +10,7 @@ from ._common import write_out
 __all__ = ["det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "cholesky_solve",
            "cholesky_inverse", "svd", "qr", "cross", "matrix_power", "matrix_exp", "trace",
            "cdist", "dist", "kron", "tensordot", "triangular_solve", "lu", "diagonal",
-           "diag_embed"]
+           "diag_embed", "orgqr"]
 
 
 def _linalg():
@@ -225,3 +225,7 @@ def lu(A, pivot=True, get_infos=False, out=None):
     lu_, piv, info = _linalg().lu_factor_ex(A, pivot=pivot)
     return (lu_, piv, info) if get_infos else (lu_, piv)
 
+
+def orgqr(input, tau):
+    """``linalg.householder_product`` under its LAPACK name."""
+    return _linalg().householder_product(input, tau)
