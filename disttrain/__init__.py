@@ -10,6 +10,7 @@ from .core.tensor import Tensor, Size
 from .core.dtype import (dtype, float16, float32, float64, bfloat16, int8, int16, int32, int64,
                          uint8, bool, half, float, double, short, int, long, get_default_dtype,
                          set_default_dtype, promote_types)
+from .core.dtype import complex32, complex64, complex128, chalf, cfloat, cdouble
 from .core.device import device
 from .core.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                              inference_mode)
@@ -60,6 +61,10 @@ def __getattr__(name):
     # Subpackages load on first use so that ``import disttrain`` stays fast and the layers
     # below ``nn``/``optim`` never import them.
     if name in _SUBMODULES:
+        mod = _lazy(name)
+        globals()[name] = mod
+        return mod
+    if name in ("special", "linalg", "fft"):
         mod = _lazy(name)
         globals()[name] = mod
         return mod

@@ -370,7 +370,7 @@ def _wrap_outputs(cls, ctx, args, out, record, kwargs=None):
                 d = o._data
                 # the array's type, not the array: the graph must not keep outputs alive
                 meta.append((d.shape, d.dtype, type(d)))
-                if d.dtype.kind == "f" and not (non_diff and any(o is n for n in non_diff)):
+                if d.dtype.kind in "fc" and not (non_diff and any(o is n for n in non_diff)):
                     o._requires_grad = True
                     o.grad_fn = ctx
                     o._output_nr = i

@@ -13,11 +13,12 @@ __all__ = ["binary_arrays", "apply_binary", "call_binary", "shape_of", "unbroadc
 
 _TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
-               "bool": "Bool"}
+               "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 # the C++ type names some of PyTorch's messages print
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
             "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
-            "uint8": "unsigned char", "bool": "bool"}
+            "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
 
 
 def shape_str(shape):
@@ -70,6 +71,8 @@ def finite_max(xp, a, axis):
 def sigmoid_array(xp, x):
     """The logistic function, with ``exp`` of non-positive numbers only, so large ``|x|``
     neither overflows nor loses precision."""
+    if x.dtype.kind == "c":
+        return 1 / (1 + xp.exp(-x))
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
@@ -127,7 +130,7 @@ def _with_scalar(arr, s):
         s = s.item()        # numpy scalars are strong in numpy 2 but weak in PyTorch
     cat = _dt.scalar_category(s)
     kind = arr.dtype.kind
-    if cat == 2:
+    if cat >= 2:
         if kind in "biu":
             return arr.astype(_dt.get_default_dtype().np), s
     elif cat == 1:

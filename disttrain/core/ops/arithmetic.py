@@ -8,6 +8,7 @@ from ..device import array_module
 from ..tensor import Tensor
 from ._util import (apply_binary, binary_arrays, call_binary, float_array, shape_of,
                     unbroadcast)
+from .complex_ops import conj_if_complex
 
 __all__ = []
 
@@ -122,8 +123,8 @@ class Mul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        ga = unbroadcast(g * b, ctx.shapes[0]) if na else None
-        gb = unbroadcast(g * a, ctx.shapes[1]) if nb else None
+        ga = unbroadcast(g * conj_if_complex(b), ctx.shapes[0]) if na else None
+        gb = unbroadcast(g * conj_if_complex(a), ctx.shapes[1]) if nb else None
         return ga, gb
 
 
@@ -152,8 +153,9 @@ class Div(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad[:2]
+        b = conj_if_complex(b)
         ga = unbroadcast(g / b, ctx.shapes[0]) if na else None
-        gb = unbroadcast(-g * a / (b * b), ctx.shapes[1]) if nb else None
+        gb = unbroadcast(-g * conj_if_complex(a) / (b * b), ctx.shapes[1]) if nb else None
         return ga, gb
 
 
@@ -319,8 +321,8 @@ class PowScalar(Function):
         if p == 0:
             return g * 0, None
         if p == 2:
-            return g * (2 * x), None
-        return g * (p * x ** (p - 1)), None
+            return g * conj_if_complex(2 * x), None
+        return g * conj_if_complex(p * x ** (p - 1)), None
 
 
 class Pow(Function):

@@ -299,8 +299,10 @@ def _var(ctx, x, dim, correction, keepdim):
         ctx.save_for_backward(x)
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = xd - xd.mean(axis=dims, keepdims=True)
-        ss = (dev * dev).sum(axis=dims, keepdims=keepdim)
-        return ss / xd.dtype.type(max(ctx.n - correction, 0))
+        # complex: the mean of |x - mean|², a real number
+        sq = dev * dev if dev.dtype.kind != "c" else dev.real * dev.real + dev.imag * dev.imag
+        ss = sq.sum(axis=dims, keepdims=keepdim)
+        return ss / ss.dtype.type(max(ctx.n - correction, 0))
 
 
 def _inv_dof(ctx):

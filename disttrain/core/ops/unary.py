@@ -5,6 +5,7 @@ import numpy as np
 from ..autograd import Function
 from ..device import array_module
 from ._util import float_array, sigmoid_array, type_name
+from .complex_ops import Conj
 
 __all__ = []
 
@@ -34,6 +35,10 @@ def _unary(name, node, fwd, bwd, saves="x", float_only=True, may_warn=True):
 
     def backward(ctx, g):
         s, = ctx.saved_tensors
+        if g._data.dtype.kind == "c":
+            # PyTorch's convention for complex z: g·conj(f'(z)), i.e. conj(conj(g)·f'(z));
+            # the real-valued and piecewise-constant ops here give the same either way
+            return Conj.apply(bwd(Conj.apply(g), s))
         return bwd(g, s)
 
     cls = type(name, (Function,), {"node_name": node, "forward": staticmethod(forward),
