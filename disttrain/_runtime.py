@@ -14,7 +14,7 @@ __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
            "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode",
            "get_deterministic_debug_mode", "set_float32_matmul_precision",
            "get_float32_matmul_precision", "set_default_device", "get_default_device",
-           "compile", "is_complex", "is_nonzero", "is_storage"]
+           "compile", "is_nonzero", "is_storage"]
 
 _state = {"deterministic": False, "warn_only": False, "matmul_precision": "highest",
           "interop_threads": None, "threads": None}
@@ -227,13 +227,6 @@ def _need_tensor(x, fn):
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(x).__name__}")
-
-
-def is_complex(input):
-    """Whether ``input`` has a complex dtype: always False (disttrain has no complex
-    dtypes)."""
-    _need_tensor(input, "is_complex")
-    return False
 
 
 def is_nonzero(input):

@@ -21,6 +21,7 @@ import numpy as np
 from . import grad_mode  # noqa: F401  (other modules reach it through autograd)
 from .grad_mode import state as _grad_state
 from .hooks import RemovableHandle
+from .ops._complex_grad import COMPLEX_GRAD_OPS
 
 __all__ = ["Function", "backward", "grad", "BackwardNode", "AccumulateGrad", "RemovableHandle"]
 
@@ -258,6 +259,9 @@ class Function:
         name = cls.__dict__.get("node_name") or f"{cls.__name__}Backward"
         cls._node_cls = type(name, (BackwardNode,), {"_fn": cls})
         cls._builtin = cls.__module__.startswith("disttrain.")
+        # built-in ops not known to be right for complex inputs refuse them (see _complex_grad)
+        cls._refuses_complex = cls._builtin and (
+            f"{cls.__module__}.{cls.__name__}" not in COMPLEX_GRAD_OPS)
 
     def __init__(self, *args, **kwargs):
         import warnings
@@ -293,6 +297,8 @@ class Function:
         if record:
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
                                          for a in args)
+            if cls._refuses_complex:
+                _refuse_complex(cls, args)
             ctx._recording = True
             if anomaly.enabled:
                 ctx._forward_trace = "".join(traceback.format_stack()[:-1])
@@ -307,6 +313,15 @@ class Function:
         if type(out) is _ndarray and not record and not cls.is_view:
             return _Tensor._wrap(out)      # the common case, kept short: one new array
         return _wrap_outputs(cls, ctx, args, out, record, kwargs)
+
+
+def _refuse_complex(cls, args):
+    for a in args:
+        if isinstance(a, _Tensor) and a._requires_grad and a._data.dtype.kind == "c":
+            raise NotImplementedError(
+                f"{cls._node_cls.__name__}: the gradient of this operation for complex inputs "
+                f"is not implemented in disttrain (its forward runs under no_grad or on "
+                f"detached inputs)")
 
 
 _NO_NEEDS = tuple((False,) * n for n in range(8))

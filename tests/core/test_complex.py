@@ -179,3 +179,35 @@ def test_gradcheck_takes_complex_inputs_and_outputs():
             return g * 2 * a
 
     assert not gradcheck(NoConj.apply, (z,), raise_exception=False)
+
+
+def _c(*shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return disttrain.tensor(rng.standard_normal(shape) + 1j * rng.standard_normal(shape),
+                            dtype=disttrain.complex128, requires_grad=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, b: disttrain.view_as_real(a * b / (b + 3)),
+    lambda a, b: disttrain.view_as_real(a @ b),
+    lambda a, b: disttrain.view_as_real((a.exp() + b.sigmoid() + a.tanh()) ** 2),
+    lambda a, b: disttrain.view_as_real(a.sqrt().log() + b.reciprocal().asin()),
+    lambda a, b: disttrain.view_as_real(disttrain.linalg.solve(a, b).sum(0)),
+    lambda a, b: (disttrain.fft.fft(a).abs() + b.angle()).mean(),
+    lambda a, b: disttrain.real(a[1:, ::2] * disttrain.cat([b, b]).conj()[:2, :2]),
+])
+def test_ops_on_the_complex_list_have_right_gradients(fn):
+    """Every op allowed to record complex inputs passes a complex gradcheck."""
+    assert gradcheck(fn, (_c(3, 3), _c(3, 3, seed=1)))
+
+
+@pytest.mark.parametrize("op", [lambda x: x.prod(), lambda x: x.softmax(0),
+                                lambda x: x.cumprod(0), lambda x: x ** x,
+                                lambda x: disttrain.nn.functional.linear(x, x.view(1, 3))])
+def test_ops_without_a_complex_gradient_refuse_instead_of_being_wrong(op):
+    """An op whose backward is not right for complex inputs raises when it would record one,
+    and still runs on data that needs no gradient."""
+    with pytest.raises(NotImplementedError, match="gradient of this operation for complex "
+                                                  "inputs is not implemented"):
+        op(_c(3))
+    op(_c(3).detach())

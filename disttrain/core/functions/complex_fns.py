@@ -61,7 +61,10 @@ def angle(input, *, out=None):
 
 def is_complex(input):
     """Whether ``input`` holds complex numbers."""
-    return isinstance(input, Tensor) and input._data.dtype.kind == "c"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_complex(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input._data.dtype.kind == "c"
 
 
 def sgn(input):
