@@ -62,8 +62,10 @@ def discover(environ=None):
     """
     env = os.environ if environ is None else environ
     found = _torchrun(env) or _slurm(env) or _mpi(env)
-    if found is None:
-        return DistEnv(secret=env.get("DISTTRAIN_SECRET", ""))
+    if found is None:   # a program that passes rank and world size itself may still set these
+        return DistEnv(master_addr=env.get("MASTER_ADDR") or "127.0.0.1",
+                       master_port=_int(env, "MASTER_PORT", DEFAULT_PORT),
+                       secret=env.get("DISTTRAIN_SECRET", ""))
     source, rank, size, local_rank, local_size, addr, port = found
     if not 0 <= rank < size:
         raise ValueError(f"rank {rank} is outside the world of size {size} (from {source} "
