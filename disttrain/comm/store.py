@@ -44,6 +44,7 @@ import time
 
 import msgpack
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from .wire import secret_token
 
@@ -400,6 +401,13 @@ class Store:
         self._sock.maxmsgsize = max_message
         self._ip = resolve_ip(host)
         self._sock.ipv6 = ":" in self._ip
+        # A request the server had received but not answered when its connection dropped
+        # (the previous group's store closing, say) is lost: watching the connection tells
+        # when to send it again.
+        self._monitor = self._sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        self._poller = zmq.Poller()
+        self._poller.register(self._sock, zmq.POLLIN)
+        self._poller.register(self._monitor, zmq.POLLIN)
         self._sock.connect(tcp_endpoint(self._ip, self.port))
 
     def set(self, key, value):
@@ -454,9 +462,21 @@ class Store:
 
     def close(self):
         """Close the client, and the server if this process runs it."""
+        self._sock.disable_monitor()
+        self._monitor.close(linger=0)
         self._ctx.destroy(linger=0)
         if self.server is not None:
             self.server.close()
+
+    def _dropped(self):
+        """Read the monitor's events; whether the connection dropped."""
+        dropped = False
+        while True:
+            try:
+                event = recv_monitor_message(self._monitor, zmq.NOBLOCK)["event"]
+            except zmq.Again:
+                return dropped
+            dropped |= event == zmq.EVENT_DISCONNECTED
 
     def _await_server(self, op, key, budget):
         """Wait until something accepts a TCP connection at the store's address.
@@ -502,10 +522,19 @@ class Store:
                     [self.run_id, self.generation, rid, op, *args])])
                 while True:
                     left = deadline - time.monotonic()
-                    if left <= 0 or not self._sock.poll(int(left * 1000) + 1):
+                    events = dict(self._poller.poll(int(left * 1000) + 1)) if left > 0 else {}
+                    if not events:
                         raise StoreError(f"rendezvous store at {self.host}:{self.port} did "
                                          f"not answer {op} {args[0]!r} within {budget:g} s "
                                          f"(is rank 0 running?)")
+                    if self._monitor in events and self._dropped() and op != "add":
+                        # Every request but add may be sent twice: the stale copy's reply,
+                        # if any, has another id.
+                        rid = next(self._ids)
+                        self._sock.send_multipart([self._token, msgpack.packb(
+                            [self.run_id, self.generation, rid, op, *args])])
+                    if self._sock not in events:
+                        continue
                     reply = self._sock.recv()
                     try:
                         got, ok, value = msgpack.unpackb(reply, raw=False)

@@ -446,6 +446,9 @@ def job_reinit(rounds="3"):
     """PyTorch's DDP tutorial pattern: init, work, destroy, and again, in one process, with
     rank and world size passed as arguments (no launcher variables needed)."""
     import disttrain.distributed as dist
+    if os.environ.get("DT_DEBUG_HANG"):
+        import faulthandler
+        faulthandler.dump_traceback_later(float(os.environ["DT_DEBUG_HANG"]), exit=True)
     rank, size = int(os.environ.pop("RANK")), int(os.environ.pop("WORLD_SIZE"))
     destroy_s = []
     for i in range(int(rounds)):
