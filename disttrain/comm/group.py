@@ -26,7 +26,7 @@ import numpy as np
 from . import collectives as C
 from .collectives import Channel, ReduceOp
 from .env import discover
-from .store import MAX_MESSAGE, Store
+from .store import MAX_MESSAGE, RendezvousError, Store
 from .transport import CommError, Transport
 from .wire import DTYPES, Kind, dtype_name, secret_token
 from .work import Engine, Pending, Work
@@ -34,6 +34,7 @@ from .work import Engine, Pending, Work
 __all__ = ["ProcessGroup", "DEFAULT_TIMEOUT"]
 
 DEFAULT_TIMEOUT = 1800.0   # seconds; PyTorch's default process-group timeout (30 minutes)
+_TELL_LATE_RANKS = 5.0     # seconds rank 0 keeps the store up to tell late ranks a failure
 
 # Worlds made by this process, one after another: every rank of a job creates and destroys
 # its groups in the same order, so the count names the same group on every rank, and a
@@ -187,6 +188,8 @@ class ProcessGroup:
         elif transport is not None and self._engine is None:
             transport.close(linger=0)
         self._engine = None
+        if self.store.server is not None and isinstance(exc, RendezvousError):
+            self.store.server.hold_failure(_TELL_LATE_RANKS)
         self.store.close()
 
     @classmethod

@@ -73,6 +73,9 @@ class Arena:
             log.warning("cannot reserve %d bytes of shared memory in %s (%s); large "
                         "all_reduces use sockets only", size, _DIR, exc)
             return None
+        except BaseException:     # SIGTERM (see group.py) while reserving: leave nothing
+            os.unlink(path)
+            raise
         finally:
             os.close(fd)
         return cls(name, mapping)

@@ -194,6 +194,7 @@ class StoreServer:
         self._waiters = []           # [identity, request_id, op, keys, deadline]
         self._joins = []             # [identity, request_id, deadline]
         self._roster = _Roster()
+        self._told = set()           # ranks told why the rendezvous failed
         self.alarm = None
         self._bad = 0
         self._ctx = zmq.Context(io_threads=1)
@@ -291,7 +292,7 @@ class StoreServer:
             failure = self._roster.claim(int(world_size), int(rank), str(host), int(pid))
             if failure and self._roster.formed is not None:
                 self.alarm = failure
-            self._joins.append([ident, rid, time.monotonic() + float(timeout)])
+            self._joins.append([ident, rid, time.monotonic() + float(timeout), int(rank)])
             self._answer_joins()
         elif op == "add":
             key, amount = args
@@ -326,13 +327,24 @@ class StoreServer:
         failure = self._roster.failure
         roster = None if failure else self._roster.complete()
         if failure or roster:
-            for ident, rid, _ in self._joins:
+            for ident, rid, _, rank in self._joins:
                 self._reply(ident, rid, *((False, failure) if failure else (True, roster)))
+                self._told.add(rank)
             self._joins = []
+
+    def hold_failure(self, grace):
+        """After a failed rendezvous, keep serving until every rank that was expected has
+        been told why (or ``grace`` seconds passed): a rank that comes late then learns the
+        reason instead of finding nobody at the port."""
+        claims = self._roster.claims
+        expected = set(range(max((c[0] for c in claims.values()), default=0)))
+        deadline = time.monotonic() + grace
+        while not expected <= self._told and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def _expire_waiters(self):
         now = time.monotonic()
-        for ident, rid, deadline in self._joins:
+        for ident, rid, deadline, _ in self._joins:
             if deadline <= now:
                 got = sorted(self._roster.claims)
                 self._reply(ident, rid, False, f"timed out waiting for the other ranks to "
@@ -527,12 +539,17 @@ class Store:
                         raise StoreError(f"rendezvous store at {self.host}:{self.port} did "
                                          f"not answer {op} {args[0]!r} within {budget:g} s "
                                          f"(is rank 0 running?)")
-                    if self._monitor in events and self._dropped() and op != "add":
-                        # Every request but add may be sent twice: the stale copy's reply,
-                        # if any, has another id.
-                        rid = next(self._ids)
-                        self._sock.send_multipart([self._token, msgpack.packb(
-                            [self.run_id, self.generation, rid, op, *args])])
+                    if self._monitor in events and self._dropped():
+                        # Nothing may be listening any more (rank 0 gave up): wait for a
+                        # server for the connect timeout at most, not the request's.
+                        self._reached = False
+                        self._await_server(op, args[0], deadline - time.monotonic())
+                        if op != "add":
+                            # Every request but add may be sent twice: the stale copy's
+                            # reply, if any, has another id.
+                            rid = next(self._ids)
+                            self._sock.send_multipart([self._token, msgpack.packb(
+                                [self.run_id, self.generation, rid, op, *args])])
                     if self._sock not in events:
                         continue
                     reply = self._sock.recv()

@@ -389,6 +389,7 @@ def job_claims(seconds="10"):
     print("START", time.time(), flush=True)
     try:
         pg = comm.init_from_env(timeout=60)
+        print("JOINED", flush=True)
         end = time.time() + float(seconds)
         while time.time() < end:
             x = np.ones(4)
@@ -446,9 +447,6 @@ def job_reinit(rounds="3"):
     """PyTorch's DDP tutorial pattern: init, work, destroy, and again, in one process, with
     rank and world size passed as arguments (no launcher variables needed)."""
     import disttrain.distributed as dist
-    if os.environ.get("DT_DEBUG_HANG"):
-        import faulthandler
-        faulthandler.dump_traceback_later(float(os.environ["DT_DEBUG_HANG"]), exit=True)
     rank, size = int(os.environ.pop("RANK")), int(os.environ.pop("WORLD_SIZE"))
     destroy_s = []
     for i in range(int(rounds)):
@@ -463,4 +461,8 @@ def job_reinit(rounds="3"):
 
 
 if __name__ == "__main__":
+    if os.environ.get("DISTTRAIN_TEST_DUMP_AFTER"):   # where a hung worker is stuck
+        import faulthandler
+        faulthandler.dump_traceback_later(float(os.environ["DISTTRAIN_TEST_DUMP_AFTER"]),
+                                          exit=True)
     globals()[f"job_{sys.argv[1]}"](*sys.argv[2:])

@@ -34,6 +34,8 @@ def _segments_of(pids):
 
 def _fails_everywhere_at_once(ranks, n, fragments):
     starts, results = _outcome(ranks, n)
+    print("seconds from the last start to each rank's error:",
+          [round(res["at"] - max(starts), 2) for res in results])
     for r, res in enumerate(results):
         assert res["error"] and res["type"] in ("RendezvousError", "CommError"), (r, res)
         for fragment in fragments:
@@ -59,6 +61,24 @@ def test_one_rank_with_a_larger_world_fails_every_rank():
     per = [{"WORLD_SIZE": 4}] * 4 + [{"WORLD_SIZE": 5}]
     with Ranks(5, "claims", per_process=per) as ranks:
         _fails_everywhere_at_once(ranks, 5, ["ranks 0-3 say WORLD_SIZE=4", "rank 4 says 5"])
+
+
+def test_a_process_claiming_a_place_after_the_group_formed_fails_the_group_too():
+    """A fifth process (RANK=4, WORLD_SIZE=5) comes after four ranks of WORLD_SIZE=4 have
+    formed their group and are training: it is refused, and the four fail as well, all
+    naming it, instead of going on beside a misconfigured process."""
+    with Ranks(4, "claims", 20) as ranks:
+        for r in range(4):
+            ranks.wait_line(r, "JOINED", timeout=60)
+        with Ranks(1, "claims", port=ranks.port,
+                   per_process=[{"RANK": 4, "WORLD_SIZE": 5}]) as late:
+            _, [refused] = _outcome(late, 1)
+        _, results = _outcome(ranks, 4)
+    assert refused["type"] == "RendezvousError", refused
+    for res in [refused] + results:
+        assert "joined after the group of 4 ranks had formed (ranks 0-3 say WORLD_SIZE=4, " \
+            "rank 4 says 5)" in res["error"], res
+        assert res["at"] - refused["at"] < 5, (res["at"] - refused["at"], res)
 
 
 def test_duplicated_rank_fails_every_rank_naming_both_processes():
