@@ -9,6 +9,13 @@ routes to ``MASTER_ADDR``. A single-host job opens no TCP port but the store's.
 Ranks of one host also map each other's shared-memory staging segment (:mod:`.shm`),
 published with the endpoints, for large all_reduces.
 
+Only members of the group get to send: the rendezvous hands every rank a nonce, the
+group's session token is derived from it and the job's secret, and every connection
+must present that token during ZeroMQ's handshake (PLAIN, checked by :mod:`.auth`)
+before a byte of data is accepted; every message header carries it too. No size limit is
+set on these sockets, as a legitimate message (a point-to-point tensor) can be as large as
+any array; authentication is what keeps strangers' data out.
+
 Received messages land in a stash keyed by (kind, group, tag, sender, seq) until the
 algorithm that expects them asks; the PULL socket is read only from the communication
 thread, which also sends heartbeats. A peer is declared failed when:
