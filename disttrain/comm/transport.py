@@ -461,13 +461,21 @@ class Transport:
             log.warning("rank %d: %s (%d so far)", self.rank, what, self._bad)
 
     def close(self, linger=1.0):
-        """Say goodbye to every peer and release the sockets."""
+        """Say goodbye to every peer and release the sockets.
+
+        Up to ``linger`` seconds are spent delivering the goodbyes, but none on a peer that
+        has already said its own: it is not listening any more, and a message queued for
+        it would hold the shutdown for the whole linger.
+        """
         if self.failure is None:
+            self._drain()   # goodbyes that have arrived: those peers need none from us
             self._send_all(Kind.BYE)
         for sock in self.push.values():
             sock.disable_monitor()
         for monitor in self._monitors:
             monitor.close(linger=0)
+        for peer, sock in self.push.items():
+            sock.close(linger=0 if peer in self.gone else int(linger * 1000))
         if self.auth:
             self.auth.close()
         self.ctx.destroy(linger=int(linger * 1000))
