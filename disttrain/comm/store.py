@@ -37,7 +37,6 @@ import hmac
 import itertools
 import logging
 import os
-import secrets
 import socket
 import threading
 import time
@@ -46,6 +45,7 @@ import msgpack
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+from .roster import Roster, ranges
 from .wire import secret_token
 
 __all__ = ["Store", "StoreServer", "StoreError", "RendezvousError", "resolve_ip",
@@ -57,7 +57,6 @@ _REFUSED = "refused: this process's DISTTRAIN_SECRET does not match the job's"
 MAX_MESSAGE = 1 << 20      # bytes per frame; requests and replies are a few hundred bytes
 CONNECT_TIMEOUT = 60.0     # seconds a client retries a refused connection before giving up
 _NOTE_EVERY = 5.0          # seconds between "still waiting for the rendezvous" lines
-_SETTLE = 0.5              # seconds to collect more claims before naming a disagreement
 _WRITE_ONCE = "rdzv/"
 
 
@@ -67,92 +66,6 @@ class StoreError(RuntimeError):
 
 class RendezvousError(StoreError):
     """The ranks' claims at rendezvous disagree (world size, a rank claimed twice...)."""
-
-
-def _ranges(ranks):
-    """[1, 2, 3, 5] -> "ranks 1-3, 5"; [0] -> "rank 0"."""
-    ranks = sorted(ranks)
-    parts, start = [], None
-    for i, r in enumerate(ranks):
-        if start is None:
-            start = r
-        if i + 1 == len(ranks) or ranks[i + 1] != r + 1:
-            parts.append(str(start) if start == r else f"{start}-{r}")
-            start = None
-    return ("ranks " if len(ranks) > 1 else "rank ") + ", ".join(parts)
-
-
-class _Roster:
-    """The claims of the ranks joining one group, checked as they arrive."""
-
-    def __init__(self):
-        self.claims = {}       # rank -> (world_size, host, pid)
-        self.formed = None     # the roster sent to every rank, once complete
-        self.failure = None    # why the rendezvous failed, once it has
-        self.disagree_at = None
-        self.nonce = secrets.token_hex(16)
-
-    def claim(self, world_size, rank, host, pid):
-        """Record one claim; a failure text, or None."""
-        if self.failure:
-            return self.failure
-        mine = (world_size, host, pid)
-        old = self.claims.get(rank)
-        if old is not None and old[1:] != mine[1:]:
-            return self._fail(f"RANK {rank} claimed by two processes: pid {old[2]} on host "
-                              f"{old[1]} and pid {pid} on host {host}"
-                              + self._size_note(world_size, rank))
-        if self.formed is not None:
-            if old is not None:
-                return None    # the same process asking again
-            return self._fail(f"rank {rank} (pid {pid} on host {host}, WORLD_SIZE="
-                              f"{world_size}) joined after the group of "
-                              f"{len(self.claims)} ranks had formed"
-                              + self._size_note(world_size, rank))
-        self.claims[rank] = mine
-        if len({c[0] for c in self.claims.values()}) > 1 and self.disagree_at is None:
-            self.disagree_at = time.monotonic() + _SETTLE   # let the others' claims come in
-        return None
-
-    def _size_note(self, world_size, rank):
-        sizes = {c[0] for c in self.claims.values()} | {world_size}
-        return "" if len(sizes) == 1 else f" ({self._sizes((rank, world_size))})"
-
-    def _sizes(self, extra=None):
-        by_size = {}
-        for rank, (size, _, _) in self.claims.items():
-            by_size.setdefault(size, []).append(rank)
-        if extra is not None and extra[0] not in by_size.get(extra[1], []):
-            by_size.setdefault(extra[1], []).append(extra[0])
-        ordered = sorted(by_size.items(), key=lambda item: min(item[1]))
-        first = ordered[0]
-        text = [f"{_ranges(first[1])} {'says' if len(first[1]) == 1 else 'say'} "
-                f"WORLD_SIZE={first[0]}"]
-        text += [f"{_ranges(r)} {'says' if len(r) == 1 else 'say'} {size}"
-                 for size, r in ordered[1:]]
-        return ", ".join(text)
-
-    def _fail(self, why):
-        if self.failure is None:
-            self.failure = f"rendezvous failed: {why}"
-        return self.failure
-
-    def settle(self):
-        """Fail a pending world-size disagreement once its grace has passed."""
-        if self.failure is None and self.disagree_at is not None \
-                and time.monotonic() >= self.disagree_at:
-            self._fail(f"the ranks disagree on the world size: {self._sizes()}")
-        return self.failure
-
-    def complete(self):
-        """The roster once every rank of the world has claimed its place, else None."""
-        if self.formed is None and self.failure is None and self.disagree_at is None:
-            sizes = {c[0] for c in self.claims.values()}
-            if len(sizes) == 1 and len(self.claims) == next(iter(sizes)):
-                n = len(self.claims)
-                self.formed = {"nonce": self.nonce,
-                               "ranks": [list(self.claims[r][1:]) for r in range(n)]}
-        return self.formed
 
 
 def resolve_ip(host):
@@ -193,7 +106,7 @@ class StoreServer:
         self._data = {}
         self._waiters = []           # [identity, request_id, op, keys, deadline]
         self._joins = []             # [identity, request_id, deadline]
-        self._roster = _Roster()
+        self._roster = Roster()
         self._told = set()           # ranks told why the rendezvous failed
         self.alarm = None
         self._bad = 0
@@ -348,7 +261,7 @@ class StoreServer:
             if deadline <= now:
                 got = sorted(self._roster.claims)
                 self._reply(ident, rid, False, f"timed out waiting for the other ranks to "
-                            f"join; joined: {_ranges(got) if got else 'none'}")
+                            f"join; joined: {ranges(got) if got else 'none'}")
         self._joins = [j for j in self._joins if j[2] > now]
         for ident, rid, op, keys, deadline in self._waiters:
             if deadline <= now:

@@ -446,12 +446,13 @@ def job_startup_window():
 def job_reinit(rounds="3"):
     """PyTorch's DDP tutorial pattern: init, work, destroy, and again, in one process, with
     rank and world size passed as arguments (no launcher variables needed)."""
+    import disttrain as torch
     import disttrain.distributed as dist
     rank, size = int(os.environ.pop("RANK")), int(os.environ.pop("WORLD_SIZE"))
     destroy_s = []
     for i in range(int(rounds)):
         dist.init_process_group("gloo", rank=rank, world_size=size)
-        t = __import__("disttrain").ones(3) * (rank + i)
+        t = torch.ones(3) * (rank + i)
         dist.all_reduce(t)
         assert t.tolist() == [float(sum(range(i, i + size)))] * 3, t
         start = time.perf_counter()
