@@ -400,12 +400,16 @@ def job_claims(seconds="10"):
         _report(error=str(exc), type=type(exc).__name__, at=time.time())
 
 
-def job_train(steps="60"):
+def job_train(steps="60", hold="0"):
     """A tiny data-parallel training whose numbers are exact in any summation order, so
-    its parameters can be compared bit for bit with a run computed without any peers."""
+    its parameters can be compared bit for bit with a run computed without any peers.
+    With ``hold``, the formed group waits for a line on stdin before training."""
     print("START", time.time(), flush=True)
     try:
         pg = comm.init_from_env(timeout=60)
+        print("JOINED", flush=True)
+        if hold == "1":
+            sys.stdin.readline()
         p = np.zeros(8)
         for step in range(int(steps)):
             grad = (np.arange(8) % 3 - 1.0) * (pg.rank + 1) + step % 5

@@ -93,13 +93,22 @@ def test_duplicated_rank_fails_every_rank_naming_both_processes():
 
 
 def test_second_job_on_the_same_port_is_refused_and_the_first_is_unharmed():
-    """Node 1 of another job (same port, same secret, another run id) tries to join: it is
-    refused, and the first job's parameters equal those computed without any peers."""
+    """Node 1 of another job (same port, same secret, another run id) tries to join, both
+    while the first job meets and once it has formed: it is refused, and the first job's
+    parameters equal those computed without any peers."""
     port = free_port()
-    with Ranks(4, "train", 60, port=port, env={"TORCHELASTIC_RUN_ID": "job-a"}) as first, \
-            Ranks(2, "train", 60, port=port, per_process=[{"RANK": 2}, {"RANK": 3}],
-                  env={"TORCHELASTIC_RUN_ID": "job-b", "WORLD_SIZE": 4}) as second:
-        _, theirs = _outcome(second, 2)
+    second_env = {"TORCHELASTIC_RUN_ID": "job-b", "WORLD_SIZE": 4}
+    with Ranks(4, "train", 60, 1, port=port, env={"TORCHELASTIC_RUN_ID": "job-a"}) as first:
+        with Ranks(2, "train", 60, port=port, env=second_env,
+                   per_process=[{"RANK": 2}, {"RANK": 3}]) as early:
+            _, theirs = _outcome(early, 2)
+        for r in range(4):
+            first.wait_line(r, "JOINED", timeout=60)
+        with Ranks(2, "train", 60, port=port, env=second_env,
+                   per_process=[{"RANK": 2}, {"RANK": 3}]) as late:
+            theirs += _outcome(late, 2)[1]
+        for r in range(4):
+            first.tell(r, "go")
         _, ours = _outcome(first, 4)
         log = first.stderr(0)
     for res in theirs:
