@@ -7,7 +7,8 @@ __all__ = ["Module"]
 
 # Each file lists the public classes it defines in its ``__all__``.
 _FILES = ("container", "linear", "flatten", "activation", "dropout", "sparse", "loss", "lazy",
-          "conv", "pooling", "batchnorm", "normalization", "rnn", "attention", "upsampling")
+          "conv", "pooling", "batchnorm", "normalization", "rnn", "attention", "upsampling",
+          "transformer")
 
 
 def _import_all():
