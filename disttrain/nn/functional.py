@@ -392,3 +392,10 @@ from . import _spatial  # noqa: E402
 __all__ += _spatial.__all__
 
 from ._spatial import *  # noqa: F401,F403,E402
+
+from . import _morefn, _morefn_loss, _volfn  # noqa: E402
+from ._morefn import *  # noqa: F401,F403,E402
+from ._morefn_loss import *  # noqa: F401,F403,E402
+from ._volfn import *  # noqa: F401,F403,E402
+
+__all__ += _morefn.__all__ + _morefn_loss.__all__ + _volfn.__all__

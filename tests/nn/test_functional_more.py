@@ -1,0 +1,125 @@
+"""The functional forms added for PyTorch coverage against PyTorch 2.13: activations, shuffles,
+distances, norms, margin/Gaussian losses, 3-d convolution and pooling, Lp pooling,
+max-unpooling, fold/unfold. Values and gradients per case (coverage_cases.py) and
+finite-difference checks; awkward inputs (ties, duplicate rows, zero variance) included."""
+import warnings
+
+import numpy as np
+import pytest
+
+import disttrain as torch
+import disttrain.nn.functional as F
+from disttrain.autograd import gradcheck
+from tests.nn.coverage_cases import CASES
+from tests.nn.spatial_data import fingerprint, seq, weighted_loss
+
+# PyTorch 2.13 digests (sum, weighted sum) of each case's outputs, then of each input's
+# gradient under weighted_loss(first output); None where an input gets no gradient.
+EXPECTED = {
+    'hardshrink': [(7.75773, 0.932211), (-4.721946, 10.651254)],
+    'softshrink': [(4.25773, 0.33383), (-4.721946, 10.651254)],
+    'tanhshrink': [(6.894577, 0.5834), (-5.888344, 14.944183)],
+    'rrelu_eval': [(5.566405, -0.31971), (-0.248769, 4.719873)],
+    'pixel_shuffle': [(1.87829, -0.048169), (-2.073006, -2.16815)],
+    'pixel_unshuffle': [(4.609, 4.531151), (-1.093712, -4.291626)],
+    'channel_shuffle': [(4.69772, 3.248051), (-2.229722, 0.993727)],
+    'pdist': [(9.050718, -3.492848), (-0.0, 1.406467)],
+    'pdist_p1': [(14.564643, -5.284593), (0.0, 3.649011)],
+    'pdist_dup': [(3.992457, -0.808805), (0.0, -0.164502)],
+    'rms_norm': [(4.127494, 0.784858), (1.754347, 2.28372), (0.862687, -1.096283)],
+    'rms_norm_noeps': [(6.944232, -1.89151), (-3.560914, 14.964362)],
+    'instance_norm': [
+        (19.974599, -3.547131), (0.0, 13.440073), (-3.673877, -2.328828), (-1.802361, 1.509867),
+    ],
+    'instance_norm_running': [(2.890563, 0.658997), (-1.802352, 14.944531)],
+    'lrn_3d': [(2.314347, -0.952535), (-1.435773, 11.545173)],
+    'lrn_4d': [(4.346094, -1.459717), (-1.797728, 9.074945)],
+    'triplet': [
+        (0.276526, 0.039023), (0.027326, -0.015811), (0.00382, -0.000615), (-0.031146, 0.016425),
+    ],
+    'triplet_swap_p1': [
+        (5.07644, -2.806682), (-5.124155, -0.405796), (8.769769, 3.38931), (-3.645614, -2.983514),
+    ],
+    'triplet_dist': [
+        (0.597249, 0.084284), (0.007995, 0.018059), (-0.0509, -0.047941), (-0.004763, 0.007013),
+    ],
+    'multi_margin': [(0.786987, 0.11106), (0.0, -0.079445)],
+    'multi_margin_p2_w': [(1.529169, -0.295056), (0.0, -0.507313)],
+    'multilabel_margin': [(1.996542, -0.347681), (-0.0, 0.402786)],
+    'multilabel_margin_1d': [(0.33768, 0.047653), (0.0, 0.071404)],
+    'multilabel_soft': [(0.291683, 0.041162), (-0.00076, 0.00904), None, (0.082287, -0.047551)],
+    'gaussian_nll': [
+        (0.003883, 0.000548), (0.051868, 0.021617), (-0.051868, -0.021617), (0.017562, -0.030079),
+    ],
+    'gaussian_nll_full_homo': [
+        (13.49428, 1.904313), (1.287051, 0.824015), (-1.287051, -0.824015), (0.649978, -0.347458),
+    ],
+    'gaussian_nll_small_var': [
+        (594352.843389, -99995.0447), (477934.990525, -450069.865843),
+        (-477934.990525, 450069.865843), (0.0, 0.0),
+    ],
+    'max_pool3d': [(10.907692, 0.587717), (-1.454289, 0.74816)],
+    'max_pool3d_pad': [(58.047603, -0.333688), (2160.0, 163.786904), (0.08259, 0.779372)],
+    'max_pool3d_ties': [(3.0, -1.354729), (56.0, -47.259065), (0.0, 0.0)],
+    'max_pool3d_dil': [(24.226028, 0.298298), (0.151493, 0.331897)],
+    'avg_pool3d': [(0.673304, 1.255597), (-1.454289, 0.266221)],
+    'avg_pool3d_pad_ceil': [(-0.285995, -0.422005), (-0.145067, -0.252251)],
+    'avg_pool3d_nopad': [(-1.088398, -1.521913), (0.170296, -1.028106)],
+    'avg_pool3d_div': [(0.95121, 1.369903), (-1.631871, 0.729389)],
+    'adaptive_avg3d': [(0.001895, 0.021043), (0.170296, -0.003098)],
+    'adaptive_max3d': [(7.763368, -0.542294), (272.0, 18.79102), (-0.611952, 0.296036)],
+    'adaptive_max1d_idx': [(2.202132, -2.004328), (16.0, -5.504152), (-2.433948, -0.675641)],
+    'lp_pool1d': [(7.024711, -2.760909), (-2.97874, -0.928078)],
+    'lp_pool2d': [(7.13717, -4.110629), (2.070394, -0.594268)],
+    'lp_pool3d': [(13.392072, -1.072324), (1.641112, -1.234825)],
+    'max_unpool2d': [(3.822434, -1.431998), (-0.889925, 3.691776)],
+    'max_unpool1d_size': [(1.789278, -0.139501), (-1.835952, 3.262914)],
+    'max_unpool3d': [(3.84743, -2.268528), (-2.377721, 1.722896)],
+    'unfold': [(10.12127, 7.092484), (0.07164, -0.814163)],
+    'unfold_dil': [(0.081207, -1.458812), (0.08259, -1.147573)],
+    'fold': [(-2.876373, 30.417335), (0.378173, -0.814163)],
+    'fold_overlap': [(0.381351, 0.108075), (-1.149529, -2.485058)],
+    'conv3d': [
+        (87.490248, -45.215754), (0.290975, 5.035534), (6.091495, 23.201617),
+        (-1.949517, 1.413364),
+    ],
+    'conv3d_strided': [(0.209601, -10.621981), (8.311072, -4.578366), (-2.819094, -51.918771)],
+    'conv3d_same': [(-72.119296, 23.944209), (0.861605, 53.696875), (-4.494108, 10.913156)],
+    'conv_transpose3d': [
+        (128.547354, -5.402948), (-8.30658, -18.405853), (-4.099988, -1.435886),
+        (-2.331902, 0.950717),
+    ],
+    'conv_transpose3d_strided': [
+        (-6.327332, 1.917026), (2.245565, 6.016774), (37.647379, -2.116967),
+    ],
+}
+
+
+def _eval(expr, ins):
+    ns = dict(F=F, torch=torch, T=torch.tensor, **dict(zip("xyz", ins)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return eval(expr, ns)
+
+
+@pytest.mark.parametrize("name,expr,shapes,check", CASES, ids=[c[0] for c in CASES])
+def test_matches_pytorch_and_finite_differences(name, expr, shapes, check):
+    """Outputs (and indices) and input gradients equal PyTorch's; gradients match finite
+    differences where the function is smooth at the inputs."""
+    ins = [seq(*s, phase=float(i), requires_grad=True) for i, s in enumerate(shapes)]
+    r = _eval(expr, ins)
+    rs = r if isinstance(r, tuple) else (r,)
+    weighted_loss(rs[0]).backward()
+    got = [fingerprint(t) for t in rs] + [None if i.grad is None else fingerprint(i.grad)
+                                          for i in ins]
+    want = EXPECTED[name]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert (g is None) == (w is None)
+        if g is not None:
+            np.testing.assert_allclose(g, w, atol=1e-5)
+    if check:
+        def fn(*a):
+            out = _eval(expr, a)
+            return out[0] if isinstance(out, tuple) else out
+        assert gradcheck(fn, tuple(ins))
