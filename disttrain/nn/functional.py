@@ -399,3 +399,7 @@ from ._morefn_loss import *  # noqa: F401,F403,E402
 from ._volfn import *  # noqa: F401,F403,E402
 
 __all__ += _morefn.__all__ + _morefn_loss.__all__ + _volfn.__all__
+
+from ._bagfn import embedding_bag  # noqa: E402
+
+__all__ += ["embedding_bag"]

@@ -9,6 +9,8 @@ __all__ = ["Module"]
 _FILES = ("container", "linear", "flatten", "activation", "dropout", "sparse", "loss", "lazy",
           "conv", "pooling", "batchnorm", "normalization", "rnn", "attention", "upsampling",
           "transformer")
+_FILES += ("padding", "pixelshuffle", "channelshuffle", "distance", "fold", "instancenorm",
+           "lazy_layers", "utils")
 
 
 def _import_all():
