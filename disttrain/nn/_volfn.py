@@ -14,7 +14,7 @@ from ..core.tensor import Tensor
 __all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
            "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
            "adaptive_max_pool1d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d",
-           "max_unpool1d", "max_unpool2d", "max_unpool3d", "fold", "unfold"]
+           "max_unpool1d", "max_unpool2d", "max_unpool3d", "fold", "unfold", "conv_tbc"]
 
 
 def _ntuple(v, n):
@@ -453,3 +453,18 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def _cat(ts, dim):
     from ..core import functions as _fn
     return _fn.cat(ts, dim)
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """1-d convolution of time-batch-channel input (T, B, C) with a (K, C, O) kernel:
+    (T + 2·pad - K + 1, B, O)."""
+    from . import functional as F
+    if input.dim() != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.dim() != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           "out_channels.")
+    if bias.dim() != 1:
+        raise RuntimeError("Bias must be 1-D")
+    out = F.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)

@@ -403,3 +403,8 @@ __all__ += _morefn.__all__ + _morefn_loss.__all__ + _volfn.__all__
 from ._bagfn import embedding_bag  # noqa: E402
 
 __all__ += ["embedding_bag"]
+
+from . import _gridfn  # noqa: E402
+from ._gridfn import *  # noqa: F401,F403,E402
+
+__all__ += _gridfn.__all__

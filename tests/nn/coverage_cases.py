@@ -84,4 +84,22 @@ CASES = [
     ("conv_transpose3d_strided", "F.conv_transpose3d(x, y, None, stride=(2, 1, 2), padding="
      "(1, 0, 1), output_padding=(1, 0, 0), groups=2, dilation=(1, 2, 1))",
      [(1, 4, 3, 2, 3), (4, 1, 2, 2, 3)], True),
+    ("conv_tbc", "F.conv_tbc(x, y, z[:3], 1)", [(5, 2, 4), (3, 4, 3), (4,)], True),
+    ("affine_grid", "F.affine_grid(x, (2, 1, 3, 4), align_corners=False)", [(2, 2, 3)], True),
+    ("affine_grid_ac", "F.affine_grid(x, (1, 1, 2, 3, 2), align_corners=True)", [(1, 3, 4)],
+     True),
+    ("grid_sample", "F.grid_sample(x, y * 1.2, align_corners=False)",
+     [(1, 2, 3, 4), (1, 2, 3, 2)], True),
+    ("grid_sample_border_ac", "F.grid_sample(x, y * 1.5, padding_mode='border', "
+     "align_corners=True)", [(2, 1, 3, 3), (2, 3, 2, 2)], True),
+    ("grid_sample_reflect", "F.grid_sample(x, y * 2.5, padding_mode='reflection', "
+     "align_corners=False)", [(1, 2, 3, 4), (1, 2, 3, 2)], True),
+    ("grid_sample_reflect_ac", "F.grid_sample(x, y * 2.5, padding_mode='reflection', "
+     "align_corners=True)", [(1, 1, 4, 3), (1, 3, 2, 2)], True),
+    ("grid_sample_nearest", "F.grid_sample(x, y * 1.3, mode='nearest', align_corners=False)",
+     [(1, 2, 3, 4), (1, 2, 3, 2)], False),
+    ("grid_sample_3d", "F.grid_sample(x, y * 1.2, align_corners=False)",
+     [(1, 2, 2, 3, 3), (1, 2, 2, 2, 3)], True),
+    ("grid_sample_3d_border", "F.grid_sample(x, y * 1.4, mode='nearest', padding_mode='border',"
+     " align_corners=True)", [(1, 1, 2, 3, 3), (1, 1, 2, 2, 3)], False),
 ]

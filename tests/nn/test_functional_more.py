@@ -1,7 +1,8 @@
 """The functional forms added for PyTorch coverage against PyTorch 2.13: activations, shuffles,
 distances, norms, margin/Gaussian losses, 3-d convolution and pooling, Lp pooling,
-max-unpooling, fold/unfold. Values and gradients per case (coverage_cases.py) and
-finite-difference checks; awkward inputs (ties, duplicate rows, zero variance) included."""
+max-unpooling, fold/unfold, conv_tbc, affine_grid/grid_sample. Values and gradients per case
+(coverage_cases.py) and finite-difference checks; awkward inputs (ties, duplicate rows, zero
+variance, wrap-around) included."""
 import warnings
 
 import numpy as np
@@ -92,6 +93,19 @@ EXPECTED = {
     'conv_transpose3d_strided': [
         (-6.327332, 1.917026), (2.245565, 6.016774), (37.647379, -2.116967),
     ],
+    'conv_tbc': [
+        (29.076161, 1.010704), (0.115497, 2.86749), (-14.206322, -0.812703),
+        (-1.802361, 1.403593),
+    ],
+    'affine_grid': [(12.185911, -2.014003), (-8.110753, -3.704262)],
+    'affine_grid_ac': [(7.428915, 3.083631), (7.426724, -0.167384)],
+    'grid_sample': [(0.145032, 0.426064), (-1.303881, 0.57966), (1.814907, 0.785441)],
+    'grid_sample_border_ac': [(-0.649615, -1.378857), (-1.507273, -0.124799), (0.00878, 1.386143)],
+    'grid_sample_reflect': [(1.685072, -1.536664), (-1.507273, 1.945595), (-5.823, 0.565624)],
+    'grid_sample_reflect_ac': [(2.806595, -0.631301), (-2.433948, 0.340408), (3.822825, 2.380286)],
+    'grid_sample_nearest': [(-0.641864, 0.938655), (-1.159039, 1.734935), (0.0, 0.0)],
+    'grid_sample_3d': [(1.180816, -0.383468), (-0.362107, 1.348467), (-4.55417, -1.414329)],
+    'grid_sample_3d_border': [(0.375245, -0.348974), (-2.268789, 0.149913), (0.0, 0.0)],
 }
 
 
