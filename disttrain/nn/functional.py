@@ -408,3 +408,8 @@ from . import _gridfn  # noqa: E402
 from ._gridfn import *  # noqa: F401,F403,E402
 
 __all__ += _gridfn.__all__
+
+from . import _fracpool  # noqa: E402
+from ._fracpool import *  # noqa: F401,F403,E402
+
+__all__ += _fracpool.__all__

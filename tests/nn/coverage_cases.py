@@ -102,4 +102,12 @@ CASES = [
      [(1, 2, 2, 3, 3), (1, 2, 2, 2, 3)], True),
     ("grid_sample_3d_border", "F.grid_sample(x, y * 1.4, mode='nearest', padding_mode='border',"
      " align_corners=True)", [(1, 1, 2, 3, 3), (1, 1, 2, 2, 3)], False),
+    ("fractional_max_pool2d", "F.fractional_max_pool2d(x, (2, 3), output_size=(3, 4), "
+     "return_indices=True, _random_samples=(y.detach()[..., :2] + 1) / 2.1)",
+     [(2, 2, 6, 7), (2, 2, 3)], True),
+    ("fractional_max_pool2d_ratio", "F.fractional_max_pool2d(x, 2, output_ratio=(0.5, 0.5), "
+     "_random_samples=(y.detach() + 1) / 2.1)", [(1, 3, 8, 6), (1, 3, 2)], True),
+    ("fractional_max_pool3d", "F.fractional_max_pool3d(x, 2, output_size=(2, 3, 2), "
+     "return_indices=True, _random_samples=(y.detach() + 1) / 2.1)",
+     [(1, 2, 4, 5, 4), (1, 2, 3)], True),
 ]
