@@ -413,3 +413,7 @@ from . import _fracpool  # noqa: E402
 from ._fracpool import *  # noqa: F401,F403,E402
 
 __all__ += _fracpool.__all__
+
+from ._ctc import ctc_loss  # noqa: E402
+
+__all__ += ["ctc_loss"]

@@ -110,4 +110,13 @@ CASES = [
     ("fractional_max_pool3d", "F.fractional_max_pool3d(x, 2, output_size=(2, 3, 2), "
      "return_indices=True, _random_samples=(y.detach() + 1) / 2.1)",
      [(1, 2, 4, 5, 4), (1, 2, 3)], True),
+    ("ctc", "F.ctc_loss(x.log_softmax(2), T([[1, 2, 2], [3, 1, 0]]), [6, 5], [3, 2])",
+     [(6, 2, 4)], True),
+    ("ctc_concat_none", "F.ctc_loss((x * 2).log_softmax(2), T([1, 1, 2, 3]), T([5, 4]), "
+     "T([2, 2]), blank=0, reduction='none')", [(5, 2, 4)], True),
+    ("ctc_sum_blank_last", "F.ctc_loss(x.log_softmax(2), T([[0, 1], [2, 2]]), [4, 4], [2, 1], "
+     "blank=3, reduction='sum')", [(4, 2, 4)], True),
+    ("ctc_empty_target", "F.ctc_loss(x.log_softmax(1), T([[1]]), [3], [0])", [(3, 3)], True),
+    ("ctc_impossible_zero_inf", "F.ctc_loss(x.log_softmax(2), T([[1, 1, 1]]), [3], [3], "
+     "reduction='none', zero_infinity=True)", [(3, 1, 3)], True),
 ]

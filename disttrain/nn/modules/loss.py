@@ -7,7 +7,8 @@ __all__ = ["L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEn
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "PoissonNLLLoss", "SoftMarginLoss",
            "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss"]
 __all__ += ["TripletMarginLoss", "TripletMarginWithDistanceLoss", "MultiMarginLoss",
-            "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "GaussianNLLLoss", "NLLLoss2d"]
+            "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "GaussianNLLLoss", "NLLLoss2d",
+            "CTCLoss"]
 
 
 class _Loss(Module):
@@ -345,3 +346,28 @@ class NLLLoss2d(NLLLoss):
                       "drop-in replacement and see https://pytorch.org/docs/main/nn.html"
                       "#torch.nn.NLLLoss for more details.", FutureWarning, stacklevel=2)
         super().__init__(weight, size_average, ignore_index, reduce, reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss over unaligned target sequences.
+
+    Args:
+        blank (int): the blank class. Default 0.
+        reduction (str): 'none', 'mean' (per-target-length, then batch mean) or 'sum'.
+        zero_infinity (bool): impossible alignments give 0 instead of inf. Default False.
+
+    Example::
+
+        >>> ctc = nn.CTCLoss()
+        >>> lp = disttrain.randn(30, 2, 5).log_softmax(2)
+        >>> ctc(lp, disttrain.tensor([[1, 2, 3], [2, 2, 0]]), [30, 25], [3, 2]).dim()
+        0
+    """
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)
