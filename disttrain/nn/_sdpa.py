@@ -17,6 +17,7 @@ from ..core.device import array_module
 from ..core.grad_mode import is_grad_enabled
 from ..core.ops._util import finite_max, unbroadcast
 from ..core.tensor import Tensor
+from .attention import _check_backend
 
 __all__ = ["scaled_dot_product_attention"]
 
@@ -189,6 +190,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         >>> F.scaled_dot_product_attention(q, k, v).shape
         disttrain.Size([2, 3, 4])
     """
+    _check_backend()
     rep = _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale

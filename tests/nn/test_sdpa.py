@@ -144,3 +144,19 @@ def test_mha_weights_are_differentiable():
     q = seq(2, 1, 4, requires_grad=True)
     kv = seq(3, 1, 4, phase=1.0)
     assert gradcheck(lambda a: m(a, kv, kv)[1], (q,))
+
+
+def test_sdpa_kernel_selection():
+    """sdpa_kernel: the fused kernel serves MATH/FLASH/EFFICIENT; enabling only backends it
+    does not serve raises PyTorch's error; the previous choice comes back after the block."""
+    from disttrain.nn.attention import SDPBackend, sdpa_kernel
+    q = seq(1, 2, 3, 4)
+    want = F.scaled_dot_product_attention(q, q, q)
+    with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
+        assert disttrain.equal(F.scaled_dot_product_attention(q, q, q), want)
+    with sdpa_kernel([SDPBackend.CUDNN_ATTENTION]):
+        with pytest.raises(RuntimeError, match="No viable backend for "
+                                               "scaled_dot_product_attention was found"):
+            F.scaled_dot_product_attention(q, q, q)
+    assert disttrain.equal(F.scaled_dot_product_attention(q, q, q), want)
+    assert int(SDPBackend.MATH) == 0 and SDPBackend.FLASH_ATTENTION.name == "FLASH_ATTENTION"
