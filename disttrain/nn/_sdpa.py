@@ -85,8 +85,10 @@ class ScaledDotProductAttention(Function):
 
     @staticmethod
     def forward(ctx, q, k, v, mask, keep, scale, rep, drop, dead_nan=False):
-        qd, kd, vd = q._data, k._data, v._data
-        xp = array_module(qd)
+        xp = array_module(q._data)
+        # batched matmul of strided views (heads split by reshape/transpose) takes numpy's
+        # slow generic path: one copy each is far cheaper
+        qd, kd, vd = (xp.ascontiguousarray(t._data) for t in (q, k, v))
         kd, vd = _repeat_heads(xp, kd, rep), _repeat_heads(xp, vd, rep)
         add = None if mask is None else mask._data
         keep_d = None if keep is None else keep._data
@@ -103,6 +105,7 @@ class ScaledDotProductAttention(Function):
     @staticmethod
     def backward(ctx, g, gw):
         q, k, v, mask = ctx.saved_tensors
+        q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
         rep, scale, drop = ctx.rep, ctx.scale, ctx.drop
         kr, vr = _repeat_heads_tensor(k, rep), _repeat_heads_tensor(v, rep)
         if is_grad_enabled():          # a recorded backward: P as a function of q, k, mask
