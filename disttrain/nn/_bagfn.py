@@ -39,7 +39,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         if offsets is not None:
             raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated "
                              f"is a mini-batch of fixed length sequences. However, found "
-                             f"offsets of type {type(offsets).__name__}")
+                             f"offsets of type {type(offsets)}")
         b, n = input.shape
         bag = np.repeat(np.arange(b), n)
         flat = input.reshape(-1)

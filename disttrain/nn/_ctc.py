@@ -58,15 +58,14 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     in_len = _lengths(input_lengths, "input_lengths")
     tg_len = _lengths(target_lengths, "target_lengths")
     if len(in_len) != n:
-        raise RuntimeError(f"input_lengths must be of size batch_size but got {len(in_len)} "
-                           f"and {n}")
+        raise RuntimeError("input_lengths must be of size batch_size")
     if len(tg_len) != n:
-        raise RuntimeError(f"target_lengths must be of size batch_size but got {len(tg_len)} "
-                           f"and {n}")
+        raise RuntimeError("target_lengths must be of size batch_size")
     if (in_len > T).any():
         bad = int(np.argmax(in_len > T))
         raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value "
-                           f"{in_len[bad]} (while checking arguments for ctc_loss_cpu)")
+                           f"{in_len[bad]} (while checking arguments for "
+                           f"ctc_loss_allocate_outputs)")
     tg = np.asarray(targets.tolist(), dtype=np.int64)
     if unbatched and tg.ndim == 1 and len(tg_len) == 1:
         tg = tg.reshape(1, -1)

@@ -45,10 +45,12 @@ def _fractional(input, nd, kernel_size, output_size, output_ratio, _random_sampl
         out = tuple(int(sizes[i] * ratio[i]) for i in range(nd))
     else:
         out = tup(output_size)
+    axes = ("height", "width") if nd == 2 else ("time", "height", "width")
+    op = name if nd == 2 else name + "_out"
     for i in range(nd):
         if out[i] + k[i] - 1 > sizes[i]:
-            raise RuntimeError(f"{name}(): pool size {k[i]} too large relative to input size "
-                               f"{sizes[i]} and output size {out[i]}")
+            raise RuntimeError(f"{op}(): pool {axes[i]} {k[i]} too large relative to input "
+                               f"{axes[i]} {sizes[i]}")
     n, c = x.shape[:2]
     if _random_samples is None:
         from ..core import creation as _c

@@ -22,7 +22,11 @@ def hardshrink(input, lambd=0.5):
 def softshrink(input, lambd=0.5):
     """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
     if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+        import numpy as np
+        from ._spatial import _tname
+        top = float(np.finfo(input._data.dtype).max)
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
+                           f"{_tname(input, 'title')}, but found {lambd:g}")
     return (input - input.clamp(-lambd, lambd))
 
 
@@ -186,8 +190,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     shape = tuple(normalized_shape)
     if tuple(input.shape[input.dim() - len(shape):]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, shape))}], but got input of size"
-                           f"{input.shape}")
+                           f"[*{', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
     if eps is None:
         import numpy as np
         eps = float(np.finfo(input._data.dtype).eps)
@@ -223,8 +227,8 @@ def _no_grad():
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """x / (k + alpha/n · sum of x² over ``size`` neighbouring channels)^beta."""
     if input.dim() < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} "
-                         f"dimensions)")
+        raise ValueError(f"Expected 3D or higher dimensionality                          "
+                         f"input (got {input.dim()} dimensions)")
     if input.numel() == 0:
         return input
     from ._resample import pad

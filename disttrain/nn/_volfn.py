@@ -274,7 +274,7 @@ def _max_unpool(input, indices, nd, kernel_size, stride, padding, output_size):
         for i in range(nd):
             lo, hi = default[i] - s[i], default[i] + s[i]
             if not lo < size[i] < hi:
-                raise ValueError(f"invalid output_size \"{list(output_size)}\" (dim {i} must "
+                raise ValueError(f"invalid output_size \"{output_size}\" (dim {i} must "
                                  f"be between {lo} and {hi})")
     n, c = x.shape[:2]
     flat = int(np.prod(size))
@@ -304,8 +304,9 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding blocks of (N, C, H, W) as columns: (N, C·kh·kw, L) (im2col)."""
     if input.dim() not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported "
-                                  f"(got {input.dim()}D)")
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
     from ._resample import pad
     k, d = _ntuple(kernel_size, 2), _ntuple(dilation, 2)
     p, s = _ntuple(padding, 2), _ntuple(stride, 2)
@@ -321,8 +322,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sum columns (N, C·kh·kw, L) back into (N, C, H, W): the adjoint of :func:`unfold`."""
     if input.dim() not in (2, 3):
-        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input "
-                                  f"Tensors are supported (got {input.dim()}D)")
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
     size, k = _ntuple(output_size, 2), _ntuple(kernel_size, 2)
     d, p, s = _ntuple(dilation, 2), _ntuple(padding, 2), _ntuple(stride, 2)
     x, batched = (input, True) if input.dim() == 3 else (input.unsqueeze(0), False)
@@ -331,7 +333,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if ck % kk:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the "
                            f"product of kernel_size, but got input.size(1)={ck} and "
-                           f"kernel_size=({k[0]}, {k[1]})")
+                           f"kernel_size=({k[0]}, {k[1]}).")
     hp, wp = size[0] + 2 * p[0], size[1] + 2 * p[1]
     oh = (hp - d[0] * (k[0] - 1) - 1) // s[0] + 1
     ow = (wp - d[1] * (k[1] - 1) - 1) // s[1] + 1

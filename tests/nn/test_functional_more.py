@@ -149,3 +149,39 @@ def test_matches_pytorch_and_finite_differences(name, expr, shapes, check):
             out = _eval(expr, a)
             return out[0] if isinstance(out, tuple) else out
         assert gradcheck(fn, tuple(ins))
+
+
+def test_gumbel_softmax_soft_hard_and_straight_through():
+    """Soft samples are distributions; hard ones are one-hot with the soft sample's gradient
+    (straight-through); the noise repeats under manual_seed."""
+    logits = seq(4, 5, requires_grad=True)
+    torch.manual_seed(1)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    np.testing.assert_allclose(soft.sum(-1).tolist(), [1.0] * 4, atol=1e-12)
+    torch.manual_seed(1)
+    hard = F.gumbel_softmax(logits, tau=0.5, hard=True)
+    assert sorted(set(hard.reshape(-1).tolist())) == [0.0, 1.0]
+    assert hard.sum(-1).tolist() == [1.0] * 4
+    assert torch.equal(hard.argmax(-1), soft.argmax(-1))
+    w = seq(4, 5, phase=2.0)
+    (g_soft,) = torch.autograd.grad((soft * w).sum(), logits)
+    (g_hard,) = torch.autograd.grad((hard * w).sum(), logits)
+    assert torch.allclose(g_soft, g_hard)
+
+
+def test_rrelu_and_alpha_dropout_functional_training():
+    """rrelu in training keeps positives and scales negatives by slopes in [lower, upper];
+    alpha_dropout keeps SELU's mean 0 / variance 1 and is the identity when not training."""
+    torch.manual_seed(0)
+    x = torch.randn(4000, dtype=torch.float64)
+    y = F.rrelu(x, 0.2, 0.4, training=True)
+    neg = x < 0
+    ratio = (y[neg] / x[neg])
+    assert torch.equal(y[~neg], x[~neg])
+    assert 0.2 <= float(ratio.min()) and float(ratio.max()) <= 0.4
+    assert torch.equal(F.alpha_dropout(x, 0.5, training=False), x)
+    z = F.alpha_dropout(x, 0.2, training=True)
+    assert abs(float(z.mean())) < 0.1 and abs(float(z.std()) - 1.0) < 0.1
+    z = F.feature_alpha_dropout(torch.randn(8, 16, 3, dtype=torch.float64), 0.5, True)
+    per_channel = z.std(-1)
+    assert int((per_channel < 1e-12).sum()) > 0     # whole channels take one constant value
