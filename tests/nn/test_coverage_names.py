@@ -73,7 +73,7 @@ F_NAMES = (
 )
 
 # newer fused/low-precision APIs not provided
-NN_MISSING = {"AdaptiveLogSoftmaxWithLoss", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions"}
+NN_MISSING = {"LinearCrossEntropyLoss", "LinearCrossEntropyOptions"}
 F_MISSING = {"grouped_mm", "scaled_mm", "scaled_grouped_mm", "linear_cross_entropy"}
 
 

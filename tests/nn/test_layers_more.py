@@ -333,3 +333,28 @@ def test_random_layers_and_deprecations():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         nn.NLLLoss()
+
+
+def test_adaptive_log_softmax_matches_pytorch():
+    """Per-target log-probabilities, loss, gradients and log_prob equal PyTorch's; predict
+    agrees with log_prob's argmax; unbatched input; bad targets raise PyTorch's error."""
+    m = set_params(nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6], div_value=2.0, head_bias=True,
+                                                 dtype=disttrain.float64))
+    x = seq(5, 8, requires_grad=True)
+    out = m(x, disttrain.tensor([0, 4, 9, 2, 7]))
+    (out.loss + weighted_loss(out.output)).backward()
+    _check([fingerprint(out.output), fingerprint(x.grad), fingerprint(m.tail[1][0].weight.grad)],
+           [(-16.341777, 11.341467), (-12.300988, 4.353052), (-2.42991, 0.611835)])
+    assert out.loss.item() == pytest.approx(3.268355, abs=1e-6)
+    _check([fingerprint(m.log_prob(seq(4, 8, phase=1.0)))], [(-233.626784, 18.473672)])
+    probe = disttrain.randn(64, 8, dtype=disttrain.float64) * 4
+    assert disttrain.equal(m.predict(probe), m.log_prob(probe).argmax(1))
+    single = m(seq(8, phase=2.0), disttrain.tensor(5))
+    assert single.output.dim() == 0
+    assert single.output.item() == pytest.approx(-4.229155, abs=1e-6)
+    assert gradcheck(lambda a: m(a, disttrain.tensor([1, 5, 8])).output,
+                     (seq(3, 8, requires_grad=True),))
+    with pytest.raises(RuntimeError, match=r"Target values should be in \[0, 9\]"):
+        m(seq(2, 8), disttrain.tensor([1, 10]))
+    with pytest.raises(ValueError, match="cutoffs should be a sequence of unique, positive"):
+        nn.AdaptiveLogSoftmaxWithLoss(8, 10, [6, 3])
