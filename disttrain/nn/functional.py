@@ -417,3 +417,7 @@ __all__ += _fracpool.__all__
 from ._ctc import ctc_loss  # noqa: E402
 
 __all__ += ["ctc_loss"]
+
+from ._lce import linear_cross_entropy  # noqa: E402
+
+__all__ += ["linear_cross_entropy"]

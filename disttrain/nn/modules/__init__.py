@@ -10,7 +10,7 @@ _FILES = ("container", "linear", "flatten", "activation", "dropout", "sparse", "
           "conv", "pooling", "batchnorm", "normalization", "rnn", "attention", "upsampling",
           "transformer")
 _FILES += ("padding", "pixelshuffle", "channelshuffle", "distance", "fold", "instancenorm",
-           "lazy_layers", "utils", "adaptive")
+           "lazy_layers", "utils", "adaptive", "linear_cross_entropy")
 
 
 def _import_all():
