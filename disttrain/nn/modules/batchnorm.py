@@ -128,11 +128,16 @@ class BatchNorm3d(_BatchNorm):
 
 
 class SyncBatchNorm(_BatchNorm):
-    """Batch normalisation whose statistics would be shared across data-parallel processes.
+    """Batch normalisation whose training statistics are those of the whole data-parallel
+    batch: each rank's per-channel sums are all-reduced over ``process_group`` (default: the
+    world) before normalising, and gradients flow back through the same reduction.
 
-    In one process it is exactly BatchNorm over (N, C, *). Synchronising the statistics
-    across processes is not implemented: with an initialised process group of more than one
-    process the forward in training raises instead of silently using local statistics.
+    Outside training, or with no initialised process group or a group of one process, it is
+    exactly BatchNorm over (N, C, *). Unlike PyTorch it also synchronises CPU tensors.
+
+    Args:
+        num_features, eps, momentum, affine, track_running_stats: as BatchNorm.
+        process_group (optional): the group whose ranks share statistics.
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
@@ -146,11 +151,23 @@ class SyncBatchNorm(_BatchNorm):
             raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
 
     def forward(self, input):
-        if self.training and _world_size(self.process_group) > 1:
-            raise NotImplementedError("SyncBatchNorm: synchronising batch statistics across "
-                                      "processes is not supported; use BatchNorm (local "
-                                      "statistics) or a single process")
-        return super().forward(input)
+        if not (self.training and _world_size(self.process_group) > 1):
+            return super().forward(input)
+        self._check_input_dim(input)
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.track_running_stats:
+            self.num_batches_tracked._data += 1
+            self.num_batches_tracked._version[0] += 1
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        from .._syncbn import sync_batch_norm
+        keep = self.track_running_stats
+        return sync_batch_norm(input, self.weight, self.bias,
+                               self.running_mean if keep else None,
+                               self.running_var if keep else None, self.eps, factor,
+                               self.process_group)
 
     @classmethod
     def convert_sync_batchnorm(cls, module, process_group=None):
@@ -179,10 +196,8 @@ def _no_grad():
 
 
 def _world_size(group):
-    try:
-        from ... import distributed as dist
-        if dist.is_available() and dist.is_initialized():
-            return dist.get_world_size(group) if group is not None else dist.get_world_size()
-    except (ImportError, AttributeError):
-        pass
+    """Ranks in ``group`` (the world by default); 1 without an initialised process group."""
+    from ... import distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size(group)
     return 1
