@@ -129,8 +129,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         input (Tensor): (N, C, H, W) or (N, C, D, H, W).
         grid (Tensor): (N, H_out, W_out, 2) or (N, D_out, H_out, W_out, 3) of (x, y[, z]) in
             [-1, 1] (-1 the left/top edge).
-        mode (str): 'bilinear' (trilinear in 3-d) or 'nearest'. 'bicubic' is not supported
-            and raises.
+        mode (str): 'bilinear' (trilinear in 3-d), 'nearest' or 'bicubic' (2-d only).
         padding_mode (str): 'zeros', 'border' or 'reflection' for locations outside.
         align_corners (bool): -1 and 1 are the centres (True) or the outer edges (False) of
             the corner pixels. Default False, with PyTorch's warning when not given.
@@ -151,10 +150,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not supported; use "
-                                  "'bilinear' or 'nearest'")
     nd = input.dim() - 2
+    if mode == "bicubic" and nd != 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if nd not in (2, 3) or grid.dim() != input.dim():
         raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number "
                            f"of dimensions, but got input with sizes {list(input.shape)} and "
@@ -187,6 +185,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         vals = flat_in.gather(2, flat.unsqueeze(1).expand(n, c, flat.shape[-1]))
         return vals.masked_fill(~valid.unsqueeze(1), 0.0)
 
+    if mode == "bicubic":
+        return _bicubic_sample(flat_in, g, sizes, padding_mode, align_corners, tap, n, c,
+                               out_sp)
     if mode == "nearest":
         out = tap([co.detach().round() for co in coords])
         # the grid gets a zero gradient (not none), as in PyTorch
@@ -205,5 +206,32 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                 w = wa if w is None else w * wa
                 idx.append(lows[a] + b)
             term = tap(idx) * w.unsqueeze(1)
+            out = term if out is None else out + term
+    return out.reshape(n, c, *out_sp)
+
+
+def _bicubic_sample(flat_in, g, sizes, padding_mode, align_corners, tap, n, c, out_sp):
+    """4x4 cubic convolution around each location; padding applies to every tap's integer
+    coordinate (zeros: taps outside read 0), as PyTorch's bicubic sampler."""
+    from ._bicubic import cubic_weights
+    ix = _unnormalize(g[..., 0], sizes[1], align_corners)
+    iy = _unnormalize(g[..., 1], sizes[0], align_corners)
+    x0, y0 = ix.detach().floor(), iy.detach().floor()
+    wx, wy = cubic_weights(ix - x0), cubic_weights(iy - y0)
+
+    def coord(v, size):
+        if padding_mode == "border":
+            return v.clamp(0, size - 1)
+        if padding_mode == "reflection":
+            r = _reflect(v, 0, 2 * (size - 1)) if align_corners else _reflect(v, -1,
+                                                                                2 * size - 1)
+            return r.clamp(0, size - 1)
+        return v
+    out = None
+    for j in range(4):
+        yj = coord(y0 + (j - 1), sizes[0]).round()
+        for i in range(4):
+            xi = coord(x0 + (i - 1), sizes[1]).round()
+            term = tap([yj, xi]) * (wy[j] * wx[i]).unsqueeze(1)
             out = term if out is None else out + term
     return out.reshape(n, c, *out_sp)

@@ -119,4 +119,14 @@ CASES = [
     ("ctc_empty_target", "F.ctc_loss(x.log_softmax(1), T([[1]]), [3], [0])", [(3, 3)], True),
     ("ctc_impossible_zero_inf", "F.ctc_loss(x.log_softmax(2), T([[1, 1, 1]]), [3], [3], "
      "reduction='none', zero_infinity=True)", [(3, 1, 3)], True),
+    ("interpolate_bicubic", "F.interpolate(x, scale_factor=(2, 1.5), mode='bicubic', "
+     "align_corners=False)", [(1, 2, 3, 4)], True),
+    ("interpolate_bicubic_ac", "F.interpolate(x, size=(5, 2), mode='bicubic', "
+     "align_corners=True)", [(2, 1, 3, 4)], True),
+    ("grid_sample_bicubic", "F.grid_sample(x, y * 1.3, mode='bicubic', align_corners=False)",
+     [(1, 2, 3, 4), (1, 2, 3, 2)], True),
+    ("grid_sample_bicubic_border", "F.grid_sample(x, y * 1.6, mode='bicubic', "
+     "padding_mode='border', align_corners=True)", [(1, 1, 4, 3), (1, 3, 2, 2)], True),
+    ("grid_sample_bicubic_reflect", "F.grid_sample(x, y * 2.2, mode='bicubic', "
+     "padding_mode='reflection', align_corners=False)", [(1, 1, 3, 4), (1, 2, 3, 2)], True),
 ]

@@ -118,6 +118,15 @@ EXPECTED = {
     'ctc_sum_blank_last': [(6.291254, 0.887822), (0.0, -0.373722)],
     'ctc_empty_target': [(3.469531, 0.48962), (0.0, -0.018015)],
     'ctc_impossible_zero_inf': [(0.0, 0.0), (0.0, 0.0)],
+    'interpolate_bicubic': [(14.486699, 1.336455), (0.08259, -1.055225)],
+    'interpolate_bicubic_ac': [(4.503938, 1.019623), (-0.660153, 0.603988)],
+    'grid_sample_bicubic': [(0.076898, 0.38833), (-1.323058, 0.611699), (-0.859457, 0.354994)],
+    'grid_sample_bicubic_border': [
+        (-1.275304, -0.164124), (-2.433948, 0.554178), (0.435227, -1.347029),
+    ],
+    'grid_sample_bicubic_reflect': [
+        (3.080178, -0.153949), (-2.433948, 1.621327), (-1.189881, 0.357372),
+    ],
 }
 
 
@@ -185,3 +194,17 @@ def test_rrelu_and_alpha_dropout_functional_training():
     z = F.feature_alpha_dropout(torch.randn(8, 16, 3, dtype=torch.float64), 0.5, True)
     per_channel = z.std(-1)
     assert int((per_channel < 1e-12).sum()) > 0     # whole channels take one constant value
+
+
+def test_upsample_bicubic_layer_and_errors():
+    """nn.Upsample(mode='bicubic') runs the bicubic resize; bicubic needs 4-d input, as in
+    PyTorch."""
+    x = seq(1, 1, 3, 3)
+    up = torch.nn.Upsample(scale_factor=2, mode="bicubic", align_corners=False)
+    assert torch.allclose(up(x), F.interpolate(x, scale_factor=2, mode="bicubic",
+                                               align_corners=False))
+    with pytest.raises(NotImplementedError, match="got 3D\\) for the modes"):
+        F.interpolate(seq(1, 1, 4), scale_factor=2, mode="bicubic")
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
+        F.grid_sample(seq(1, 1, 2, 2, 2), seq(1, 1, 1, 1, 3), mode="bicubic",
+                      align_corners=False)
