@@ -129,4 +129,10 @@ CASES = [
      "padding_mode='border', align_corners=True)", [(1, 1, 4, 3), (1, 3, 2, 2)], True),
     ("grid_sample_bicubic_reflect", "F.grid_sample(x, y * 2.2, mode='bicubic', "
      "padding_mode='reflection', align_corners=False)", [(1, 1, 3, 4), (1, 2, 3, 2)], True),
+    ("grad_conv2d_input", "torch.nn.grad.conv2d_input((1, 2, 5, 4), y, x, stride=2, "
+     "padding=1)", [(1, 3, 3, 2), (3, 2, 3, 3)], True),
+    ("grad_conv1d_weight", "torch.nn.grad.conv1d_weight(y, (4, 1, 3), x, dilation=2, "
+     "groups=2)", [(2, 4, 3), (2, 2, 7)], True),
+    ("grad_conv3d_input", "torch.nn.grad.conv3d_input((1, 2, 3, 4, 3), y, x)",
+     [(1, 2, 2, 3, 2), (2, 2, 2, 2, 2)], True),
 ]

@@ -1,8 +1,8 @@
 """The functional forms added for PyTorch coverage against PyTorch 2.13: activations, shuffles,
 distances, norms, margin/Gaussian losses, 3-d convolution and pooling, Lp pooling,
-max-unpooling, fold/unfold, conv_tbc, affine_grid/grid_sample. Values and gradients per case
-(coverage_cases.py) and finite-difference checks; awkward inputs (ties, duplicate rows, zero
-variance, wrap-around) included."""
+max-unpooling, fold/unfold, conv_tbc, affine_grid/grid_sample, bicubic, nn.grad. Values and
+gradients per case (coverage_cases.py) and finite-difference checks; awkward inputs (ties,
+duplicate rows, zero variance, wrap-around) included."""
 import warnings
 
 import numpy as np
@@ -127,6 +127,9 @@ EXPECTED = {
     'grid_sample_bicubic_reflect': [
         (3.080178, -0.153949), (-2.433948, 1.621327), (-1.189881, 0.357372),
     ],
+    'grad_conv2d_input': [(-0.217583, 0.553456), (1.109168, -0.0662), (0.299597, 4.161088)],
+    'grad_conv1d_weight': [(-4.919939, -3.39744), (-11.164766, -3.155021), (7.160001, -0.861939)],
+    'grad_conv3d_input': [(-2.466535, 5.304821), (-0.281992, 5.09496), (-1.973333, -2.412805)],
 }
 
 

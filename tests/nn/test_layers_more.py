@@ -145,7 +145,9 @@ PATHS = ["nn.modules.activation.MultiheadAttention", "nn.modules.linear.Identity
          "nn.modules.padding._ConstantPadNd", "nn.modules.pixelshuffle.PixelShuffle",
          "nn.modules.distance.CosineSimilarity", "nn.modules.fold.Fold",
          "nn.modules.channelshuffle.ChannelShuffle", "nn.modules.sparse.EmbeddingBag",
-         "nn.modules.normalization.RMSNorm"]
+         "nn.modules.normalization.RMSNorm", "nn.modules.adaptive.AdaptiveLogSoftmaxWithLoss",
+         "nn.modules.linear_cross_entropy.LinearCrossEntropyLoss", "nn.common_types._size_2_t",
+         "nn.grad.conv2d_input", "nn.attention.SDPBackend", "nn.attention.sdpa_kernel"]
 
 
 @pytest.mark.parametrize("path", PATHS)
