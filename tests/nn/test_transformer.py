@@ -241,3 +241,21 @@ def test_pytorch_language_model_program_trains():
         opt.step()
         losses.append(loss.item())
     assert losses[0] > 2.0 and sum(losses[-5:]) / 5 < 0.2
+
+
+def test_encoder_inference_zeroes_padding_like_pytorch_nested_path():
+    """In eval under no_grad with right padding PyTorch's encoder returns zeros (then the
+    final norm) at padded positions; with gradients, or padding not at the end, the padded
+    positions hold computed values. Both as PyTorch."""
+    enc = nn.TransformerEncoder(
+        nn.TransformerEncoderLayer(E, 2, 16, dropout=0.0, batch_first=True), 2,
+        norm=nn.LayerNorm(E))
+    set_params(enc.double()).eval()
+    x = seq(2, 5, E)
+    kpm = disttrain.tensor([[False] * 5, [False, False, False, True, True]])
+    with disttrain.no_grad():
+        _close(fingerprint(enc(x, src_key_padding_mask=kpm)), (84.804359, -4.192855))
+    _close(fingerprint(enc(x, src_key_padding_mask=kpm)), (92.484411, -0.734151))
+    inner = disttrain.tensor([[False] * 5, [True, False, False, True, True]])
+    with disttrain.no_grad():
+        _close(fingerprint(enc(x, src_key_padding_mask=inner)), (92.506123, -0.728286))

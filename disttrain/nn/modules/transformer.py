@@ -2,10 +2,10 @@
 
 Module and parameter names follow PyTorch's (``layers.0.self_attn.in_proj_weight``,
 ``linear1``, ``norm1``, ``dropout1``...), so a PyTorch ``state_dict`` loads unchanged.
-PyTorch's inference fast paths (fused encoder layer, nested tensors for padded batches) are
-not taken: every call runs the reference computation. The results are the same, except that
-in that nested-tensor path PyTorch writes zeros to the padded positions of an encoder's output
-before its final norm, while here those positions hold the computed values.
+Every call runs the reference computation. Where PyTorch's encoder would take its
+nested-tensor inference path (eval, no gradient, a right-padded ``src_key_padding_mask``, no
+``mask``...), whose padded positions come out as zeros before the final norm, the padded
+positions are zeroed likewise, so the numbers are PyTorch's in both cases.
 """
 import copy
 import warnings
@@ -185,9 +185,31 @@ class TransformerEncoder(Module):
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
+        padded = self._nested_path_padding(src, mask, src_key_padding_mask)
+        if padded is not None:
+            output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+
+    def _nested_path_padding(self, src, mask, key_padding_mask):
+        """The padded positions (N, S) where PyTorch would run its nested-tensor path and
+        return zeros there; None where it would not."""
+        layer = self.layers[0]
+        if (not getattr(self, "use_nested_tensor", False) or layer.training or src.dim() != 3
+                or key_padding_mask is None or mask is not None):
+            return None
+        from ...core.grad_mode import is_grad_enabled
+        if is_grad_enabled() and any(t.requires_grad for t in [src, *layer.parameters()]):
+            return None
+        padded = key_padding_mask if key_padding_mask.dtype.name == "bool" \
+            else key_padding_mask != 0
+        # only right padding (each row's tokens a prefix) takes that path
+        keep = padded.logical_not().long()
+        if self.mask_check and not bool((keep[:, 1:] <= keep[:, :-1]).all()):
+            return None
+        return padded
 
 
 def _why_not_sparsity_fast_path(layer):
