@@ -140,3 +140,37 @@ def test_weight_norm_gradcheck_and_skip_init():
     disttrain.manual_seed(0)
     nn.utils.skip_init(nn.Linear, 40, 30)          # draws nothing from the generator
     assert disttrain.rand(1).item() == state
+
+
+def test_stateless_functional_call():
+    """The call sees the given tensors (gradients reach them), the module keeps its own;
+    strict naming errors and the deprecation warning are PyTorch's; tied weights follow."""
+    from disttrain.nn.utils.stateless import functional_call
+    m = set_params(nn.Linear(2, 2).double())
+    before = m.weight.detach().clone()
+    w = disttrain.ones(2, 2, dtype=disttrain.float64, requires_grad=True)
+    x = seq(3, 2)
+    with pytest.warns(FutureWarning, match="stateless.functional_call` is deprecated"):
+        out = functional_call(m, {"weight": w}, (x,))
+    assert disttrain.allclose(out, x.matmul(w.t()) + m.bias)
+    out.sum().backward()
+    assert w.grad is not None and disttrain.equal(m.weight, before) and m.weight.grad is None
+    with pytest.raises(RuntimeError, match="Error\\(s\\) in reparametrizing for Linear:\n\t"
+                                           "Unexpected key\\(s\\): 'nope'.\n\tMissing "
+                                           "key\\(s\\): 'bias', 'weight'."):
+        _quiet(functional_call, m, {"nope": w}, x, strict=True)
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(2, 2, bias=False)
+            self.b = nn.Linear(2, 2, bias=False)
+            self.b.weight = self.a.weight
+
+        def forward(self, x):
+            return self.b(self.a(x))
+    t = Tied().double()
+    eye = disttrain.eye(2, dtype=disttrain.float64)
+    assert disttrain.allclose(_quiet(functional_call, t, {"a.weight": eye}, x), x)
+    assert not disttrain.allclose(_quiet(functional_call, t, {"a.weight": eye}, x,
+                                         tie_weights=False), x)

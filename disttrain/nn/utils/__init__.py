@@ -34,3 +34,4 @@ __all__ += ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
             "fuse_linear_bn_weights", "weight_norm", "remove_weight_norm", "spectral_norm",
             "remove_spectral_norm", "skip_init"]
 from . import parametrize, parametrizations  # noqa: E402,F401
+from . import stateless  # noqa: E402,F401
