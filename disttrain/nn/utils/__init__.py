@@ -1,4 +1,5 @@
-"""Utilities over a model's parameters: gradient clipping, flattening to one vector."""
+"""Utilities over a model's parameters: gradient clipping, flattening to one vector, weight and
+spectral normalisation, parametrizations, BatchNorm fusion, functional calls."""
 from .clip_grad import (clip_grad_norm_, clip_grad_norm, clip_grad_value_, get_total_norm,
                         clip_grads_with_norm_)
 from ...core.tensor import Tensor as _Tensor
@@ -33,5 +34,5 @@ from .init import skip_init  # noqa: E402
 __all__ += ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
             "fuse_linear_bn_weights", "weight_norm", "remove_weight_norm", "spectral_norm",
             "remove_spectral_norm", "skip_init"]
-from . import parametrize, parametrizations  # noqa: E402,F401
-from . import stateless  # noqa: E402,F401
+
+from . import parametrize, parametrizations, stateless  # noqa: E402,F401
