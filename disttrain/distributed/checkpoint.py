@@ -230,7 +230,7 @@ def _write_rank_files(state, tmp, rank):
 
 def _write_file(obj, path):
     try:
-        _save(obj, path)
+        _save(obj, path, format="disttrain")   # our own format: its own checks, no zip
         return _digest(path)
     except (OSError, RuntimeError) as exc:   # RuntimeError: the directory has gone
         raise _FileError(_describe(exc, os.path.abspath(path))) from exc
