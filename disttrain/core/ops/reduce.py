@@ -193,8 +193,22 @@ class Cumprod(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         d = ctx.dim
-        # valid where x has no zeros; the common case for the uses of cumprod in this engine
-        return (g * y).flip(d).cumsum(d).flip(d) / x, None, None
+        if x.numel() == 0 or not bool((x._data == 0).any()):
+            # d/dx_k of sum_i g_i y_i is sum_{i>=k} g_i y_i / x_k when no x is zero
+            return (g * y).flip(d).cumsum(d).flip(d) / x, None, None
+        return _cumprod_grad_with_zeros(x, g, d), None, None
+
+
+def _cumprod_grad_with_zeros(x, g, d):
+    """sum_{i>=k} g_i prod_{j<=i, j!=k} x_j for every k, without dividing by x: row k of an
+    n x n table is x with x_k set to 1, whose cumulative product is masked to i >= k."""
+    xm, gm = x.movedim(d, -1), g.movedim(d, -1)
+    n = xm.shape[-1]
+    xp = array_module(x._data)
+    eye = Tensor._make(xp.eye(n, dtype=bool))
+    upper = Tensor._make(xp.triu(xp.ones((n, n), dtype=x._data.dtype)))
+    table = xm.unsqueeze(-2).expand(*xm.shape[:-1], n, n).masked_fill(eye, 1).cumprod(-1)
+    return (table * upper * gm.unsqueeze(-2)).sum(-1).movedim(-1, d)
 
 
 class MaxMinDim(Function):
