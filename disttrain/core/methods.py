@@ -282,3 +282,4 @@ T.unsqueeze_ = _shape_inplace(F.unsqueeze)
 T.squeeze_ = _shape_inplace(F.squeeze)
 T.resize_ = _shape_inplace(lambda self, *s: Tensor._make(
     np.resize(self._data, F._shape_args(s))))
+from . import more_methods as _more_methods  # noqa: E402,F401  (more methods and _ forms)

@@ -17,3 +17,8 @@ from .math_ops import (greater, less, greater_equal, less_equal, not_equal, inne
 from .shaping import swapdims, _shape_args  # noqa: F401  (methods parse shape arguments)
 
 __all__ = math_ops.__all__ + reductions.__all__ + shaping.__all__ + sorting.__all__
+from . import more_shaping, more_math, more_reductions  # noqa: E402
+from .more_shaping import *  # noqa: F401,F403,E402
+from .more_math import *  # noqa: F401,F403,E402
+from .more_reductions import *  # noqa: F401,F403,E402
+__all__ += more_shaping.__all__ + more_math.__all__ + more_reductions.__all__
