@@ -85,16 +85,16 @@ class LogCumSumExp(Function):
         if xd.dtype.kind != "f":
             xd = xd.astype(_dt.get_default_dtype().np)
         xp = array_module(xd)
-        if xp is np:
-            y = np.logaddexp.accumulate(xd, axis=d) if xd.ndim else xd.copy()
-        else:
-            m = xp.max(xd, axis=d, keepdims=True)
-            m = xp.where(xp.isfinite(m), m, 0)
-            with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):    # -inf entries are valid
+            if xp is np:
+                y = np.logaddexp.accumulate(xd, axis=d) if xd.ndim else xd.copy()
+            else:
+                m = xp.max(xd, axis=d, keepdims=True)
+                m = xp.where(xp.isfinite(m), m, 0)
                 y = xp.log(xp.cumsum(xp.exp(xd - m), axis=d)) + m
         ctx.d = d
         if ctx._recording:
-            ctx.save_for_backward(x, Tensor._make(y))
+            ctx.save_for_backward(x, y)   # y: the output, so double backward sees its graph
         return y
 
     @staticmethod
@@ -107,6 +107,8 @@ class LogCumSumExp(Function):
 
         # sum_{i>=j} g_i exp(x_j - y_i), in log space split by the sign of g
         neg_inf = float("-inf")
+        # where a prefix is all -inf so is y: those inputs get gradient 0, not -inf - -inf
+        y = y.masked_fill(y == neg_inf, 0.0)
         pos, neg = g > 0, g < 0
         lp = M.where(pos, g, g.new_ones(())).log().masked_fill(~pos, neg_inf)
         ln = M.where(neg, -g, g.new_ones(())).log().masked_fill(~neg, neg_inf)
