@@ -271,3 +271,6 @@ def _is_set_to(self, tensor):
 
 
 T.is_set_to = _is_set_to
+T.layout = property(lambda self: F.strided)
+T.nonzero_static = lambda self, *, size, fill_value=-1: F.nonzero_static(
+    self, size=size, fill_value=fill_value)

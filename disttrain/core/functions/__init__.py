@@ -22,3 +22,6 @@ from .more_shaping import *  # noqa: F401,F403,E402
 from .more_math import *  # noqa: F401,F403,E402
 from .more_reductions import *  # noqa: F401,F403,E402
 __all__ += more_shaping.__all__ + more_math.__all__ + more_reductions.__all__
+from . import more_misc  # noqa: E402
+from .more_misc import *  # noqa: F401,F403,E402
+__all__ += more_misc.__all__
