@@ -26,6 +26,9 @@ class InplaceFunction(Function):
         self.inplace = inplace
 
 
+InplaceFunction._builtin = False     # a base for user Functions, not an op of disttrain
+
+
 class _OnceDifferentiableError(Function):
     """Passes its input through; differentiating it raises (see ``once_differentiable``)."""
 
