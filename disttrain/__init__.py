@@ -29,6 +29,9 @@ nan = _math.nan
 __version__ = "0.1.0"
 
 
+_LAZY_MORE = ("distributions",)   # more subpackages loaded on first use
+
+
 def _lazy(name):
     import importlib
     return importlib.import_module(f".{name}", __name__)
@@ -38,7 +41,7 @@ def __getattr__(name):
     # Subpackages load on first use so that ``import disttrain`` stays fast and the layers
     # below ``nn``/``optim`` never import them.
     if name in ("nn", "optim", "utils", "distributed", "comm", "multiprocessing", "amp",
-                "futures"):
+                "futures") or name in _LAZY_MORE:
         mod = _lazy(name)
         globals()[name] = mod
         return mod

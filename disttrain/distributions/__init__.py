@@ -1,0 +1,21 @@
+"""``disttrain.distributions``: probability distributions with sampling (``sample``,
+reparameterised ``rsample``), ``log_prob``, ``entropy``, moments and KL divergences, with
+PyTorch's interface and validation errors.
+
+Example::
+
+    >>> m = Normal(torch.tensor(0.0), torch.tensor(1.0))
+    >>> x = m.rsample((3,))          # differentiable in loc and scale
+    >>> m.log_prob(x)
+"""
+from . import constraints
+from .continuous import Exponential, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Categorical, OneHotCategorical
+from .distribution import Distribution
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
+
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Independent",
+           "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
+           "constraints", "kl_divergence", "register_kl"]
