@@ -21,6 +21,14 @@ from .core.tensor_str import set_printoptions
 from .core import random  # noqa: F401  (disttrain.random.manual_seed, get_rng_state, ...)
 from .core import autograd as _autograd_core
 from . import autograd, cuda  # noqa: F401
+from .core.flags import *  # noqa: F401,F403  (deterministic mode, matmul precision, ...)
+from .autograd import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401
+from .core.grad_mode import is_inference_mode_enabled  # noqa: F401
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    """Turn anomaly detection on or off (``autograd.set_detect_anomaly`` as a plain call)."""
+    autograd.set_detect_anomaly(enabled, check_nan)
 
 pi = _math.pi
 e = _math.e
@@ -29,7 +37,8 @@ nan = _math.nan
 __version__ = "0.1.0"
 
 
-_LAZY_MORE = ("distributions",)   # more subpackages loaded on first use
+# more subpackages loaded on first use
+_LAZY_MORE = ("distributions", "testing", "version", "cpu", "profiler", "func", "signal")
 
 
 def _lazy(name):

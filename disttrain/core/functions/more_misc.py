@@ -22,7 +22,8 @@ __all__ = [
     "vander", "gradient", "hann_window", "hamming_window", "blackman_window",
     "bartlett_window", "kaiser_window", "from_dlpack", "to_dlpack", "cond", "while_loop",
     "vmap", "nonzero_static", "histogramdd", "is_inference", "is_inference_mode_enabled",
-    "newaxis", "set_default_tensor_type", "layout", "strided",
+    "newaxis", "set_default_tensor_type", "layout", "strided", "segment_reduce",
+    "is_distributed", "from_file",
 ]
 
 newaxis = None
@@ -45,7 +46,7 @@ class finfo:
         else:
             fi = np.finfo(dt.np)
             v = dict(bits=fi.bits, eps=float(fi.eps), max=float(fi.max), min=float(fi.min),
-                     tiny=float(fi.tiny), resolution=float(fi.resolution))
+                     tiny=float(fi.tiny), resolution=10.0 ** -fi.precision)
         self.bits, self.eps, self.max, self.min = v["bits"], v["eps"], v["max"], v["min"]
         self.tiny = self.smallest_normal = v["tiny"]
         self.resolution = v["resolution"]
@@ -585,3 +586,82 @@ class _HistDD(tuple):
 
     hist = property(lambda self: self[0])
     bin_edges = property(lambda self: self[1])
+
+
+def segment_reduce(data, reduce, *, lengths=None, indices=None, offsets=None, axis=0,
+                   unsafe=False, initial=None):
+    """Reduce consecutive segments of ``data`` along ``axis`` (their sizes in ``lengths``, or
+    given by ``offsets``) with ``'sum'``, ``'mean'``, ``'max'``, ``'min'`` or ``'prod'``; an
+    empty segment gives ``initial`` (or the reduction's identity; NaN for mean)."""
+    if reduce not in ("sum", "mean", "max", "min", "prod"):
+        raise RuntimeError(f"reduce argument must be either sum, max, min, mean or prod, not "
+                           f"{reduce}")
+    if indices is not None:
+        raise RuntimeError("segment_reduce(): indices based reduction is not supported yet.")
+    if lengths is None and offsets is None:
+        raise RuntimeError("segment_reduce(): Either lengths or offsets must be defined")
+    if lengths is None:
+        off = [int(v) for v in offsets.tolist()]
+        lens = [b - a for a, b in zip(off[:-1], off[1:])]
+    else:
+        lens = [int(v) for v in lengths.tolist()]
+    d = data._dim(axis)
+    if not unsafe and builtins.sum(lens) != data.shape[d]:
+        raise RuntimeError("segment_reduce(): Expected all rows of lengths along axis to sum to "
+                           "data.size(lengths.dim()-1) when !unsafe.")
+    identity = {"sum": 0.0, "prod": 1.0, "max": float("-inf"), "min": float("inf"),
+                "mean": float("nan")}[reduce]
+    fill = identity if initial is None else initial
+    outs, start = [], 0
+    for n in lens:
+        seg = data.narrow(d, start, n)
+        start += n
+        if n == 0:
+            shape = builtins.list(data.shape)
+            shape[d] = 1
+            outs.append(data.new_full(tuple(shape), fill))
+            continue
+        if reduce == "sum":
+            r = seg.sum(d, keepdim=True)
+        elif reduce == "mean":
+            r = seg.mean(d, keepdim=True)
+        elif reduce == "prod":
+            r = seg.prod(d, keepdim=True)
+        elif reduce == "max":
+            r = seg.amax(d, keepdim=True)
+        else:
+            r = seg.amin(d, keepdim=True)
+        if initial is not None and reduce != "mean":
+            init = data.new_full((), initial)
+            r = {"sum": lambda v: v + init, "prod": lambda v: v * init,
+                 "max": lambda v: M.maximum(v, init), "min": lambda v: M.minimum(v, init)}[
+                     reduce](r)
+        outs.append(r)
+    return SH.cat(outs, d)
+
+
+def is_distributed(input):
+    """Whether ``input`` is a distributed tensor (a legacy notion): never in disttrain."""
+    return False
+
+
+def from_file(filename, shared=None, size=0, *, dtype=None, layout=None, device=None,
+              pin_memory=False):
+    """A 1-d tensor of ``size`` elements read from a binary file; with ``shared=True`` it maps
+    the file, so writes to the tensor go to the file."""
+    import os
+    dt = dtype or _dt.get_default_dtype()
+    need = size * np.dtype(dt.np).itemsize
+    have = os.path.getsize(filename)
+    if have < need:
+        raise RuntimeError(f"file <{filename}> size <{have}> is smaller than the required "
+                           f"mapping size <{need}>")
+    if shared:
+        arr = np.memmap(filename, dtype=dt.np, mode="r+", shape=(size,))
+        t = Tensor._make(np.ndarray((size,), dt.np, buffer=arr))
+        t._mmap = arr          # keep the mapping open as long as the tensor lives
+    else:
+        t = Tensor._make(np.fromfile(filename, dtype=dt.np, count=size))
+    if device is not None:
+        t = t.to(device)
+    return t
