@@ -274,3 +274,52 @@ T.is_set_to = _is_set_to
 T.layout = property(lambda self: F.strided)
 T.nonzero_static = lambda self, *, size, fill_value=-1: F.nonzero_static(
     self, size=size, fill_value=fill_value)
+
+
+# ------------------------------------------------------------------- more Tensor-only names
+def _rand_method(sample, doc):
+    from .creation import _rand_inplace
+    m = _rand_inplace(sample)
+    m.__doc__ = doc
+    return m
+
+
+T.cauchy_ = _rand_method(lambda g, s, median=0.0, sigma=1.0: median + sigma * np.tan(
+    np.pi * (g.random(s) - 0.5)), "Fill with samples of the Cauchy distribution.")
+T.log_normal_ = _rand_method(lambda g, s, mean=1.0, std=2.0: np.exp(g.normal(mean, std, s)),
+                             "Fill with samples of the log-normal distribution.")
+T.geometric_ = _rand_method(lambda g, s, p: g.geometric(p, s),
+                            "Fill with the trial counts of the first success (probability p).")
+
+
+def _new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
+                       layout=None, pin_memory=False):
+    """``empty_strided`` with this tensor's dtype and device by default."""
+    return F.empty_strided(size, stride, dtype=dtype or self.dtype,
+                           device=device if device is not None else self.device,
+                           requires_grad=requires_grad)
+
+
+def _as_strided_(self, size, stride, storage_offset=None):
+    """Make this tensor the strided view ``as_strided`` describes, in place."""
+    if self._requires_grad and _grad_state.enabled:
+        raise RuntimeError("as_strided_ on a tensor that requires grad is not supported; use "
+                           "the out-of-place as_strided")
+    self._data = F.as_strided(self.detach(), size, stride, storage_offset)._data
+    return self
+
+
+def _volatile(self):
+    import warnings
+    warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning,
+                  stacklevel=2)
+    return False
+
+
+T.new_empty_strided = _new_empty_strided
+T.as_strided_ = _as_strided_
+T.const_data_ptr = lambda self: self.data_ptr()
+T.to_dense = lambda self, dtype=None, *, masked_grad=None: self if dtype is None else \
+    self.to(dtype)
+T.is_distributed = lambda self: False
+T.volatile = property(_volatile)

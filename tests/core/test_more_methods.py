@@ -115,3 +115,45 @@ CASES = {
 def test_matches_pytorch(name):
     expr, expected = CASES[name]
     check_case(expr, expected)
+
+
+def test_random_fills_follow_their_distributions():
+    import numpy as np
+    import disttrain as T
+    T.manual_seed(0)
+    g = T.empty(20000).geometric_(0.25)
+    assert g.min().item() >= 1 and abs(g.mean().item() - 4.0) < 0.1
+    ln = T.empty(20000).log_normal_(0.0, 0.5)
+    assert abs(np.log(ln.numpy()).mean()) < 0.02
+    c = T.empty(20000).cauchy_(1.0, 2.0)
+    assert abs(float(np.median(c.numpy())) - 1.0) < 0.1
+
+
+def test_strided_and_legacy_tensor_names():
+    import pytest
+    import disttrain as T
+    x = T.ones(3)
+    assert x.new_empty_strided((2, 2), (1, 2)).stride() == (1, 2)
+    assert x.const_data_ptr() == x.data_ptr() and x.to_dense() is x
+    assert not x.is_distributed()
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        assert x.volatile is False
+    y = T.arange(6.0)
+    assert y.as_strided_((2, 2), (1, 2)) is y
+    assert y.tolist() == [[0.0, 2.0], [1.0, 3.0]]
+    with pytest.raises(RuntimeError, match="as_strided_ on a tensor that requires grad"):
+        T.ones(2, requires_grad=True).as_strided_((1,), (1,))
+
+
+def test_pin_memory_needs_a_gpu_as_in_pytorch():
+    import pytest
+    import disttrain as T
+    x = T.arange(4.0)
+    assert not x.is_pinned()
+    if T.cuda.is_available():
+        p = x.pin_memory()
+        assert p.is_pinned() and T.equal(p, x) and p.pin_memory() is p
+    else:
+        with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is "
+                                               "available."):
+            x.pin_memory()
