@@ -120,6 +120,7 @@ CASES = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:torch.range is deprecated")
 @pytest.mark.parametrize("name", list(CASES))
 def test_matches_pytorch(name):
     expr, expected = CASES[name]
@@ -199,3 +200,8 @@ def test_deterministic_mode_on_gpu_scatter_add_only():
 def test_flush_denormal_is_not_available():
     """numpy cannot flush denormals: the call says so by returning False."""
     assert T.set_flush_denormal(True) is False
+
+
+def test_range_is_deprecated_as_in_pytorch():
+    with pytest.warns(UserWarning, match="torch.range is deprecated"):
+        assert T.range(0, 2).tolist() == [0.0, 1.0, 2.0]
