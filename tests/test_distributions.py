@@ -14,110 +14,315 @@ from .core._parity import _compare, nan, inf  # noqa: F401  (nan/inf appear in t
 
 # expression -> what PyTorch 2.13 returned for it (tensors as ("T", values, dtype))
 CASES = {
-    'normal_logprob': ('D.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])).log_prob(T.tensor([[0.5, -1.0], [2.0, 3.0]]))',
-        ('ok', ('T', [[-1.0439385175704956, -2.1120858192443848], [-2.918938636779785, -2.1120858192443848]], 'float32'))),
-    'normal_entropy': ('D.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])).entropy()',
+    'normal_logprob': (
+        ('D.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])).log_prob(T.tensor([[0.5, '
+         '-1.0], [2.0, 3.0]]))'),
+        ('ok',
+         ('T',
+          [[-1.0439385175704956, -2.1120858192443848],
+           [-2.918938636779785, -2.1120858192443848]],
+          'float32'))),
+    'normal_entropy': (
+        'D.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])).entropy()',
         ('ok', ('T', [1.4189385175704956, 2.1120858192443848], 'float32'))),
-    'normal_moments': ('(lambda d: [d.mean, d.variance, d.stddev, d.mode])(D.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])))',
-        ('ok', [('T', [0.0, 1.0], 'float32'), ('T', [1.0, 4.0], 'float32'), ('T', [1.0, 2.0], 'float32'), ('T', [0.0, 1.0], 'float32')])),
-    'normal_cdf': ('D.Normal(0.0, 2.0).cdf(T.tensor([-1.0, 0.0, 3.0]))',
+    'normal_moments': (
+        ('(lambda d: [d.mean, d.variance, d.stddev, d.mode])(D.Normal(T.tensor([0.0, 1.0]), '
+         'T.tensor([1.0, 2.0])))'),
+        ('ok',
+         [('T', [0.0, 1.0], 'float32'), ('T', [1.0, 4.0], 'float32'),
+          ('T', [1.0, 2.0], 'float32'), ('T', [0.0, 1.0], 'float32')])),
+    'normal_cdf': (
+        'D.Normal(0.0, 2.0).cdf(T.tensor([-1.0, 0.0, 3.0]))',
         ('ok', ('T', [0.3085375428199768, 0.5, 0.9331928491592407], 'float32'))),
-    'normal_shapes': ('(lambda d: [list(d.batch_shape), list(d.event_shape), list(d.sample((4, 1)).shape), list(d.rsample().shape)])(D.Normal(T.zeros(2, 3), 1.0))',
+    'normal_shapes': (
+        ('(lambda d: [list(d.batch_shape), list(d.event_shape), list(d.sample((4, '
+         '1)).shape), list(d.rsample().shape)])(D.Normal(T.zeros(2, 3), 1.0))'),
         ('ok', [[2, 3], [], [4, 1, 2, 3], [2, 3]])),
-    'normal_scalar_shapes': ('(lambda d: [list(d.batch_shape), list(d.sample().shape)])(D.Normal(0.0, 1.0))',
+    'normal_scalar_shapes': (
+        '(lambda d: [list(d.batch_shape), list(d.sample().shape)])(D.Normal(0.0, 1.0))',
         ('ok', [[], []])),
-    'uniform': ('(lambda d: [d.log_prob(T.tensor([0.5, 1.5])), d.entropy(), d.mean, d.variance, d.stddev, d.cdf(T.tensor([1.0, 2.5]))])(D.Uniform(T.tensor([0.0, 1.0]), T.tensor([2.0, 3.0])))',
-        ('ok', [('T', [-0.6931471824645996, -0.6931471824645996], 'float32'), ('T', [0.6931471824645996, 0.6931471824645996], 'float32'), ('T', [1.0, 2.0], 'float32'), ('T', [0.3333333432674408, 0.3333333432674408], 'float32'), ('T', [0.5773502588272095, 0.5773502588272095], 'float32'), ('T', [0.5, 0.75], 'float32')])),
-    'uniform_outside_novalidate': ('D.Uniform(0.0, 1.0, validate_args=False).log_prob(T.tensor([-0.5, 0.5, 1.0]))',
+    'uniform': (
+        ('(lambda d: [d.log_prob(T.tensor([0.5, 1.5])), d.entropy(), d.mean, d.variance, '
+         'd.stddev, d.cdf(T.tensor([1.0, 2.5]))])(D.Uniform(T.tensor([0.0, 1.0]), '
+         'T.tensor([2.0, 3.0])))'),
+        ('ok',
+         [('T', [-0.6931471824645996, -0.6931471824645996], 'float32'),
+          ('T', [0.6931471824645996, 0.6931471824645996], 'float32'),
+          ('T', [1.0, 2.0], 'float32'),
+          ('T', [0.3333333432674408, 0.3333333432674408], 'float32'),
+          ('T', [0.5773502588272095, 0.5773502588272095], 'float32'),
+          ('T', [0.5, 0.75], 'float32')])),
+    'uniform_outside_novalidate': (
+        'D.Uniform(0.0, 1.0, validate_args=False).log_prob(T.tensor([-0.5, 0.5, 1.0]))',
         ('ok', ('T', [-inf, 0.0, -inf], 'float32'))),
-    'exponential': ('(lambda d: [d.log_prob(T.tensor([0.5, 2.0])), d.entropy(), d.mean, d.variance, d.cdf(T.tensor([0.5, 2.0])), d.icdf(T.tensor([0.5, 0.9]))])(D.Exponential(T.tensor([1.0, 3.0])))',
-        ('ok', [('T', [-0.5, -4.901387691497803], 'float32'), ('T', [1.0, -0.09861230850219727], 'float32'), ('T', [1.0, 0.3333333432674408], 'float32'), ('T', [1.0, 0.1111111119389534], 'float32'), ('T', [0.39346933364868164, 0.9975212216377258], 'float32'), ('T', [0.6931471824645996, 0.7675282955169678], 'float32')])),
-    'laplace': ('(lambda d: [d.log_prob(T.tensor([0.5, -2.0])), d.entropy(), d.mean, d.variance, d.stddev, d.cdf(T.tensor([0.5, -2.0])), d.icdf(T.tensor([0.3, 0.8]))])(D.Laplace(T.tensor([0.0, 1.0]), T.tensor([1.0, 0.5])))',
-        ('ok', [('T', [-1.1931471824645996, -6.0], 'float32'), ('T', [1.6931471824645996, 1.0], 'float32'), ('T', [0.0, 1.0], 'float32'), ('T', [2.0, 0.5], 'float32'), ('T', [1.4142135381698608, 0.7071067690849304], 'float32'), ('T', [0.6967346668243408, 0.001239389181137085], 'float32'), ('T', [-0.5108255743980408, 1.4581453800201416], 'float32')])),
-    'bernoulli_probs': ('(lambda d: [d.log_prob(T.tensor([1.0, 0.0, 1.0])), d.entropy(), d.mean, d.variance, d.logits, d.mode])(D.Bernoulli(probs=T.tensor([0.3, 0.9, 0.5])))',
-        ('ok', [('T', [-1.2039728164672852, -2.3025848865509033, -0.6931471824645996], 'float32'), ('T', [0.6108643412590027, 0.32508301734924316, 0.6931471824645996], 'float32'), ('T', [0.30000001192092896, 0.8999999761581421, 0.5], 'float32'), ('T', [0.21000000834465027, 0.09000001847743988, 0.25], 'float32'), ('T', [-0.8472978472709656, 2.1972243785858154, 0.0], 'float32'), ('T', [0.0, 1.0, nan], 'float32')])),
-    'bernoulli_logits': ('(lambda d: [d.log_prob(T.tensor([1.0, 0.0])), d.entropy(), d.probs])(D.Bernoulli(logits=T.tensor([-2.0, 30.0])))',
-        ('ok', [('T', [-2.1269280910491943, -30.0], 'float32'), ('T', [0.3653339147567749, 9.357622912219837e-14], 'float32'), ('T', [0.11920291930437088, 1.0], 'float32')])),
-    'bernoulli_support': ('D.Bernoulli(probs=T.tensor([0.3, 0.9])).enumerate_support()',
+    'exponential': (
+        ('(lambda d: [d.log_prob(T.tensor([0.5, 2.0])), d.entropy(), d.mean, d.variance, '
+         'd.cdf(T.tensor([0.5, 2.0])), d.icdf(T.tensor([0.5, '
+         '0.9]))])(D.Exponential(T.tensor([1.0, 3.0])))'),
+        ('ok',
+         [('T', [-0.5, -4.901387691497803], 'float32'),
+          ('T', [1.0, -0.09861230850219727], 'float32'),
+          ('T', [1.0, 0.3333333432674408], 'float32'),
+          ('T', [1.0, 0.1111111119389534], 'float32'),
+          ('T', [0.39346933364868164, 0.9975212216377258], 'float32'),
+          ('T', [0.6931471824645996, 0.7675282955169678], 'float32')])),
+    'laplace': (
+        ('(lambda d: [d.log_prob(T.tensor([0.5, -2.0])), d.entropy(), d.mean, d.variance, '
+         'd.stddev, d.cdf(T.tensor([0.5, -2.0])), d.icdf(T.tensor([0.3, '
+         '0.8]))])(D.Laplace(T.tensor([0.0, 1.0]), T.tensor([1.0, 0.5])))'),
+        ('ok',
+         [('T', [-1.1931471824645996, -6.0], 'float32'),
+          ('T', [1.6931471824645996, 1.0], 'float32'), ('T', [0.0, 1.0], 'float32'),
+          ('T', [2.0, 0.5], 'float32'),
+          ('T', [1.4142135381698608, 0.7071067690849304], 'float32'),
+          ('T', [0.6967346668243408, 0.001239389181137085], 'float32'),
+          ('T', [-0.5108255743980408, 1.4581453800201416], 'float32')])),
+    'bernoulli_probs': (
+        ('(lambda d: [d.log_prob(T.tensor([1.0, 0.0, 1.0])), d.entropy(), d.mean, '
+         'd.variance, d.logits, d.mode])(D.Bernoulli(probs=T.tensor([0.3, 0.9, 0.5])))'),
+        ('ok',
+         [('T', [-1.2039728164672852, -2.3025848865509033, -0.6931471824645996], 'float32'),
+          ('T', [0.6108643412590027, 0.32508301734924316, 0.6931471824645996], 'float32'),
+          ('T', [0.30000001192092896, 0.8999999761581421, 0.5], 'float32'),
+          ('T', [0.21000000834465027, 0.09000001847743988, 0.25], 'float32'),
+          ('T', [-0.8472978472709656, 2.1972243785858154, 0.0], 'float32'),
+          ('T', [0.0, 1.0, nan], 'float32')])),
+    'bernoulli_logits': (
+        ('(lambda d: [d.log_prob(T.tensor([1.0, 0.0])), d.entropy(), '
+         'd.probs])(D.Bernoulli(logits=T.tensor([-2.0, 30.0])))'),
+        ('ok',
+         [('T', [-2.1269280910491943, -30.0], 'float32'),
+          ('T', [0.3653339147567749, 9.357622912219837e-14], 'float32'),
+          ('T', [0.11920291930437088, 1.0], 'float32')])),
+    'bernoulli_support': (
+        'D.Bernoulli(probs=T.tensor([0.3, 0.9])).enumerate_support()',
         ('ok', ('T', [[0.0, 0.0], [1.0, 1.0]], 'float32'))),
-    'categorical_probs': ('(lambda d: [d.log_prob(T.tensor([0, 2])), d.entropy(), d.probs, d.logits, d.mode, list(d.batch_shape), d.mean])(D.Categorical(probs=T.tensor([[1.0, 2.0, 1.0], [0.0, 1.0, 3.0]])))',
-        ('ok', [('T', [-1.3862943649291992, -0.28768205642700195], 'float32'), ('T', [1.0397207736968994, 0.5623351335525513], 'float32'), ('T', [[0.25, 0.5, 0.25], [0.0, 0.25, 0.75]], 'float32'), ('T', [[-1.3862943649291992, -0.6931471824645996, -1.3862943649291992], [-15.942384719848633, -1.3862943649291992, -0.28768205642700195]], 'float32'), ('T', [1, 2], 'int64'), [2], ('T', [nan, nan], 'float32')])),
-    'categorical_logits': ('(lambda d: [d.log_prob(T.tensor([[1], [0]])), d.entropy(), d.probs])(D.Categorical(logits=T.tensor([0.5, -1.0, 2.0])))',
-        ('ok', [('T', [[-3.2413113117218018], [-1.7413113117218018]], 'float32'), ('T', 0.6215846538543701, 'float32'), ('T', [0.17529039084911346, 0.03911257162690163, 0.785597026348114], 'float32')])),
-    'categorical_zero_prob_entropy': ('D.Categorical(probs=T.tensor([0.0, 1.0])).entropy()',
+    'categorical_probs': (
+        ('(lambda d: [d.log_prob(T.tensor([0, 2])), d.entropy(), d.probs, d.logits, d.mode, '
+         'list(d.batch_shape), d.mean])(D.Categorical(probs=T.tensor([[1.0, 2.0, 1.0], [0.0, '
+         '1.0, 3.0]])))'),
+        ('ok',
+         [('T', [-1.3862943649291992, -0.28768205642700195], 'float32'),
+          ('T', [1.0397207736968994, 0.5623351335525513], 'float32'),
+          ('T', [[0.25, 0.5, 0.25], [0.0, 0.25, 0.75]], 'float32'),
+          ('T',
+           [[-1.3862943649291992, -0.6931471824645996, -1.3862943649291992],
+            [-15.942384719848633, -1.3862943649291992, -0.28768205642700195]],
+           'float32'),
+          ('T', [1, 2], 'int64'), [2], ('T', [nan, nan], 'float32')])),
+    'categorical_logits': (
+        ('(lambda d: [d.log_prob(T.tensor([[1], [0]])), d.entropy(), '
+         'd.probs])(D.Categorical(logits=T.tensor([0.5, -1.0, 2.0])))'),
+        ('ok',
+         [('T', [[-3.2413113117218018], [-1.7413113117218018]], 'float32'),
+          ('T', 0.6215846538543701, 'float32'),
+          ('T', [0.17529039084911346, 0.03911257162690163, 0.785597026348114], 'float32')])),
+    'categorical_zero_prob_entropy': (
+        'D.Categorical(probs=T.tensor([0.0, 1.0])).entropy()',
         ('ok', ('T', 1.1920930376163597e-07, 'float32'))),
-    'categorical_support': ('D.Categorical(probs=T.tensor([[0.5, 0.5, 0.0]] * 2)).enumerate_support()',
+    'categorical_support': (
+        'D.Categorical(probs=T.tensor([[0.5, 0.5, 0.0]] * 2)).enumerate_support()',
         ('ok', ('T', [[0, 0], [1, 1], [2, 2]], 'int64'))),
-    'categorical_outside': ('D.Categorical(probs=T.tensor([0.5, 0.5])).log_prob(T.tensor(2))',
-        ('err', 'ValueError', 'Expected value argument (Tensor of shape ()) to be within the support (IntegerInterval(lower_bound=0, upper_bound=1)) of the distribution Categorical(probs: disttrain.Size([2])), but found invalid values:')),
-    'onehot': ('(lambda d: [d.log_prob(T.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])), d.entropy(), d.mean, d.variance, list(d.event_shape), list(d.sample((5,)).shape)])(D.OneHotCategorical(probs=T.tensor([0.2, 0.3, 0.5])))',
-        ('ok', [('T', [-0.6931471824645996, -1.6094379425048828], 'float32'), ('T', 1.0296530723571777, 'float32'), ('T', [0.20000000298023224, 0.30000001192092896, 0.5], 'float32'), ('T', [0.1600000113248825, 0.21000000834465027, 0.25], 'float32'), [3], [5, 3]])),
-    'mvn_cov': ('(lambda d: [d.log_prob(T.tensor([[0.5, -1.0], [2.0, 0.0]])), d.entropy(), d.mean, d.variance, d.scale_tril, d.precision_matrix, list(d.batch_shape), list(d.event_shape)])(D.MultivariateNormal(T.tensor([0.0, 1.0]), T.tensor([[2.0, 0.5], [0.5, 1.0]])))',
-        ('ok', [('T', [-4.760541915893555, -4.403399467468262], 'float32'), ('T', 3.117684841156006, 'float32'), ('T', [0.0, 1.0], 'float32'), ('T', [1.9999998807907104, 1.0], 'float32'), ('T', [[1.4142135381698608, 0.0], [0.3535533845424652, 0.9354143738746643]], 'float32'), ('T', [[0.5714285373687744, -0.2857142686843872], [-0.2857142686843872, 1.1428570747375488]], 'float32'), [], [2]])),
-    'mvn_tril': ('(lambda d: [d.log_prob(T.tensor([0.5, -1.0])), d.entropy(), d.covariance_matrix])(D.MultivariateNormal(T.tensor([0.0, 1.0]), scale_tril=T.tensor([[1.5, 0.0], [-0.5, 0.7]])))',
-        ('ok', [('T', -5.3719282150268555, 'float32'), ('T', 2.886667251586914, 'float32'), ('T', [[2.25, -0.75], [-0.75, 0.7400000095367432]], 'float32')])),
-    'mvn_precision': ('(lambda d: [d.log_prob(T.tensor([0.5, -1.0])), d.covariance_matrix])(D.MultivariateNormal(T.zeros(2), precision_matrix=T.tensor([[2.0, 0.5], [0.5, 1.0]])))',
-        ('ok', [('T', -2.0580692291259766, 'float32'), ('T', [[0.571428656578064, -0.285714328289032], [-0.285714328289032, 1.1428571939468384]], 'float32')])),
-    'mvn_batched': ('(lambda d: [d.log_prob(T.zeros(3, 2)), list(d.batch_shape), list(d.sample((4,)).shape)])(D.MultivariateNormal(T.zeros(3, 2), T.eye(2) * 2))',
-        ('ok', [('T', [-2.531024217605591, -2.531024217605591, -2.531024217605591], 'float32'), [3], [4, 3, 2]])),
-    'mvn_errors': ('D.MultivariateNormal(T.zeros(2))',
-        ('err', 'ValueError', 'Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.')),
-    'independent': ('(lambda d: [d.log_prob(T.ones(3, 2)), d.entropy(), list(d.batch_shape), list(d.event_shape), d.mean])(D.Independent(D.Normal(T.zeros(3, 2), T.tensor([1.0, 2.0])), 1))',
-        ('ok', [('T', [-3.156024217605591, -3.156024217605591, -3.156024217605591], 'float32'), ('T', [3.53102445602417, 3.53102445602417, 3.53102445602417], 'float32'), [3], [2], ('T', [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]], 'float32')])),
-    'independent_err': ('D.Independent(D.Normal(T.zeros(3), 1.0), 2)',
-        ('err', 'ValueError', 'Expected reinterpreted_batch_ndims <= len(base_distribution.batch_shape), actual 2 vs 1')),
-    'kl_normal': ('D.kl_divergence(D.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])), D.Normal(T.tensor([0.5, 0.0]), T.tensor([2.0, 1.0])))',
+    'categorical_outside': (
+        'D.Categorical(probs=T.tensor([0.5, 0.5])).log_prob(T.tensor(2))',
+        ('err', 'ValueError',
+         'Expected value argument (Tensor of shape ()) to be within the support '
+         '(IntegerInterval(lower_bound=0, upper_bound=1)) of the distribution '
+         'Categorical(probs: disttrain.Size([2])), but found invalid values:')),
+    'onehot': (
+        ('(lambda d: [d.log_prob(T.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])), d.entropy(), '
+         'd.mean, d.variance, list(d.event_shape), '
+         'list(d.sample((5,)).shape)])(D.OneHotCategorical(probs=T.tensor([0.2, 0.3, 0.5])))'),
+        ('ok',
+         [('T', [-0.6931471824645996, -1.6094379425048828], 'float32'),
+          ('T', 1.0296530723571777, 'float32'),
+          ('T', [0.20000000298023224, 0.30000001192092896, 0.5], 'float32'),
+          ('T', [0.1600000113248825, 0.21000000834465027, 0.25], 'float32'), [3], [5, 3]])),
+    'mvn_cov': (
+        ('(lambda d: [d.log_prob(T.tensor([[0.5, -1.0], [2.0, 0.0]])), d.entropy(), d.mean, '
+         'd.variance, d.scale_tril, d.precision_matrix, list(d.batch_shape), '
+         'list(d.event_shape)])(D.MultivariateNormal(T.tensor([0.0, 1.0]), T.tensor([[2.0, '
+         '0.5], [0.5, 1.0]])))'),
+        ('ok',
+         [('T', [-4.760541915893555, -4.403399467468262], 'float32'),
+          ('T', 3.117684841156006, 'float32'), ('T', [0.0, 1.0], 'float32'),
+          ('T', [1.9999998807907104, 1.0], 'float32'),
+          ('T', [[1.4142135381698608, 0.0], [0.3535533845424652, 0.9354143738746643]],
+           'float32'),
+          ('T',
+           [[0.5714285373687744, -0.2857142686843872],
+            [-0.2857142686843872, 1.1428570747375488]],
+           'float32'),
+          [], [2]])),
+    'mvn_tril': (
+        ('(lambda d: [d.log_prob(T.tensor([0.5, -1.0])), d.entropy(), '
+         'd.covariance_matrix])(D.MultivariateNormal(T.tensor([0.0, 1.0]), '
+         'scale_tril=T.tensor([[1.5, 0.0], [-0.5, 0.7]])))'),
+        ('ok',
+         [('T', -5.3719282150268555, 'float32'), ('T', 2.886667251586914, 'float32'),
+          ('T', [[2.25, -0.75], [-0.75, 0.7400000095367432]], 'float32')])),
+    'mvn_precision': (
+        ('(lambda d: [d.log_prob(T.tensor([0.5, -1.0])), '
+         'd.covariance_matrix])(D.MultivariateNormal(T.zeros(2), '
+         'precision_matrix=T.tensor([[2.0, 0.5], [0.5, 1.0]])))'),
+        ('ok',
+         [('T', -2.0580692291259766, 'float32'),
+          ('T',
+           [[0.571428656578064, -0.285714328289032],
+            [-0.285714328289032, 1.1428571939468384]],
+           'float32')])),
+    'mvn_batched': (
+        ('(lambda d: [d.log_prob(T.zeros(3, 2)), list(d.batch_shape), '
+         'list(d.sample((4,)).shape)])(D.MultivariateNormal(T.zeros(3, 2), T.eye(2) * 2))'),
+        ('ok',
+         [('T', [-2.531024217605591, -2.531024217605591, -2.531024217605591], 'float32'), [3],
+          [4, 3, 2]])),
+    'mvn_errors': (
+        'D.MultivariateNormal(T.zeros(2))',
+        ('err', 'ValueError',
+         'Exactly one of covariance_matrix or precision_matrix or scale_tril may be '
+         'specified.')),
+    'independent': (
+        ('(lambda d: [d.log_prob(T.ones(3, 2)), d.entropy(), list(d.batch_shape), '
+         'list(d.event_shape), d.mean])(D.Independent(D.Normal(T.zeros(3, 2), T.tensor([1.0, '
+         '2.0])), 1))'),
+        ('ok',
+         [('T', [-3.156024217605591, -3.156024217605591, -3.156024217605591], 'float32'),
+          ('T', [3.53102445602417, 3.53102445602417, 3.53102445602417], 'float32'), [3], [2],
+          ('T', [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]], 'float32')])),
+    'independent_err': (
+        'D.Independent(D.Normal(T.zeros(3), 1.0), 2)',
+        ('err', 'ValueError',
+         'Expected reinterpreted_batch_ndims <= len(base_distribution.batch_shape), actual 2 '
+         'vs 1')),
+    'kl_normal': (
+        ('D.kl_divergence(D.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])), '
+         'D.Normal(T.tensor([0.5, 0.0]), T.tensor([2.0, 1.0])))'),
         ('ok', ('T', [0.3493971824645996, 1.3068528175354004], 'float32'))),
-    'kl_bernoulli': ('D.kl_divergence(D.Bernoulli(T.tensor([0.3, 0.0, 1.0])), D.Bernoulli(T.tensor([0.6, 0.5, 0.0])))',
+    'kl_bernoulli': (
+        ('D.kl_divergence(D.Bernoulli(T.tensor([0.3, 0.0, 1.0])), D.Bernoulli(T.tensor([0.6, '
+         '0.5, 0.0])))'),
         ('ok', ('T', [0.18378689885139465, 0.6931470632553101, inf], 'float32'))),
-    'kl_categorical': ('D.kl_divergence(D.Categorical(T.tensor([0.2, 0.3, 0.5])), D.Categorical(T.tensor([0.5, 0.25, 0.25])))',
+    'kl_categorical': (
+        ('D.kl_divergence(D.Categorical(T.tensor([0.2, 0.3, 0.5])), '
+         'D.Categorical(T.tensor([0.5, 0.25, 0.25])))'),
         ('ok', ('T', 0.21801190078258514, 'float32'))),
-    'kl_categorical_inf': ('D.kl_divergence(D.Categorical(T.tensor([0.5, 0.5])), D.Categorical(T.tensor([1.0, 0.0])))',
+    'kl_categorical_inf': (
+        ('D.kl_divergence(D.Categorical(T.tensor([0.5, 0.5])), D.Categorical(T.tensor([1.0, '
+         '0.0])))'),
         ('ok', ('T', inf, 'float32'))),
-    'kl_uniform': ('D.kl_divergence(D.Uniform(T.tensor([0.0, 0.0]), T.tensor([1.0, 3.0])), D.Uniform(T.tensor([-1.0, 0.5]), T.tensor([2.0, 4.0])))',
+    'kl_uniform': (
+        ('D.kl_divergence(D.Uniform(T.tensor([0.0, 0.0]), T.tensor([1.0, 3.0])), '
+         'D.Uniform(T.tensor([-1.0, 0.5]), T.tensor([2.0, 4.0])))'),
         ('ok', ('T', [1.0986123085021973, inf], 'float32'))),
-    'kl_exponential': ('D.kl_divergence(D.Exponential(T.tensor([1.0, 2.0])), D.Exponential(T.tensor([3.0, 0.5])))',
+    'kl_exponential': (
+        ('D.kl_divergence(D.Exponential(T.tensor([1.0, 2.0])), D.Exponential(T.tensor([3.0, '
+         '0.5])))'),
         ('ok', ('T', [0.9013876914978027, 0.6362943649291992], 'float32'))),
-    'kl_laplace': ('D.kl_divergence(D.Laplace(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])), D.Laplace(T.tensor([0.5, 0.0]), T.tensor([2.0, 1.0])))',
+    'kl_laplace': (
+        ('D.kl_divergence(D.Laplace(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])), '
+         'D.Laplace(T.tensor([0.5, 0.0]), T.tensor([2.0, 1.0])))'),
         ('ok', ('T', [0.2464125156402588, 0.5199141502380371], 'float32'))),
-    'kl_mvn': ('D.kl_divergence(D.MultivariateNormal(T.tensor([0.0, 1.0]), T.tensor([[2.0, 0.5], [0.5, 1.0]])), D.MultivariateNormal(T.tensor([1.0, -1.0]), scale_tril=T.tensor([[1.5, 0.0], [-0.5, 0.7]])))',
+    'kl_mvn': (
+        ('D.kl_divergence(D.MultivariateNormal(T.tensor([0.0, 1.0]), T.tensor([[2.0, 0.5], '
+         '[0.5, 1.0]])), D.MultivariateNormal(T.tensor([1.0, -1.0]), '
+         'scale_tril=T.tensor([[1.5, 0.0], [-0.5, 0.7]])))'),
         ('ok', ('T', 3.8574182987213135, 'float32'))),
-    'kl_onehot': ('D.kl_divergence(D.OneHotCategorical(T.tensor([0.2, 0.3, 0.5])), D.OneHotCategorical(T.tensor([0.5, 0.25, 0.25])))',
+    'kl_onehot': (
+        ('D.kl_divergence(D.OneHotCategorical(T.tensor([0.2, 0.3, 0.5])), '
+         'D.OneHotCategorical(T.tensor([0.5, 0.25, 0.25])))'),
         ('ok', ('T', 0.21801190078258514, 'float32'))),
-    'kl_independent': ('D.kl_divergence(D.Independent(D.Normal(T.zeros(3, 2), 1.0), 1), D.Independent(D.Normal(T.ones(3, 2), 2.0), 1))',
+    'kl_independent': (
+        ('D.kl_divergence(D.Independent(D.Normal(T.zeros(3, 2), 1.0), 1), '
+         'D.Independent(D.Normal(T.ones(3, 2), 2.0), 1))'),
         ('ok', ('T', [0.8862943649291992, 0.8862943649291992, 0.8862943649291992], 'float32'))),
-    'err_scale': ('D.Normal(0.0, -1.0)',
-        ('err', 'ValueError', 'Expected parameter scale (Tensor of shape ()) of distribution Normal(loc: 0.0, scale: -1.0) to satisfy the constraint GreaterThan(lower_bound=0.0), but found invalid values:')),
-    'err_scale_vec': ('D.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, -1.0]))',
-        ('err', 'ValueError', 'Expected parameter scale (Tensor of shape (2,)) of distribution Normal(loc: disttrain.Size([2]), scale: disttrain.Size([2])) to satisfy the constraint GreaterThan(lower_bound=0.0), but found invalid values:')),
-    'err_probs': ('D.Bernoulli(probs=1.5)',
-        ('err', 'ValueError', 'Expected parameter probs (Tensor of shape ()) of distribution Bernoulli(probs: 1.5) to satisfy the constraint Interval(lower_bound=0.0, upper_bound=1.0), but found invalid values:')),
-    'err_simplex': ('D.Categorical(probs=T.tensor([0.5, -0.1]))',
-        ('err', 'ValueError', 'Expected parameter probs (Tensor of shape (2,)) of distribution Categorical(probs: disttrain.Size([2])) to satisfy the constraint Simplex(), but found invalid values:')),
-    'err_support': ('D.Exponential(1.0).log_prob(T.tensor([-1.0]))',
-        ('err', 'ValueError', 'Expected value argument (Tensor of shape (1,)) to be within the support (GreaterThanEq(lower_bound=0.0)) of the distribution Exponential(rate: 1.0), but found invalid values:')),
-    'err_nan': ("D.Normal(0.0, 1.0).log_prob(T.tensor(float('nan')))",
-        ('err', 'ValueError', 'Expected value argument (Tensor of shape ()) to be within the support (Real()) of the distribution Normal(loc: 0.0, scale: 1.0), but found invalid values:')),
-    'err_both': ('D.Bernoulli(probs=0.3, logits=0.1)',
+    'err_scale': (
+        'D.Normal(0.0, -1.0)',
+        ('err', 'ValueError',
+         'Expected parameter scale (Tensor of shape ()) of distribution Normal(loc: 0.0, '
+         'scale: -1.0) to satisfy the constraint GreaterThan(lower_bound=0.0), but found '
+         'invalid values:')),
+    'err_scale_vec': (
+        'D.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, -1.0]))',
+        ('err', 'ValueError',
+         'Expected parameter scale (Tensor of shape (2,)) of distribution Normal(loc: '
+         'disttrain.Size([2]), scale: disttrain.Size([2])) to satisfy the constraint '
+         'GreaterThan(lower_bound=0.0), but found invalid values:')),
+    'err_probs': (
+        'D.Bernoulli(probs=1.5)',
+        ('err', 'ValueError',
+         'Expected parameter probs (Tensor of shape ()) of distribution Bernoulli(probs: '
+         '1.5) to satisfy the constraint Interval(lower_bound=0.0, upper_bound=1.0), but '
+         'found invalid values:')),
+    'err_simplex': (
+        'D.Categorical(probs=T.tensor([0.5, -0.1]))',
+        ('err', 'ValueError',
+         'Expected parameter probs (Tensor of shape (2,)) of distribution Categorical(probs: '
+         'disttrain.Size([2])) to satisfy the constraint Simplex(), but found invalid '
+         'values:')),
+    'err_support': (
+        'D.Exponential(1.0).log_prob(T.tensor([-1.0]))',
+        ('err', 'ValueError',
+         'Expected value argument (Tensor of shape (1,)) to be within the support '
+         '(GreaterThanEq(lower_bound=0.0)) of the distribution Exponential(rate: 1.0), but '
+         'found invalid values:')),
+    'err_nan': (
+        "D.Normal(0.0, 1.0).log_prob(T.tensor(float('nan')))",
+        ('err', 'ValueError',
+         'Expected value argument (Tensor of shape ()) to be within the support (Real()) of '
+         'the distribution Normal(loc: 0.0, scale: 1.0), but found invalid values:')),
+    'err_both': (
+        'D.Bernoulli(probs=0.3, logits=0.1)',
         ('err', 'ValueError', 'Either `probs` or `logits` must be specified, but not both.')),
-    'err_uniform': ('D.Uniform(1.0, 0.0)',
-        ('err', 'ValueError', 'Expected parameter low (Tensor of shape ()) of distribution Uniform(low: 1.0, high: 0.0) to satisfy the constraint LessThan(upper_bound=0.0), but found invalid values:')),
-    'err_uniform_support': ('D.Uniform(0.0, 1.0).log_prob(T.tensor(2.0))',
-        ('err', 'ValueError', 'Expected value argument (Tensor of shape ()) to be within the support (Interval(lower_bound=0.0, upper_bound=1.0)) of the distribution Uniform(low: 0.0, high: 1.0), but found invalid values:')),
-    'err_rsample': ('D.Bernoulli(0.3).rsample()',
+    'err_uniform': (
+        'D.Uniform(1.0, 0.0)',
+        ('err', 'ValueError',
+         'Expected parameter low (Tensor of shape ()) of distribution Uniform(low: 1.0, '
+         'high: 0.0) to satisfy the constraint LessThan(upper_bound=0.0), but found invalid '
+         'values:')),
+    'err_uniform_support': (
+        'D.Uniform(0.0, 1.0).log_prob(T.tensor(2.0))',
+        ('err', 'ValueError',
+         'Expected value argument (Tensor of shape ()) to be within the support '
+         '(Interval(lower_bound=0.0, upper_bound=1.0)) of the distribution Uniform(low: 0.0, '
+         'high: 1.0), but found invalid values:')),
+    'err_rsample': (
+        'D.Bernoulli(0.3).rsample()',
         ('err', 'NotImplementedError', '')),
-    'err_cat_dim': ('D.Categorical(T.tensor(0.5))',
+    'err_cat_dim': (
+        'D.Categorical(T.tensor(0.5))',
         ('err', 'ValueError', '`probs` parameter must be at least one-dimensional.')),
-    'err_pd': ('D.MultivariateNormal(T.zeros(2), T.eye(2) * -1)',
-        ('err', 'ValueError', 'Expected parameter covariance_matrix (Tensor of shape (2, 2)) of distribution MultivariateNormal(loc: disttrain.Size([2]), covariance_matrix: disttrain.Size([2, 2])) to satisfy the constraint PositiveDefinite(), but found invalid values:')),
-    'err_shape': ('D.Normal(T.zeros(3), 1.0).log_prob(T.zeros(2))',
-        ('err', 'ValueError', 'Value is not broadcastable with batch_shape+event_shape: disttrain.Size([2]) vs disttrain.Size([3]).')),
-    'novalidate': ('D.Normal(0.0, -1.0, validate_args=False).log_prob(T.tensor(0.5))',
+    'err_pd': (
+        'D.MultivariateNormal(T.zeros(2), T.eye(2) * -1)',
+        ('err', 'ValueError',
+         'Expected parameter covariance_matrix (Tensor of shape (2, 2)) of distribution '
+         'MultivariateNormal(loc: disttrain.Size([2]), covariance_matrix: disttrain.Size([2, '
+         '2])) to satisfy the constraint PositiveDefinite(), but found invalid values:')),
+    'err_shape': (
+        'D.Normal(T.zeros(3), 1.0).log_prob(T.zeros(2))',
+        ('err', 'ValueError',
+         'Value is not broadcastable with batch_shape+event_shape: disttrain.Size([2]) vs '
+         'disttrain.Size([3]).')),
+    'novalidate': (
+        'D.Normal(0.0, -1.0, validate_args=False).log_prob(T.tensor(0.5))',
         ('ok', ('T', nan, 'float32'))),
-    'repr': ('[repr(D.Normal(T.zeros(2), 1.0)), repr(D.Categorical(logits=T.zeros(3))), repr(D.Uniform(0.0, 2.0)), repr(D.Independent(D.Normal(T.zeros(3, 2), 1.0), 1)), repr(D.MultivariateNormal(T.zeros(2), T.eye(2)))]',
-        ('ok', ['Normal(loc: disttrain.Size([2]), scale: disttrain.Size([2]))', 'Categorical(logits: disttrain.Size([3]))', 'Uniform(low: 0.0, high: 2.0)', 'Independent(Normal(loc: disttrain.Size([3, 2]), scale: disttrain.Size([3, 2])), 1)', 'MultivariateNormal(loc: disttrain.Size([2]), covariance_matrix: disttrain.Size([2, 2]))'])),
-    'expand': ('(lambda d: [list(d.batch_shape), d.log_prob(T.tensor(0.5))])(D.Normal(0.0, 2.0).expand([3]))',
-        ('ok', [[3], ('T', [-1.6433357000350952, -1.6433357000350952, -1.6433357000350952], 'float32')])),
+    'repr': (
+        ('[repr(D.Normal(T.zeros(2), 1.0)), repr(D.Categorical(logits=T.zeros(3))), '
+         'repr(D.Uniform(0.0, 2.0)), repr(D.Independent(D.Normal(T.zeros(3, 2), 1.0), 1)), '
+         'repr(D.MultivariateNormal(T.zeros(2), T.eye(2)))]'),
+        ('ok',
+         ['Normal(loc: disttrain.Size([2]), scale: disttrain.Size([2]))',
+          'Categorical(logits: disttrain.Size([3]))', 'Uniform(low: 0.0, high: 2.0)',
+          'Independent(Normal(loc: disttrain.Size([3, 2]), scale: disttrain.Size([3, 2])), '
+          '1)',
+          'MultivariateNormal(loc: disttrain.Size([2]), covariance_matrix: '
+          'disttrain.Size([2, 2]))'])),
+    'expand': (
+        ('(lambda d: [list(d.batch_shape), d.log_prob(T.tensor(0.5))])(D.Normal(0.0, '
+         '2.0).expand([3]))'),
+        ('ok',
+         [[3],
+          ('T', [-1.6433357000350952, -1.6433357000350952, -1.6433357000350952], 'float32')])),
 }
 
 
