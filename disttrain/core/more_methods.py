@@ -323,3 +323,56 @@ T.to_dense = lambda self, dtype=None, *, masked_grad=None: self if dtype is None
     self.to(dtype)
 T.is_distributed = lambda self: False
 T.volatile = property(_volatile)
+
+
+# ------------------------------------------------------------------- transposes and shifts
+def _matrix_view(name):
+    def prop(self):
+        if self.dim() < 2:
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of "
+                               f"matrices. Got {self.dim()}-D tensor.")
+        return self.transpose(-2, -1)
+    return property(prop)
+
+
+def _H(self):
+    """The conjugate transpose of a matrix (of a real one: its transpose)."""
+    if self.dim() == 0:
+        import warnings
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=2)
+        return self
+    if self.dim() != 2:
+        extra = " For batches of matrices, consider using tensor.mH" if self.dim() > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.dim()}-D tensor.{extra}")
+    return self.transpose(0, 1)
+
+
+T.mT, T.mH, T.H = _matrix_view("mT"), _matrix_view("mH"), property(_H)
+
+
+def _shift_op(fn, reflected=False):
+    def op(self, other):
+        if not isinstance(other, (Tensor, int, bool, np.integer)):
+            return NotImplemented
+        return fn(other, self) if reflected else fn(self, other)
+    return op
+
+
+def _rshift_lhs(a, b):
+    from .creation import tensor
+    return F.bitwise_right_shift(a if isinstance(a, Tensor) else tensor(a), b)
+
+
+def _lshift_lhs(a, b):
+    from .creation import tensor
+    return F.bitwise_left_shift(a if isinstance(a, Tensor) else tensor(a), b)
+
+
+T.__lshift__ = _shift_op(F.bitwise_left_shift)
+T.__rshift__ = _shift_op(F.bitwise_right_shift)
+T.__rlshift__ = _shift_op(_lshift_lhs, reflected=True)
+T.__rrshift__ = _shift_op(_rshift_lhs, reflected=True)
+T.__ilshift__ = lambda self, o: self.bitwise_left_shift_(o)
+T.__irshift__ = lambda self, o: self.bitwise_right_shift_(o)

@@ -249,3 +249,34 @@ def test_pin_memory_needs_a_gpu_as_in_pytorch():
         with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is "
                                                "available."):
             x.pin_memory()
+
+
+def test_shift_operators():
+    import pytest
+    import disttrain as T
+    x = T.tensor([1, 2, -8])
+    assert (x << 1).tolist() == [2, 4, -16] and (x >> 1).tolist() == [0, 1, -4]
+    assert (1 << T.tensor([1, 2])).tolist() == [2, 4]
+    y = T.tensor([1, 2])
+    z = y
+    y <<= 2
+    y >>= 1
+    assert z is y and y.tolist() == [2, 4]
+    with pytest.raises(NotImplementedError, match="\"lshift_cpu\" not implemented for 'Float'"):
+        T.tensor([1.5]) << 1
+
+
+def test_matrix_transposes_refuse_wrong_ranks():
+    import pytest
+    import disttrain as T
+    assert tuple(T.ones(2, 3).H.shape) == (3, 2)
+    assert tuple(T.ones(2, 3, 4).mT.shape) == (2, 4, 3)
+    assert tuple(T.ones(2, 3, 4).mH.shape) == (2, 4, 3)
+    with pytest.raises(RuntimeError, match="tensor.H is only supported on matrices \\(2-D "
+                                           "tensors\\). Got 3-D tensor. For batches"):
+        T.ones(2, 2, 2).H
+    with pytest.raises(RuntimeError, match="tensor.mT is only supported on matrices or batches "
+                                           "of matrices. Got 1-D tensor."):
+        T.ones(3).mT
+    with pytest.warns(UserWarning, match="Tensor.H is deprecated on 0-D tensors"):
+        T.ones(()).H
