@@ -14,7 +14,7 @@ __all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "no_gra
            "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "is_tensor_like",
            "kineto_available", "set_multithreading_enabled", "is_multithreading_enabled",
            "functional", "graph", "profiler", "function", "grad_mode", "variable",
-           "anomaly_mode", "once_differentiable"]
+           "anomaly_mode", "once_differentiable", "forward_ad"]
 
 
 def is_anomaly_enabled():
@@ -74,7 +74,7 @@ def kineto_available():
 
 from ..core.grad_mode import inference_mode, is_grad_enabled, is_inference_mode_enabled  # noqa
 from . import functional, graph, profiler, function, grad_mode, variable  # noqa: E402,F401
-from . import anomaly_mode  # noqa: E402,F401
+from . import anomaly_mode, forward_ad  # noqa: E402,F401
 from .function import once_differentiable  # noqa: E402,F401
 from .grad_mode import set_multithreading_enabled, is_multithreading_enabled  # noqa: E402
 from .. import __name__ as _pkg  # noqa: E402

@@ -90,3 +90,38 @@ def test_v_errors():
         hvp(lambda t: (t.sum(), t.sum()), x, x)
     with pytest.raises(TypeError, match="must be either a Tensor or a tuple of Tensors"):
         jacobian(cube, [x])
+
+
+def test_forward_ad_tangents_are_jacobian_vector_products():
+    import disttrain.autograd.forward_ad as fwAD
+    x = x64(1.0, 2.0)
+    v = x64(1.0, 0.5)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, v)
+        y = (d.sin() * d).sum()
+        primal, tangent = fwAD.unpack_dual(y)
+        assert_close(primal, np.sum(np.sin([1.0, 2.0]) * [1.0, 2.0]))
+        assert_close(tangent, 1.420339, atol=1e-6, rtol=1e-6)       # PyTorch: 1.4203
+        assert not primal.requires_grad
+        assert fwAD.unpack_dual(d).tangent is v
+        assert fwAD.unpack_dual(T.ones(2)).tangent is None
+        w = d * d
+        assert_close(fwAD.unpack_dual(w).tangent, jvp(lambda t: t * t, x, v)[1].numpy())
+        c = d * 0 + T.ones(2, dtype=T.float64)
+        assert_close(fwAD.unpack_dual(c).tangent, [0.0, 0.0])
+
+
+def test_forward_ad_errors():
+    import disttrain.autograd.forward_ad as fwAD
+    with pytest.raises(RuntimeError, match="no level exists, make sure to enter_dual_level"):
+        fwAD.make_dual(T.ones(2), T.ones(2))
+    with fwAD.dual_level():
+        with pytest.raises(RuntimeError, match="Tensor is of size \\[2\\] while the given "
+                                               "forward gradient is of size \\[3\\]."):
+            fwAD.make_dual(T.ones(2), T.ones(3))
+        with pytest.raises(RuntimeError, match="Nested forward mode AD is not supported"):
+            with fwAD.dual_level():
+                pass
+        with pytest.raises(ValueError, match="Expected primal to be floating point"):
+            fwAD.make_dual(T.tensor([1, 2]), T.ones(2))
+    assert fwAD.unpack_dual(T.ones(1)).tangent is None
