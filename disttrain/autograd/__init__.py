@@ -77,6 +77,5 @@ from . import functional, graph, profiler, function, grad_mode, variable  # noqa
 from . import anomaly_mode, forward_ad  # noqa: E402,F401
 from .function import once_differentiable  # noqa: E402,F401
 from .grad_mode import set_multithreading_enabled, is_multithreading_enabled  # noqa: E402
-from .. import __name__ as _pkg  # noqa: E402
 import sys as _sys  # noqa: E402
-torch = _sys.modules[_pkg]
+torch = _sys.modules[__name__.rpartition(".")[0]]     # the package itself, as in PyTorch

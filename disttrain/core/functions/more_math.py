@@ -116,8 +116,7 @@ def rad2deg(input):
 
 def exp2(input):
     """``2 ** input`` elementwise."""
-    return M.pow(_float(input).new_full((), 2.0), _float(input)) if input.dim() == 0 else \
-        2.0 ** _float(input)
+    return 2.0 ** _float(input)
 
 
 def sgn(input):

@@ -130,9 +130,15 @@ def detach_(input):
 
 
 def fill(input, value):
-    """A new tensor like ``input`` filled with ``value``."""
-    return input.clone().detach().fill_(value) if not isinstance(value, Tensor) or \
-        not value.requires_grad else input * 0 + value
+    """A new tensor like ``input`` filled with ``value`` (differentiable in a tensor
+    ``value``)."""
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.dim()} dimensions.")
+        return value.to(input.dtype).expand(*input.shape).clone()
+    from ..creation import full_like
+    return full_like(input, value)
 
 
 def fill_(input, value):
