@@ -38,7 +38,8 @@ __version__ = "0.1.0"
 
 
 # more subpackages loaded on first use
-_LAZY_MORE = ("distributions", "testing", "version", "cpu", "profiler", "func", "signal")
+_LAZY_MORE = ("distributions", "testing", "version", "cpu", "profiler", "func", "signal",
+              "return_types")
 
 
 def _lazy(name):

@@ -280,3 +280,19 @@ def test_matrix_transposes_refuse_wrong_ranks():
         T.ones(3).mT
     with pytest.warns(UserWarning, match="Tensor.H is deprecated on 0-D tensors"):
         T.ones(()).H
+
+
+def test_results_are_instances_of_their_return_types():
+    import disttrain as T
+    rt = T.return_types
+    x = T.tensor([[1.0, 3.0], [2.0, 0.0]])
+    for res, cls in ((T.max(x, 1), rt.max), (T.min(x, 1), rt.min), (T.sort(x), rt.sort),
+                     (T.topk(x, 1), rt.topk), (T.kthvalue(x, 1), rt.kthvalue),
+                     (T.median(x, 1), rt.median), (T.nanmedian(x, 1), rt.nanmedian),
+                     (T.mode(x, 1), rt.mode), (T.cummax(x, 1), rt.cummax),
+                     (T.cummin(x, 1), rt.cummin), (T.aminmax(x), rt.aminmax),
+                     (T.frexp(x), rt.frexp), (T.histogram(x), rt.histogram)):
+        assert isinstance(res, cls) and isinstance(res, tuple), (res, cls)
+    values, indices = T.max(x, 1)
+    assert T.max(x, 1).values.tolist() == values.tolist() == [3.0, 2.0]
+    assert repr(T.max(x, 1)).startswith("disttrain.return_types.max(")
