@@ -323,6 +323,110 @@ CASES = {
         ('ok',
          [[3],
           ('T', [-1.6433357000350952, -1.6433357000350952, -1.6433357000350952], 'float32')])),
+    'tanh_normal': (
+        ('(lambda d: [d.log_prob(T.tensor([0.5, -0.9])), list(d.batch_shape), '
+         'list(d.sample((3,)).shape)])(D.TransformedDistribution(D.Normal(T.zeros(2), '
+         'T.tensor([1.0, 0.5])), [D.TanhTransform()]))'),
+        ('ok', [('T', [-0.7821251153945923, -2.8999204635620117], 'float32'), [2], [3, 2]])),
+    'affine_exp': (
+        ('(lambda d: [d.log_prob(T.tensor([1.5, 4.0])), d.cdf(T.tensor([1.5, '
+         '4.0]))])(D.TransformedDistribution(D.Normal(T.zeros(2), 1.0), [D.ExpTransform(), '
+         'D.AffineTransform(1.0, 2.0)]))'),
+        ('ok',
+         [('T', [-1.1866973638534546, -2.0997519493103027], 'float32'),
+          ('T', [0.08282852172851562, 0.6574321985244751], 'float32')])),
+    'sigmoid_power': (
+        ('D.TransformedDistribution(D.Normal(0.0, 1.0), [D.SigmoidTransform(), '
+         'D.PowerTransform(2.0)]).log_prob(T.tensor([0.25, 0.5]))'),
+        ('ok', ('T', [0.4673558473587036, -0.07940101623535156], 'float32'))),
+    'affine_event': (
+        ('D.TransformedDistribution(D.Independent(D.Normal(T.zeros(3), 1.0), 1), '
+         '[D.AffineTransform(T.zeros(3), T.tensor([1.0, 2.0, 3.0]), '
+         'event_dim=1)]).log_prob(T.ones(3))'),
+        ('ok', ('T', -5.229130744934082, 'float32'))),
+    'transforms': (
+        ('(lambda t: [t(T.tensor([0.3])), t.inv(t(T.tensor([0.3]))), '
+         't.log_abs_det_jacobian(T.tensor([0.3]), t(T.tensor([0.3])))])(D.TanhTransform())'),
+        ('ok',
+         [('T', [0.29131263494491577], 'float32'), ('T', [0.30000001192092896], 'float32'),
+          ('T', [-0.08868151903152466], 'float32')])),
+    'tanh_ladj_big': (
+        ('D.TanhTransform().log_abs_det_jacobian(T.tensor([-30.0, 30.0]), T.tensor([-1.0, '
+         '1.0]))'),
+        ('ok', ('T', [-58.613704681396484, -58.613704681396484], 'float32'))),
+    'lognormal': (
+        ('(lambda d: [d.log_prob(T.tensor([0.5, 2.0])), d.mean, d.variance, d.mode, '
+         'd.entropy(), d.cdf(T.tensor([0.5, 2.0]))])(D.LogNormal(T.tensor([0.0, 1.0]), '
+         'T.tensor([1.0, 0.5])))'),
+        ('ok',
+         [('T', [-0.46601784229278564, -1.1072558164596558], 'float32'),
+          ('T', [1.6487212181091309, 3.080216884613037], 'float32'),
+          ('T', [4.670774459838867, 2.694758176803589], 'float32'),
+          ('T', [0.3678794503211975, 2.117000102996826], 'float32'),
+          ('T', [1.4189385175704956, 1.725791335105896], 'float32'),
+          ('T', [0.24410858750343323, 0.2697049379348755], 'float32')])),
+    'gumbel': (
+        ('(lambda d: [d.log_prob(T.tensor([1.0, -1.0])), d.mean, d.variance, d.stddev, '
+         'd.entropy(), d.cdf(T.tensor([1.0, -1.0]))])(D.Gumbel(T.tensor([0.0, 1.0]), '
+         'T.tensor([2.0, 0.5])))'),
+        ('ok',
+         [('T', [-1.799677848815918, -49.90500259399414], 'float32'),
+          ('T', [1.1544313430786133, 1.2886078357696533], 'float32'),
+          ('T', [6.579736709594727, 0.4112335443496704], 'float32'),
+          ('T', [2.5650997161865234, 0.6412749290466309], 'float32'),
+          ('T', [2.2703628540039062, 0.884068489074707], 'float32'),
+          ('T', [0.545239269733429, 0.0], 'float32')])),
+    'cauchy': (
+        ('(lambda d: [d.log_prob(T.tensor([1.0, -1.0])), d.mean, d.variance, d.entropy(), '
+         'd.cdf(T.tensor([1.0, -1.0])), d.icdf(T.tensor([0.25, '
+         '0.9]))])(D.Cauchy(T.tensor([0.0, 1.0]), T.tensor([2.0, 0.5])))'),
+        ('ok',
+         [('T', [-2.061020612716675, -3.2847959995269775], 'float32'),
+          ('T', [nan, nan], 'float32'), ('T', [inf, inf], 'float32'),
+          ('T', [3.2241714000701904, 1.8378770351409912], 'float32'),
+          ('T', [0.6475836038589478, 0.07797911763191223], 'float32'),
+          ('T', [-2.0, 2.5388412475585938], 'float32')])),
+    'halfnormal': (
+        ('(lambda d: [d.log_prob(T.tensor([1.0, 0.0])), d.mean, d.variance, d.entropy(), '
+         'd.cdf(T.tensor([1.0, 0.5]))])(D.HalfNormal(T.tensor([2.0, 0.5])))'),
+        ('ok',
+         [('T', [-1.0439385175704956, 0.4673558473587036], 'float32'),
+          ('T', [1.5957691669464111, 0.3989422917366028], 'float32'),
+          ('T', [1.4535208940505981, 0.09084505587816238], 'float32'),
+          ('T', [1.4189386367797852, 0.03264415264129639], 'float32'),
+          ('T', [0.3829249143600464, 0.6826894283294678], 'float32')])),
+    'halfnormal_err': (
+        'D.HalfNormal(2.0).log_prob(T.tensor([-1.0]))',
+        ('err', 'ValueError',
+         'Expected value argument (Tensor of shape (1,)) to be within the support '
+         '(GreaterThanEq(lower_bound=0.0)) of the distribution HalfNormal(), but found '
+         'invalid values:')),
+    'geometric': (
+        ('(lambda d: [d.log_prob(T.tensor([0.0, 3.0])), d.mean, d.variance, d.entropy(), '
+         'd.logits])(D.Geometric(T.tensor([0.3, 0.8])))'),
+        ('ok',
+         [('T', [-1.2039728164672852, -5.051457405090332], 'float32'),
+          ('T', [2.3333332538604736, 0.25], 'float32'),
+          ('T', [7.777777194976807, 0.3125], 'float32'),
+          ('T', [2.0362143516540527, 0.6255030035972595], 'float32'),
+          ('T', [-0.8472978472709656, 1.3862943649291992], 'float32')])),
+    'geometric_p1': (
+        'D.Geometric(T.tensor([1.0])).log_prob(T.tensor([0.0]))',
+        ('ok', ('T', [0.0], 'float32'))),
+    'geometric_logits': (
+        'D.Geometric(logits=T.tensor([0.5])).log_prob(T.tensor([2.0]))',
+        ('ok', ('T', [-2.4222309589385986], 'float32'))),
+    'geometric_err': (
+        'D.Geometric(T.tensor([0.0, 0.5]))',
+        ('err', 'ValueError',
+         'Expected parameter probs (Tensor of shape (2,)) of distribution Geometric(probs: '
+         'disttrain.Size([2])) to be positive but found invalid values:')),
+    'lognormal_err': (
+        'D.LogNormal(0.0, 1.0).log_prob(T.tensor([-1.0]))',
+        ('err', 'ValueError',
+         'Expected value argument (Tensor of shape (1,)) to be within the support '
+         '(GreaterThan(lower_bound=0.0)) of the distribution LogNormal(), but found invalid '
+         'values:')),
 }
 
 
@@ -376,6 +480,20 @@ LOG_PROB_GRADS = {
         T.zeros(2, dtype=T.float64), T.stack([T.stack([c[0] ** 2 + 1, c[1]]),
                                               T.stack([c[1], c[2] ** 2 + 1])])).log_prob(
         T.tensor([0.3, -0.4], dtype=T.float64)), [_leaf(0.5, 0.3, -0.6)]),
+    "tanh_normal": (lambda m, s: D.TransformedDistribution(
+        D.Normal(m, s.abs() + 0.5), [D.TanhTransform()]).log_prob(
+        T.tensor([0.3, -0.9], dtype=T.float64)), [_leaf(0.1, 0.4), _leaf(1.0, 0.8)]),
+    "lognormal": (lambda m, s: D.LogNormal(m, s.abs() + 0.5).log_prob(
+        T.tensor([0.3, 2.0], dtype=T.float64)), [_leaf(0.1, 0.4), _leaf(1.0, 0.8)]),
+    "gumbel": (lambda m, s: D.Gumbel(m, s.abs() + 0.5).log_prob(
+        T.tensor([0.3, -1.2], dtype=T.float64)), [_leaf(0.1, 0.4), _leaf(1.0, 0.8)]),
+    "cauchy": (lambda m, s: D.Cauchy(m, s.abs() + 0.5).log_prob(
+        T.tensor([0.3, -1.2], dtype=T.float64)), [_leaf(0.1, 0.4), _leaf(1.0, 0.8)]),
+    "halfnormal": (lambda s: D.HalfNormal(s.abs() + 0.5).log_prob(
+        T.tensor([0.3, 1.2], dtype=T.float64)), [_leaf(1.0, 0.8)]),
+    "geometric": (lambda p: D.Geometric(p.sigmoid()).log_prob(
+        T.tensor([0.0, 3.0], dtype=T.float64)), [_leaf(0.3, -1.0)]),
+    "geometric_entropy": (lambda l: D.Geometric(logits=l).entropy(), [_leaf(0.3, -1.0)]),
     "kl_normal": (lambda m, s: D.kl_divergence(D.Normal(m, s.abs() + 0.5),
                                                D.Normal(s, m.abs() + 1)),
                   [_leaf(0.1, 0.4), _leaf(1.0, 0.8)]),
@@ -403,6 +521,14 @@ RSAMPLE_GRADS = {
     "uniform": (lambda lo, hi: D.Uniform(lo, hi + 2), [_leaf(0.1, -0.4), _leaf(0.2, 0.3)]),
     "exponential": (lambda r: D.Exponential(r.abs() + 0.2), [_leaf(1.0, 0.5)]),
     "laplace": (lambda m, s: D.Laplace(m, s.abs() + 0.5), [_leaf(0.1, 0.4), _leaf(1.0, 0.8)]),
+    "tanh_normal": (lambda m, s: D.TransformedDistribution(D.Normal(m, s.abs() + 0.5),
+                                                           [D.TanhTransform()]),
+                    [_leaf(0.1, 0.4), _leaf(1.0, 0.8)]),
+    "lognormal": (lambda m, s: D.LogNormal(m, s.abs() + 0.5), [_leaf(0.1, 0.4),
+                                                               _leaf(1.0, 0.8)]),
+    "gumbel": (lambda m, s: D.Gumbel(m, s.abs() + 0.5), [_leaf(0.1, 0.4), _leaf(1.0, 0.8)]),
+    "cauchy": (lambda m, s: D.Cauchy(m, s.abs() + 0.5), [_leaf(0.1, 0.4), _leaf(1.0, 0.8)]),
+    "halfnormal": (lambda s: D.HalfNormal(s.abs() + 0.5), [_leaf(1.0, 0.8)]),
     "mvn": (lambda m, c: D.MultivariateNormal(m, T.stack([T.stack([c[0] ** 2 + 1, c[1]]),
                                                           T.stack([c[1], c[2] ** 2 + 1])])),
             [_leaf(0.1, 0.2), _leaf(0.5, 0.3, -0.6)]),
@@ -427,6 +553,11 @@ def test_rsample_is_differentiable(name):
      [0.16, 0.21, 0.25]),
     (lambda: D.MultivariateNormal(T.tensor([1.0, -1.0]), T.tensor([[2.0, 0.5], [0.5, 1.0]])),
      [1.0, -1.0], [2.0, 1.0]),
+    (lambda: D.LogNormal(T.tensor([0.0]), T.tensor([0.5])), [1.1331485],
+     [0.3646958]),
+    (lambda: D.Gumbel(T.tensor([1.0]), T.tensor([0.5])), [1.2886078], [0.4112335]),
+    (lambda: D.HalfNormal(T.tensor([2.0])), [1.5957691], [1.4535209]),
+    (lambda: D.Geometric(T.tensor([0.3])), [2.3333333], [7.7777778]),
 ])
 def test_samples_follow_the_distribution(make, mean, var):
     T.manual_seed(0)

@@ -15,7 +15,15 @@ from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
+from . import transforms
+from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerTransform,
+                         SigmoidTransform, TanhTransform, Transform)
+from .transformed import LogNormal, TransformedDistribution
+from .more import Cauchy, Geometric, Gumbel, HalfNormal
 
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Independent",
            "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
-           "constraints", "kl_divergence", "register_kl"]
+           "constraints", "kl_divergence", "register_kl", "transforms", "Transform",
+           "ComposeTransform", "ExpTransform", "AffineTransform", "SigmoidTransform",
+           "TanhTransform", "PowerTransform", "TransformedDistribution", "LogNormal", "Cauchy",
+           "Geometric", "Gumbel", "HalfNormal"]
