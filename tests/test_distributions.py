@@ -583,3 +583,12 @@ def test_default_validation_switch():
         D.Distribution.set_default_validate_args(True)
     with pytest.raises(ValueError):
         D.Normal(0.0, -1.0)
+
+
+def test_pytorch_module_layout():
+    from disttrain.distributions.categorical import Categorical
+    from disttrain.distributions.normal import Normal
+    from disttrain.distributions.transformed_distribution import TransformedDistribution
+    assert Normal is D.Normal and Categorical is D.Categorical
+    assert TransformedDistribution is D.TransformedDistribution
+    assert D.kl.kl_divergence is D.kl_divergence

@@ -20,6 +20,11 @@ from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerT
                          SigmoidTransform, TanhTransform, Transform)
 from .transformed import LogNormal, TransformedDistribution
 from .more import Cauchy, Geometric, Gumbel, HalfNormal
+# the per-distribution modules of PyTorch's layout (``distributions.normal.Normal`` ...)
+from . import (bernoulli, categorical, cauchy, exponential, geometric, gumbel,  # noqa: F401
+               half_normal, laplace, log_normal, normal, one_hot_categorical,
+               transformed_distribution, uniform, distribution, independent, kl,
+               multivariate_normal, utils)
 
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Independent",
            "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
