@@ -443,6 +443,19 @@ def test_matches_pytorch(name):
         _compare(eval(expr, env), expected[1])
 
 
+@pytest.mark.parametrize("p,q,expected", [
+    (lambda: D.Geometric(T.tensor([0.3, 0.8])), lambda: D.Geometric(T.tensor([0.5, 0.1])),
+     [0.2742762565612793, 1.7034223079681396]),
+    (lambda: D.HalfNormal(T.tensor([1.0, 2.0])), lambda: D.HalfNormal(T.tensor([2.0, 0.5])),
+     [0.3181471824645996, 6.113705635070801]),
+    (lambda: D.LogNormal(T.tensor([0.0, 1.0]), T.tensor([1.0, 2.0])),
+     lambda: D.LogNormal(T.tensor([0.5, 0.0]), T.tensor([2.0, 1.0])),
+     [0.3493971824645996, 1.3068528175354004]),
+])
+def test_kl_of_more_pairs_matches_pytorch(p, q, expected):
+    np.testing.assert_allclose(D.kl_divergence(p(), q()).tolist(), expected, rtol=1e-6)
+
+
 def test_kl_of_unregistered_pair_raises():
     with pytest.raises(NotImplementedError, match="No KL\\(p \\|\\| q\\) is implemented for p "
                                                   "type Normal and q type Bernoulli"):

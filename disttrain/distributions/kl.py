@@ -7,7 +7,9 @@ from ._linalg import solve_lower
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .independent import Independent, _sum_rightmost
+from .more import Geometric, HalfNormal
 from .multivariate_normal import MultivariateNormal
+from .transformed import LogNormal
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -127,3 +129,19 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError
     result = kl_divergence(p.base_dist, q.base_dist)
     return _sum_rightmost(result, p.reinterpreted_batch_ndims)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p, q):
+    # the same bijection of both: KL is that of the underlying normals
+    return _kl_normal_normal(p.base_dist, q.base_dist)
