@@ -46,6 +46,28 @@ GRAD_CASES = {
     "combinations": (lambda x: T.combinations(x, 2, True), [(3,)]),
     "meshgrid_xy": (lambda a, b: T.meshgrid(a, b, indexing="xy"), [(2,), (3,)]),
     "asinh": (lambda x: T.asinh(x), [(3, 4)]),
+    "acosh": (lambda x: T.acosh(x.abs() + 1.2), [(3, 4)]),
+    "copysign": (lambda a, b: T.copysign(a, b), [(3, 4), (3, 4)]),
+    "copysign_zero_sign": (lambda a: T.copysign(a, T.tensor([-0.0, 0.0, -1.0, 2.0],
+                                                            dtype=T.float64)), [(3, 4)]),
+    "clamp_min_max": (lambda x: T.clamp_max(T.clamp_min(x, -0.5), 0.5), [(3, 4)]),
+    "mode_distinct": (lambda x: T.mode(x, 1)[0], [(3, 4)]),
+    "msort": (lambda x: T.msort(x), [(4, 3)]),
+    "segment_reduce": (lambda x: T.segment_reduce(x, "max", lengths=T.tensor([2, 0, 3]),
+                                                  initial=-1.0), [(5,)]),
+    "segment_reduce_mean": (lambda x: T.segment_reduce(x, "mean", lengths=T.tensor([3, 2]),
+                                                       axis=0), [(5, 2)]),
+    "vander": (lambda x: T.vander(x, 4), [(3,)]),
+    "gradient": (lambda x: T.gradient(x, spacing=0.5, edge_order=2)[0], [(6,)]),
+    "gradient_coords": (lambda x: T.gradient(x, spacing=(T.tensor(
+        [0.0, 1.0, 1.5, 3.5], dtype=T.float64),))[0], [(4,)]),
+    "fill_tensor_value": (lambda v: T.fill(T.ones(2, 3, dtype=T.float64), v.sum()), [(2,)]),
+    "index_reduce_amax": (lambda x, s: x.index_reduce(0, ix(0, 2, 0), s, "amax"),
+                          [(3, 2), (3, 2)]),
+    "rot90_2": (lambda x: T.rot90(x, 2), [(3, 4)]),
+    "hsplit_vsplit": (lambda x: T.hsplit(x, 2)[1].sum() * T.vsplit(x, [1])[0], [(2, 4)]),
+    "atleast_3d": (lambda x: T.atleast_3d(x), [(2, 3)]),
+    "fliplr_flipud": (lambda x: T.fliplr(x) + T.flipud(x), [(3, 3)]),
     "atanh": (lambda x: T.atanh(x * 0.3), [(3, 4)]),
     "logaddexp": (lambda a, b: T.logaddexp(a, b * 30), [(3, 4), (4,)]),
     "logaddexp2": (lambda a, b: T.logaddexp2(a, b), [(3, 4), (3, 4)]),
@@ -154,3 +176,10 @@ def test_strided_views_write_through_and_keep_gradients():
     y.diagonal().mul_(3.0)
     y.sum().backward()
     assert_close(w.grad, np.where(np.eye(3) > 0, 3.0, 1.0))
+
+
+def test_nan_to_num_gradient_passes_only_where_values_are_kept():
+    x = leaf([float("inf"), 1.5, float("nan"), -float("inf"), -2.0])
+    assert gradcheck(lambda t: T.nan_to_num(t, posinf=5.0, neginf=-5.0), [x])
+    T.nan_to_num(x).sum().backward()
+    assert_close(x.grad, [0.0, 1.0, 0.0, 0.0, 1.0])
