@@ -145,6 +145,11 @@ TIES = [
     (lambda x: T.kthvalue(x, 2, 1), [[2.0, 1.0, 2.0, 1.0, 3.0], [4.0, 4.0, 4.0, 1.0, 1.0]],
      [[0.0, 0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0, 2.0]]),
     (lambda x: T.quantile(x, 0.5, 1), [[1.0, 1.0, 2.0, 2.0]], [[0.0, 0.5, 0.5, 0.0]]),
+    (lambda x: T.scatter_reduce(T.zeros(2, dtype=T.float64), 0, ix(0, 0, 0, 1), x, "amax",
+                                include_self=False), [1.0, 5.0, 5.0, 2.0],
+     [0.0, 0.5, 0.5, 2.0]),
+    (lambda x: T.scatter_reduce(T.ones(2, dtype=T.float64) * 5, 0, ix(0, 0, 0, 1), x, "prod"),
+     [1.0, 5.0, 0.0, 2.0], [0.0, 0.0, 25.0, 10.0]),
     (lambda x: T.logcumsumexp(x, 0), [0.0, float("-inf"), 0.0],
      [1.0 / 1 + 2.0 / 1 + 3.0 / 2, 0.0, 3.0 / 2]),
 ]
@@ -183,3 +188,16 @@ def test_nan_to_num_gradient_passes_only_where_values_are_kept():
     assert gradcheck(lambda t: T.nan_to_num(t, posinf=5.0, neginf=-5.0), [x])
     T.nan_to_num(x).sum().backward()
     assert_close(x.grad, [0.0, 1.0, 0.0, 0.0, 1.0])
+
+
+def test_scatter_reduce_scales_to_large_inputs():
+    """The prod/amax/amin path needs memory per slot hit, not per (slot, source) pair."""
+    T.manual_seed(0)
+    idx = T.randint(0, 1000, (100000,))
+    src = T.randn(100000, dtype=T.float64)
+    out = T.scatter_reduce(T.zeros(100000, dtype=T.float64), 0, idx, src, "amax",
+                           include_self=False)
+    ref = np.full(100000, -np.inf)
+    np.maximum.at(ref, idx.numpy(), src.numpy())
+    ref[ref == -np.inf] = 0.0
+    assert_close(out, ref)

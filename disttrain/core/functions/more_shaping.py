@@ -484,29 +484,37 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         if not input.dtype.is_floating_point:
             out = out.floor().to(input.dtype)
         return out
-    # prod/amax/amin: for each target slot, a dense table of contributions along a new last
-    # dim (the src positions), reduced there; untouched slots keep ``input``
+    # prod/amax/amin: one row per target slot holding its contributions (padded with the
+    # reduction's identity), reduced along the row; untouched slots keep ``input``. Memory is
+    # (slots hit) x (largest number of contributions to one slot).
     flat_pos = np.ravel_multi_index(tuple(np.asarray(_host(g)) for g in grid), input.shape) \
-        if index.numel() else np.zeros(0, np.int64)
-    n = input.numel()
-    fill = {"prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
-    m = index.numel()
-    sel = np.zeros((n, m), bool)
-    sel[flat_pos.reshape(-1), np.arange(m)] = True
-    sel_t = Tensor._make(xp.asarray(sel))
-    table = src_sel.reshape(1, -1).to(input.dtype).expand(n, m)
+        .reshape(-1) if index.numel() else np.zeros(0, np.int64)
+    if flat_pos.size == 0:
+        return input.clone()
+    slots, inverse, counts = np.unique(flat_pos, return_inverse=True, return_counts=True)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    col = np.empty(flat_pos.size, np.int64)
+    col[order] = np.arange(flat_pos.size) - np.repeat(starts, counts)
+    off = 1 if include_self else 0
+    k, width = slots.size, int(counts.max()) + off
     if input.dtype.is_floating_point:
-        table = table.masked_fill(~sel_t, fill)
+        fill = {"prod": 1.0, "amax": -np.inf, "amin": np.inf}[reduce]
     else:
         info = np.iinfo(input._data.dtype)
-        table = table.masked_fill(~sel_t, {"prod": 1, "amax": info.min,
-                                           "amin": info.max}[reduce])
+        fill = {"prod": 1, "amax": int(info.min), "amin": int(info.max)}[reduce]
+    flat_in = input.reshape(-1)
+    table = flat_in.new_full((k, width), fill)
+    rows_src = xp.asarray(inverse.reshape(-1))
+    table = I.IndexPut.apply(table, (rows_src, xp.asarray(col + off)),
+                             src_sel.reshape(-1).to(input.dtype))
+    slots_x = xp.asarray(slots)
     if include_self:
-        table = SH.cat([input.reshape(-1, 1), table], 1)
+        table = I.IndexPut.apply(table, (xp.arange(k), xp.zeros(k, np.int64)),
+                                 I.GetItem.apply(flat_in, (slots_x,)))
     red = {"prod": lambda t: t.prod(1), "amax": lambda t: t.amax(1),
-           "amin": lambda t: t.amin(1)}[reduce](table) if table.shape[1] else input.reshape(-1)
-    from .math_ops import where
-    return where(hit_t, red.reshape(input.shape), input)
+           "amin": lambda t: t.amin(1)}[reduce](table)
+    return I.IndexPut.apply(flat_in, (slots_x,), red).reshape(input.shape)
 
 
 def _host(a):
