@@ -44,3 +44,20 @@ def test_roll_by_a_full_turn_returns_a_new_tensor(shift, dims):
 def test_roll_full_turn_keeps_gradient():
     x = leaf([1.0, 2.0, 3.0])
     assert gradcheck(lambda a: a.roll(3), [x])
+
+
+def test_cumprod_gradient_with_scattered_zeros_along_either_dim():
+    import numpy as np
+    a = np.random.default_rng(0).standard_normal((3, 7))
+    a[0, 2] = a[0, 5] = a[1, 0] = a[2, 6] = 0.0
+    x = leaf(a)
+    for dim in (0, 1):
+        assert gradcheck(lambda t: t.cumprod(dim), [x])
+        assert gradgradcheck(lambda t: t.cumprod(dim), [x])
+
+
+def test_cumprod_first_order_gradient_of_a_long_sequence_with_zeros():
+    """The first-order form needs memory linear in the length (no length x length table)."""
+    x = disttrain.zeros(100000, dtype=disttrain.float64, requires_grad=True)
+    x.cumprod(0).sum().backward()
+    assert x.grad[0].item() == 1.0 and x.grad[1:].abs().sum().item() == 0.0
