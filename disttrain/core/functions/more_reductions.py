@@ -47,20 +47,14 @@ def _cum_extreme(input, dim, is_max, name):
     if input.dim() == 0:
         return ValuesIndices(input.clone(), Tensor._make(np.zeros((), np.int64)), name)
     xp = array_module_of(input)
-    x = _host(input._data)
-    n = x.shape[d]
-    xm = np.moveaxis(x, d, -1)
-    idx = np.zeros(xm.shape, np.int64)
-    best = xm[..., :1].copy() if n else xm[..., :0]
-    cur = np.zeros(xm.shape[:-1], np.int64)
-    for i in range(n):
-        v = xm[..., i]
-        b = best[..., 0]
-        # ties take the later index; a NaN wins and stays
-        take = np.isnan(v) | (~np.isnan(b) & ((v >= b) if is_max else (v <= b)))
-        cur = np.where(take, i, cur)
-        best[..., 0] = np.where(take, v, b)
-        idx[..., i] = cur
+    x = np.moveaxis(_host(input._data), d, -1)
+    with np.errstate(invalid="ignore"):
+        run = (np.maximum if is_max else np.minimum).accumulate(x, axis=-1)
+        # an element that equals the running extreme (or is NaN, which wins and stays) takes
+        # over the index; ties take the later one, as in PyTorch
+        takes = (x == run) | (np.isnan(x) if x.dtype.kind == "f" else False)
+    pos = np.where(takes, np.arange(x.shape[-1]), 0)
+    idx = np.maximum.accumulate(pos, axis=-1) if x.shape[-1] else pos.astype(np.int64)
     idx = xp.asarray(np.moveaxis(idx, -1, d))
     it = Tensor._make(idx)
     return ValuesIndices(SH.gather(input, d, it), it, name)
