@@ -217,3 +217,13 @@ CASES = {
 def test_matches_pytorch(name):
     expr, expected = CASES[name]
     check_case(expr, expected)
+
+
+@pytest.mark.parametrize("fn,name", [(lambda T: T.mode(T.ones(2, 0), 1), "mode"),
+                                     (lambda T: T.median(T.ones(2, 0), 1), "median"),
+                                     (lambda T: T.kthvalue(T.ones(2, 0), 1, 1), "kthvalue")])
+def test_empty_reduction_dim(fn, name):
+    import disttrain
+    with pytest.raises(IndexError, match=f"{name}\\(\\): Expected reduction dim 1 to have "
+                                         f"non-zero size."):
+        fn(disttrain)

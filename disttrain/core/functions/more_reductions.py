@@ -176,6 +176,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The ``k``-th smallest element along ``dim`` and its index."""
     d = input._dim(dim) if input.dim() else 0
     n = input.shape[d] if input.dim() else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if input.dim() == 0:
@@ -191,12 +193,21 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
         return values_indices(_picked(input, 0, None, keepdim, "mode"), out, "mode")
     d = input._dim(dim)
     x = np.moveaxis(_host(input.detach()._data), d, -1)
-    rows = x.reshape(-1, x.shape[-1])
-    pos = np.zeros(rows.shape[0], np.int64)
-    for r, row in enumerate(rows):
-        vals, counts = np.unique(row, return_counts=True)
-        best = vals[np.argmax(counts)]
-        pos[r] = np.nonzero(row == best)[0][-1]
+    n = x.shape[-1]
+    if n == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    rows = x.reshape(-1, n)
+    order = np.argsort(rows, axis=-1, kind="stable")
+    srt = np.take_along_axis(rows, order, -1)
+    # runs of equal values in sorted order: each position learns its run's start and end
+    new_run = np.concatenate([np.ones((rows.shape[0], 1), bool), srt[:, 1:] != srt[:, :-1]], 1)
+    ar = np.arange(n)
+    start = np.maximum.accumulate(np.where(new_run, ar, 0), axis=1)
+    ends_at = np.concatenate([new_run[:, 1:], np.ones((rows.shape[0], 1), bool)], 1)
+    end = np.minimum.accumulate(np.where(ends_at, ar, n)[:, ::-1], axis=1)[:, ::-1]
+    best = np.argmax(end - start, axis=1)        # the first longest run: the smallest value
+    last = end[np.arange(rows.shape[0]), best]   # stable sort: its last original occurrence
+    pos = order[np.arange(rows.shape[0]), last]
     pos = np.expand_dims(pos.reshape(x.shape[:-1]), d)
     return values_indices(_picked(input, d, array_module_of(input).asarray(pos), keepdim,
                                   "mode"), out, "mode")
