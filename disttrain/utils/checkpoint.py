@@ -19,7 +19,7 @@ import warnings
 
 from ..core import random as _random
 from ..core.autograd import Function
-from ..core.engine import backward as _backward, grad as _grad
+from ..core.engine import backward as _backward
 from ..core.grad_mode import enable_grad, no_grad, state as _grad_state
 from ..core.tensor import Tensor
 from ..autograd.graph import saved_tensors_hooks

@@ -15,7 +15,6 @@ import numpy as np
 from .. import dtype as _dt
 from ..tensor import Tensor
 from ..ops import strided as ST
-from ..ops._util import binary_arrays
 from ._common import array_module_of, write_out
 from . import math_ops as M
 
@@ -38,12 +37,22 @@ def _tensor_arg(x, like):
     return tensor(x, device=like.device)
 
 
-acosh = arccosh = lambda input: ST.Acosh.apply(input)  # noqa: E731
-asinh = arcsinh = lambda input: ST.Asinh.apply(input)  # noqa: E731
-atanh = arctanh = lambda input: ST.Atanh.apply(input)  # noqa: E731
-acosh.__doc__ = "The inverse hyperbolic cosine, elementwise."
-asinh.__doc__ = "The inverse hyperbolic sine, elementwise."
-atanh.__doc__ = "The inverse hyperbolic tangent, elementwise."
+def acosh(input, *, out=None):
+    """The inverse hyperbolic cosine, elementwise."""
+    return write_out(ST.Acosh.apply(input), out, "acosh")
+
+
+def asinh(input, *, out=None):
+    """The inverse hyperbolic sine, elementwise."""
+    return write_out(ST.Asinh.apply(input), out, "asinh")
+
+
+def atanh(input, *, out=None):
+    """The inverse hyperbolic tangent, elementwise."""
+    return write_out(ST.Atanh.apply(input), out, "atanh")
+
+
+arccosh, arcsinh, arctanh = acosh, asinh, atanh
 arccos, arcsin, arctan, arctan2, absolute = M.acos, M.asin, M.atan, M.atan2, M.abs
 greater, less, greater_equal, less_equal, not_equal = M.gt, M.lt, M.ge, M.le, M.ne
 inner, ger = M.inner, M.ger
