@@ -427,6 +427,50 @@ CASES = {
          'Expected value argument (Tensor of shape (1,)) to be within the support '
          '(GreaterThan(lower_bound=0.0)) of the distribution LogNormal(), but found invalid '
          'values:')),
+    'expand_many': (
+        ('[(lambda e: [list(e.batch_shape), e.log_prob(T.tensor([1.0, 1.0, '
+         '1.0]))])(d.expand([3])) for d in (D.Normal(0.0, 2.0), D.Laplace(0.0, 2.0), '
+         'D.Exponential(2.0), D.Gumbel(0.0, 2.0), D.Cauchy(0.0, 2.0), D.LogNormal(0.0, 2.0), '
+         'D.HalfNormal(2.0), D.Bernoulli(0.3), D.Geometric(0.3))]'),
+        ('ok',
+         [[[3],
+           ('T', [-1.7370857000350952, -1.7370857000350952, -1.7370857000350952], 'float32')],
+          [[3],
+           ('T', [-1.8862943649291992, -1.8862943649291992, -1.8862943649291992], 'float32')],
+          [[3],
+           ('T', [-1.3068528175354004, -1.3068528175354004, -1.3068528175354004], 'float32')],
+          [[3],
+           ('T', [-1.799677848815918, -1.799677848815918, -1.799677848815918], 'float32')],
+          [[3],
+           ('T', [-2.061020612716675, -2.061020612716675, -2.061020612716675], 'float32')],
+          [[3],
+           ('T', [-1.6120857000350952, -1.6120857000350952, -1.6120857000350952], 'float32')],
+          [[3],
+           ('T', [-1.0439385175704956, -1.0439385175704956, -1.0439385175704956], 'float32')],
+          [[3],
+           ('T', [-1.2039728164672852, -1.2039728164672852, -1.2039728164672852], 'float32')],
+          [[3], ('T', [-1.56064772605896, -1.56064772605896, -1.56064772605896], 'float32')]])),
+    'expand_categorical': (
+        ('(lambda e: [list(e.batch_shape), e.log_prob(T.tensor([0, '
+         '1]))])(D.Categorical(T.tensor([0.2, 0.8])).expand([2]))'),
+        ('ok', [[2], ('T', [-1.6094379425048828, -0.2231435328722], 'float32')])),
+    'expand_mvn': (
+        ('(lambda e: [list(e.batch_shape), e.log_prob(T.zeros(2, '
+         '2))])(D.MultivariateNormal(T.zeros(2), T.eye(2)).expand([2]))'),
+        ('ok', [[2], ('T', [-1.8378770351409912, -1.8378770351409912], 'float32')])),
+    'expand_independent': (
+        ('(lambda e: [list(e.batch_shape), list(e.event_shape), e.log_prob(T.zeros(4, '
+         '3))])(D.Independent(D.Normal(T.zeros(3), 1.0), 1).expand([4]))'),
+        ('ok',
+         [[4], [3],
+          ('T',
+           [-2.7568154335021973, -2.7568154335021973, -2.7568154335021973,
+            -2.7568154335021973],
+           'float32')])),
+    'expand_uniform': (
+        ('(lambda e: [list(e.batch_shape), e.log_prob(T.tensor([0.5, 0.5]))])(D.Uniform(0.0, '
+         '2.0).expand([2]))'),
+        ('ok', [[2], ('T', [-0.6931471824645996, -0.6931471824645996], 'float32')])),
 }
 
 

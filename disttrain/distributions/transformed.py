@@ -38,6 +38,18 @@ class TransformedDistribution(Distribution):
     def __repr__(self):
         return f"{self.__class__.__name__}()"
 
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(TransformedDistribution, _instance) \
+            if type(self) is TransformedDistribution else self.__new__(type(self))
+        batch_shape = T.Size(batch_shape)
+        shape = tuple(batch_shape) + tuple(self.event_shape)
+        base_event = len(self.base_dist.event_shape)
+        new.base_dist = self.base_dist.expand(shape[:len(shape) - base_event])
+        new.transforms = self.transforms
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @constraints.dependent_property(is_discrete=False)
     def support(self):
         if not self.transforms:
