@@ -237,12 +237,14 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 
 def isneginf(input):
     """Whether each element is negative infinity."""
-    return Tensor._make(array_module_of(input).isneginf(input._data))
+    d = input._data
+    return Tensor._make(array_module_of(input).isinf(d) & (d < 0))
 
 
 def isposinf(input):
     """Whether each element is positive infinity."""
-    return Tensor._make(array_module_of(input).isposinf(input._data))
+    d = input._data
+    return Tensor._make(array_module_of(input).isinf(d) & (d > 0))
 
 
 def isreal(input):
@@ -397,7 +399,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     xp = array_module_of(input)
     d = input._data
     z = input.new_zeros(())
+    inf = xp.isinf(d)
     res = M.where(Tensor._make(xp.isnan(d)), z + nan, input)
-    res = M.where(Tensor._make(xp.isposinf(d)), z + hi, res)
-    res = M.where(Tensor._make(xp.isneginf(d)), z + lo, res)
+    res = M.where(Tensor._make(inf & (d > 0)), z + hi, res)
+    res = M.where(Tensor._make(inf & (d < 0)), z + lo, res)
     return write_out(res, out, "nan_to_num")

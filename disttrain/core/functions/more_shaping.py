@@ -361,7 +361,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:
         r = input
         xp = array_module_of(r)
-        return Tensor._make(xp.repeat(xp.arange(r.shape[0], dtype=np.int64), r._data))
+        # repeat counts on the host: cupy's repeat takes them only as Python ints or lists
+        return Tensor._make(xp.asarray(np.repeat(np.arange(r.shape[0], dtype=np.int64),
+                                                 _host(r._data))))
     if dim is None:
         input, dim = input.reshape(-1), 0
     d = input._dim(dim)
@@ -380,7 +382,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                            f"repeats.size(0) = {reps.size} and input.size({d}) = {n}")
     if (reps < 0).any():
         raise RuntimeError("repeats can not be negative")
-    idx = xp.repeat(xp.arange(n, dtype=np.int64), reps)
+    idx = xp.asarray(np.repeat(np.arange(n, dtype=np.int64), _host(reps)))
     return SH.index_select(input, d, Tensor._make(idx))
 
 
