@@ -376,3 +376,49 @@ T.__rlshift__ = _shift_op(_lshift_lhs, reflected=True)
 T.__rrshift__ = _shift_op(_rshift_lhs, reflected=True)
 T.__ilshift__ = lambda self, o: self.bitwise_left_shift_(o)
 T.__irshift__ = lambda self, o: self.bitwise_right_shift_(o)
+
+
+def _as_subclass(self, cls):
+    """This tensor as an instance of ``cls`` (a Tensor subclass): same memory, and still
+    attached to the graph."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError("Creating a Tensor subclass from a class that does not inherit from "
+                        "Tensor is not possible. Make sure your class inherits from Tensor.")
+    out = self[...]
+    out.__class__ = cls
+    return out
+
+
+def _module_load(self, other, assign=False):
+    """What ``load_state_dict`` stores for ``other`` into this tensor: ``other`` itself, or
+    detached from its graph with ``assign=True``."""
+    return other.detach() if assign else other
+
+
+def _resize(self, *sizes):
+    """Deprecated: a tensor of ``sizes`` over the same elements (see ``resize_``)."""
+    import warnings
+    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+    shape = F._shape_args(sizes)
+    n = 1
+    for s in shape:
+        n *= s
+    if n == self.numel():
+        return self.reshape(shape)
+    return self.detach().clone().resize_(*shape)
+
+
+def _resize_as(self, tensor):
+    """Deprecated: ``resize`` to ``tensor``'s shape."""
+    import warnings
+    warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+    shape = tuple(tensor.shape)
+    n = 1
+    for s in shape:
+        n *= s
+    return self.reshape(shape) if n == self.numel() else \
+        self.detach().clone().resize_(*shape)
+
+
+T.as_subclass, T.module_load, T.resize, T.resize_as = (_as_subclass, _module_load, _resize,
+                                                       _resize_as)

@@ -296,3 +296,28 @@ def test_results_are_instances_of_their_return_types():
     values, indices = T.max(x, 1)
     assert T.max(x, 1).values.tolist() == values.tolist() == [3.0, 2.0]
     assert repr(T.max(x, 1)).startswith("disttrain.return_types.max(")
+
+
+def test_as_subclass_module_load_and_deprecated_resize():
+    import pytest
+    import disttrain as T
+
+    class MyTensor(T.Tensor):
+        pass
+
+    a = T.ones(2, requires_grad=True)
+    b = (a * 2).as_subclass(MyTensor)
+    assert type(b) is MyTensor and type(b.grad_fn).__name__ == "AliasBackward0"
+    b.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0]
+    with pytest.raises(TypeError, match="does not inherit from Tensor"):
+        T.ones(1).as_subclass(int)
+    x = T.arange(6.0)
+    other = T.ones(6, requires_grad=True)
+    assert x.module_load(other) is other
+    assert not x.module_load(other, assign=True).requires_grad
+    with pytest.warns(UserWarning, match="non-inplace resize is deprecated"):
+        y = x.resize(2, 3)
+    assert y.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and y.data_ptr() == x.data_ptr()
+    with pytest.warns(UserWarning, match="non-inplace resize_as is deprecated"):
+        assert tuple(x.resize_as(T.ones(3, 2)).shape) == (3, 2)
