@@ -25,6 +25,14 @@ from . import autograd, cuda  # noqa: F401
 from .core.tensor_extras import (memory_format, contiguous_format, channels_last,
                                  channels_last_3d, preserve_format)
 from ._runtime import *  # noqa: F401,F403  (threads, determinism, default device, compile)
+from .core.flags import *  # noqa: F401,F403  (deterministic mode, matmul precision, ...)
+from .autograd import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401
+from .core.grad_mode import is_inference_mode_enabled  # noqa: F401
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    """Turn anomaly detection on or off (``autograd.set_detect_anomaly`` as a plain call)."""
+    autograd.set_detect_anomaly(enabled, check_nan)
 
 pi = _math.pi
 e = _math.e
@@ -39,14 +47,21 @@ _SUBMODULES = (
     "amp",
     "backends",
     "comm",
+    "cpu",
     "distributed",
+    "distributions",
+    "func",
     "futures",
     "jit",
     "multiprocessing",
     "nn",
     "onnx",
     "optim",
+    "profiler",
+    "return_types",
     "serialization",
+    "signal",
+    "testing",
     "utils",
     "version",
 )

@@ -283,3 +283,4 @@ T.resize_ = _shape_inplace(lambda self, *s: Tensor._make(
     np.resize(self._data, F._shape_args(s))))
 
 from . import methods_math  # noqa: E402,F401  (special and linalg methods)
+from . import more_methods as _more_methods  # noqa: E402,F401  (more methods and _ forms)

@@ -22,3 +22,11 @@ from .shaping import swapdims, _shape_args  # noqa: F401  (methods parse shape a
 
 __all__ = math_ops.__all__ + reductions.__all__ + shaping.__all__ + sorting.__all__
 __all__ += special_math.__all__ + linalg_fns.__all__ + complex_fns.__all__
+from . import more_shaping, more_math, more_reductions  # noqa: E402
+from .more_shaping import *  # noqa: F401,F403,E402
+from .more_math import *  # noqa: F401,F403,E402
+from .more_reductions import *  # noqa: F401,F403,E402
+__all__ += more_shaping.__all__ + more_math.__all__ + more_reductions.__all__
+from . import more_misc  # noqa: E402
+from .more_misc import *  # noqa: F401,F403,E402
+__all__ += more_misc.__all__

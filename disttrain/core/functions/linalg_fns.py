@@ -9,7 +9,7 @@ from ._common import write_out
 
 __all__ = ["det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "cholesky_solve",
            "cholesky_inverse", "svd", "qr", "cross", "matrix_power", "matrix_exp", "trace",
-           "cdist", "dist", "kron", "tensordot", "triangular_solve", "lu", "diagonal",
+           "cdist", "dist", "kron", "tensordot", "triangular_solve", "lu",
            "diag_embed", "orgqr"]
 
 
@@ -125,12 +125,6 @@ def trace(input):
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
     d = L.Diagonal.apply(input, 0, 0, 1)
     return d.sum()
-
-
-def diagonal(input, offset=0, dim1=0, dim2=1):
-    """The diagonal at ``offset`` of the matrices on (dim1, dim2), as the last dim."""
-    nd = input.dim()
-    return L.Diagonal.apply(input, offset, dim1 % nd, dim2 % nd)
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
