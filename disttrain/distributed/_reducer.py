@@ -24,7 +24,8 @@ from ..comm import ReduceOp
 from ..core import autograd as _engine
 from ..core.autograd import AccumulateGrad
 from ..core.tensor import Tensor
-from ._buckets import Bucket, GradBucket, assign_buckets, FIRST_BUCKET_BYTES
+from ..optim._homes import set_grad_home
+from ._buckets import Bucket, GradBucket, assign_buckets, grad_buffers, FIRST_BUCKET_BYTES
 
 __all__ = ["Reducer"]
 
@@ -78,8 +79,16 @@ class Reducer:
         self.params, self.names, self.group = params, names, group
         self.find_unused, self.as_view = find_unused, as_view
         plan = assign_buckets(params, bucket_cap_bytes, first_bucket_bytes)
-        self.buckets = [Bucket(k, [params[i] for i in idx], idx, extra=int(k == len(plan) - 1))
+        where = grad_buffers(params, plan)
+        self.buckets = [Bucket(k, [params[i] for i in idx], idx, extra=int(k == len(plan) - 1),
+                               buffer=where[k][0], first=where[k][1])
                         for k, idx in enumerate(plan)]
+        if as_view:
+            # The optimizer adopts these buffers as its gradient memory (one buffer, no copy
+            # between backward and step).
+            for b in self.buckets:
+                for pos, p in enumerate(b.params):
+                    set_grad_home(p, b.buffer, b.first + pos)
         n = len(params)
         self.where = [None] * n        # param index -> (bucket, position in it)
         for b in self.buckets:
