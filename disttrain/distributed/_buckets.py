@@ -5,8 +5,8 @@ produces their gradients), one series per (dtype, device): the first bucket is s
 (1 MiB, so communication starts early), the others hold up to ``bucket_cap_mb``. The buckets
 of a series are consecutive slices of one gradient buffer (a ``FlatBuffer``); a parameter's
 gradient is a view of it, so reducing a bucket reduces the gradients with no copy, and the
-optimizer steps on the same buffer (see ``optim/_homes.py``). On a GPU every bucket has a reusable pinned host twin that the
-gradients cross ZeroMQ through.
+optimizer steps on the same buffer (see ``optim/_homes.py``). On a GPU every bucket has a
+reusable pinned host twin that the gradients cross ZeroMQ through.
 """
 import numpy as np
 

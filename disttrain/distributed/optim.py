@@ -6,9 +6,9 @@
 * :func:`broadcast_parameters` / :func:`broadcast_optimizer_state`: start every rank from
   the root's weights and optimizer state.
 * :class:`ZeroRedundancyOptimizer`: each rank keeps the optimizer state of only its share
-  of the parameters, steps that share, then the updated parameters are all-gathered. State
+  of the parameters, steps that share, then the updated parameters are shared. State
   memory per rank falls as 1/world size, and nothing else grows in its place: the parameters
-  live rank by rank in one flat buffer that the all-gather fills in place, and under
+  live rank by rank in one flat buffer that the broadcasts fill in place, and under
   DistributedDataParallel each rank's share is one slice of DDP's gradient buffer, which the
   local optimizer steps on directly.
 """
@@ -154,9 +154,9 @@ class ZeroRedundancyOptimizer(Optimizer):
     moments...) only for its share: parameters are assigned, largest first, to the rank with
     the fewest bytes so far; under DistributedDataParallel (built first) each rank takes a
     contiguous run of DDP's gradient buffer instead, balanced by size, so that it steps on
-    its gradients where the all-reduce left them. ``step()`` updates this rank's share with its gradients
-    (average them first, e.g. with DistributedDataParallel), then one all-gather brings
-    every rank's updated parameters to all.
+    its gradients where the all-reduce left them. ``step()`` updates this rank's share with
+    its gradients (average them first, e.g. with DistributedDataParallel), then each rank's
+    updated parameters are broadcast to all, straight into their memory.
 
     Args:
         params (iterable): Tensors or param-group dicts, as for any optimizer.
@@ -354,7 +354,7 @@ class _GatherLayout:
                 index.append(list(range(len(shapes), len(shapes) + len(rp))))
                 shapes += [p._data.shape for p in rp]
             first = ps[0]._data
-            # Not zeroed: each page is first touched by the copy in or by the all-gather.
+            # Not zeroed: each page is first touched by the copy in or by a broadcast.
             buf = FlatBuffer(array_module(first), first.dtype, shapes, fill=False)
             shares, spans = [], []
             for rp, idx in zip(per_rank, index):
