@@ -54,9 +54,10 @@ class FlatGroup:
 
     Attributes:
         group_index (int): index of the param group in ``optimizer.param_groups``.
-        params (list of Tensor): the parameters, in param-group order.
+        params (list of Tensor): the parameters, in param-group order, or in the order of the
+            buffers they already live in (``_homes.arrange``).
         param (array): flat parameter values; ``params[i]._data`` is a view of it.
-        grad (array): flat gradients, same offsets.
+        grad (array): flat gradients, same offsets (under DDP a region of its buffer).
         offsets, numels, shapes (lists): where each parameter lives in the flat arrays.
         state (dict of str to array): flat per-parameter state (``exp_avg`` ...).
         steps (numpy float32 array): the step count of each parameter.
@@ -160,8 +161,9 @@ class FlatGroup:
         """Copy the parameters' gradients into ``grad``; returns a bool array of which have one.
 
         A gradient array that owns its memory is rebound to its view of ``grad``, so the next
-        backward accumulates in place and the next step copies nothing. Gradients that are
-        views of someone else's buffer (a data-parallel bucket) or carry a graph are only copied.
+        backward accumulates in place and the next step copies nothing. Under DDP ``grad`` is
+        the buckets' memory and every gradient already is its view. Gradients that are views
+        of another buffer or carry a graph are only copied.
         """
         active = np.ones(len(self.params), bool)
         for i, p in enumerate(self.params):
