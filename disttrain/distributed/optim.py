@@ -18,7 +18,7 @@ from ..comm import ReduceOp
 from ..core.device import array_module
 from ..core.sharedmem import is_shared_array
 from ..core.tensor import Tensor
-from ..optim._homes import FlatBuffer, grad_home, set_param_home
+from ..optim._homes import FlatBuffer, _tiling, grad_home, param_home, set_param_home
 from ..optim.optimizer import Optimizer, _closure_loss
 from . import _objects
 from .ddp import _by_kind, _sync_states, broadcast_pieces
@@ -311,6 +311,24 @@ def _partition(param_groups, world_size):
     return owner
 
 
+def _shares_in_place(per_rank):
+    """``(buffer, shares, spans)`` when every rank's parameters already live in one run of
+    one buffer (DDP's parameter layout cut by a contiguous partition); else None."""
+    buf, shares, spans = None, [], []
+    for rp in per_rank:
+        if not rp:
+            shares.append([])
+            spans.append((0, 0))
+            continue
+        found = _tiling([param_home(p) for p in rp])
+        if found is None or (buf is not None and found[0] is not buf):
+            return None
+        buf, _, i0, i1 = found
+        shares.append([(p, param_home(p)[1]) for p in rp])
+        spans.append((buf.offsets[i0], buf.offsets[i1]))
+    return None if buf is None else (buf, shares, spans)
+
+
 def _contiguous(params, homes, world_size):
     """Each gradient buffer cut into ``world_size`` runs of whole parameters: a parameter goes
     to the rank whose equal share of the buffer holds its middle element."""
@@ -349,6 +367,10 @@ class _GatherLayout:
                 key = lambda p: pos[id(p)]          # noqa: E731
             per_rank = [sorted((p for p in ps if owner[id(p)] == r), key=key)
                         for r in range(world_size)]
+            in_place = _shares_in_place(per_rank)
+            if in_place is not None:        # DDP laid them out: each share is one run of it
+                self.kinds.append(in_place)
+                continue
             shapes, index = [], []
             for rp in per_rank:
                 index.append(list(range(len(shapes), len(shapes) + len(rp))))

@@ -77,12 +77,16 @@ def test_no_gradient_copied_between_backward_and_step(world1, make):
 
 def test_layout_follows_backward_order(world1):
     """The optimizer lays the parameters out in the buffer's order: the reverse of
-    registration, the order backward fills the buckets."""
+    registration, the order backward fills the buckets. DDP already put the parameters'
+    values in that order, so the optimizer's first step moves none of them."""
     ddp = DDP(_net())
+    before = [_address(p._data) for p in ddp.parameters()]
     opt = optim.SGD(ddp.parameters(), lr=0.1)
     _train(ddp, opt, [torch.randn(3, 4)])
     (fg,) = opt._flat_groups()
     assert [id(p) for p in fg.params] == [id(p) for p in reversed(list(ddp.parameters()))]
+    assert [_address(p._data) for p in ddp.parameters()] == before
+    assert _address(fg.param) == min(before)
 
 
 def test_optimizer_stepped_before_ddp_adopts_the_buffer(world1):
