@@ -18,7 +18,9 @@ class DistributedDataParallel(Module):
     all. During backward each parameter's gradient lands in a flat bucket (``param.grad``
     is a view of it); a bucket whose gradients are complete is all-reduced on the
     communication thread while backward continues, and the end of backward waits for all
-    buckets, so ``optimizer.step()`` sees averaged gradients.
+    buckets, so ``optimizer.step()`` sees averaged gradients. The buckets of a dtype and
+    device are slices of one gradient buffer, and the parameters move into one flat buffer in
+    the same order at construction: an optimizer steps on both memories as they are.
 
     Args:
         module (Module): the module to replicate.

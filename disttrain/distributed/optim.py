@@ -18,7 +18,7 @@ from ..comm import ReduceOp
 from ..core.device import array_module
 from ..core.sharedmem import is_shared_array
 from ..core.tensor import Tensor
-from ..optim._homes import FlatBuffer, _tiling, grad_home, param_home, set_param_home
+from ..optim._homes import FlatBuffer, tiling, grad_home, param_home, set_param_home
 from ..optim.optimizer import Optimizer, _closure_loss
 from . import _objects
 from .ddp import _by_kind, _sync_states, broadcast_pieces
@@ -320,7 +320,7 @@ def _shares_in_place(per_rank):
             shares.append([])
             spans.append((0, 0))
             continue
-        found = _tiling([param_home(p) for p in rp])
+        found = tiling([param_home(p) for p in rp])
         if found is None or (buf is not None and found[0] is not buf):
             return None
         buf, _, i0, i1 = found

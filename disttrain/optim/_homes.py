@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 
 __all__ = ["FlatBuffer", "set_grad_home", "set_param_home", "grad_home", "param_home",
-           "generation", "arrange", "same_arrangement"]
+           "generation", "tiling", "arrange", "same_arrangement"]
 
 _GRAD, _PARAM = {}, {}      # id(param) -> (weakref to it, FlatBuffer, index in the buffer)
 _generation = [0]           # bumped at every registration: cached layouts re-check theirs
@@ -99,7 +99,7 @@ def generation():
     return _generation[0]
 
 
-def _tiling(homes):
+def tiling(homes):
     """``(buf, order, i0, i1)`` when ``homes`` are regions ``i0 .. i1-1`` of one buffer, each
     once (``order``: positions of ``homes`` sorted by region); else None."""
     if not homes or any(h is None for h in homes):
@@ -124,8 +124,8 @@ def arrange(params):
     tiles a region in that same order.
     """
     params = list(params)
-    grads = _tiling([grad_home(p) for p in params])
-    pars = _tiling([param_home(p) for p in params])
+    grads = tiling([grad_home(p) for p in params])
+    pars = tiling([param_home(p) for p in params])
     if grads is not None and pars is not None and grads[1] != pars[1]:
         pars = None
     order = grads[1] if grads is not None else pars[1] if pars is not None else None
