@@ -144,7 +144,7 @@ def two_ranks(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", ["one_buffer_sgd_momentum",
-                                  "zero_steps_on_ddp_and_own_buffers"])
+                                  "zero_steps_in_place_on_ddp_buffers"])
 def test_two_ranks(two_ranks, name):
     """Each check of the 2-rank job passed on every rank (see workers/grad_buffer_worker.py)."""
     two_ranks.check(name)

@@ -78,20 +78,23 @@ def one_buffer_sgd_momentum():
 
 
 @record
-def zero_steps_on_ddp_and_own_buffers():
+def zero_steps_in_place_on_ddp_buffers():
     ref, ddp = net(), DDP(net())
+    where = [p._data.__array_interface__["data"][0] for p in ddp.parameters()]
     opt = ZeroRedundancyOptimizer(ddp.parameters(), optim.Adam, lr=0.01)
     (gbuf,) = {id(b.buffer): b.buffer for b in ddp.reducer.buckets}.values()
     train(ref, optim.Adam(ref.parameters(), lr=0.01), ddp, opt, [gbuf])
+    check(where == [p._data.__array_interface__["data"][0] for p in ddp.parameters()],
+          "ZeRO or its optimizer moved the parameters out of DDP's layout")
     (pbuf, shares, spans) = opt._layout.kinds[0]
     for fg in opt.optim._flat_groups():
         check(np.shares_memory(fg.grad, gbuf.array) and fg.grad.base is gbuf.array,
               "the local optimizer's gradients are not a slice of DDP's buffer")
         lo, hi = spans[RANK]
         check(same_memory(fg.param, pbuf.array[lo:hi]),
-              "the local optimizer's parameters are not this rank's share of ZeRO's buffer")
+              "the local optimizer's parameters are not this rank's run of the buffer")
     for p in ddp.parameters():
-        check(np.shares_memory(p._data, pbuf.array), "a parameter left ZeRO's buffer")
+        check(np.shares_memory(p._data, pbuf.array), "a parameter left the shared buffer")
 
 
 dist.barrier()
