@@ -70,8 +70,13 @@ def finite_max(xp, a, axis):
 def sigmoid_array(xp, x):
     """The logistic function, with ``exp`` of non-positive numbers only, so large ``|x|``
     neither overflows nor loses precision."""
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    e = xp.abs(x)
+    xp.negative(e, out=e)
+    xp.exp(e, out=e)
+    d = e + 1
+    xp.divide(e, d, out=e)                  # e / (1 + e), for x < 0
+    xp.reciprocal(d, out=d)                 # 1 / (1 + e), for x >= 0
+    return xp.where(x >= 0, d, e).astype(x.dtype, copy=False)
 
 
 def as_array(x, like):
