@@ -339,7 +339,7 @@ def composite_layer(mode, xw, h0, c0, w_hh, b_hh, w_hr, reverse=False, batch_siz
             cb = c[:b] if c is not None else None
         nh, nc = _step(mode, x_t, hb, cb, w_hh, b_hh, w_hr)
         if b < n:
-            outs[t] = _fn.cat([nh, _fn.zeros_like(h[b:])], 0)
+            outs[t] = _fn.cat([nh, h[b:] * 0], 0)
             nh = _fn.cat([nh, h[b:]], 0)
             nc = _fn.cat([nc, c[b:]], 0) if nc is not None else None
         else:

@@ -9,9 +9,13 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ...core import creation as _creation, functions as _fn
 from ...core.ops import linalg as _linalg
+
 from .. import _rnn
+from ..utils import rnn as _packing
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -167,6 +171,8 @@ class RNNBase(Module):
         return x, _fn.stack(h_n), (_fn.stack(c_n) if lstm else None)
 
     def forward(self, input, hx=None):
+        if isinstance(input, _packing.PackedSequence):
+            return self._forward_packed(input, hx)
         x, states, batched = self._prepare(input, hx)
         out, h_n, c_n = self._unroll(x, states)
         if not batched:
@@ -174,6 +180,34 @@ class RNNBase(Module):
             c_n = c_n.squeeze(1) if c_n is not None else None
         elif self.batch_first:
             out = out.transpose(0, 1)
+        return (out, (h_n, c_n)) if self.mode == "LSTM" else (out, h_n)
+
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence in and out: the layers run on the padded (T, B, *) batch with the
+        live rows of each step given by ``batch_sizes``."""
+        data = packed.data
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {data.shape[-1]}")
+        sizes = _packing._host(packed.batch_sizes)
+        n = int(sizes[0])
+        idx, _ = _packing._positions(sizes, n)
+        src = np.full(len(sizes) * n, data.shape[0], np.int64)
+        src[idx] = np.arange(idx.size)
+        zero = data[:1] * 0
+        x = _packing._gather(_fn.cat([data, zero], 0), src).reshape(len(sizes), n, -1)
+        order = packed.sorted_indices
+        if hx is not None and order is not None:
+            hx = tuple(h.index_select(1, order) for h in hx) if isinstance(hx, (tuple, list)) \
+                else hx.index_select(1, order)
+        states = self._initial_states(x, hx, True)
+        out, h_n, c_n = self._unroll(x, states, sizes.tolist())
+        flat = out.reshape((-1,) + tuple(out.shape[2:]))
+        out = _packing.PackedSequence(_packing._gather(flat, idx), packed.batch_sizes,
+                                      packed.sorted_indices, packed.unsorted_indices)
+        if packed.unsorted_indices is not None:
+            h_n = h_n.index_select(1, packed.unsorted_indices)
+            c_n = c_n.index_select(1, packed.unsorted_indices) if c_n is not None else None
         return (out, (h_n, c_n)) if self.mode == "LSTM" else (out, h_n)
 
 
