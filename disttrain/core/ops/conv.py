@@ -9,6 +9,8 @@ is written with the other two.
 """
 from collections import namedtuple
 
+import numpy as np
+
 from ..autograd import Function
 from ..device import array_module
 
@@ -149,7 +151,21 @@ def conv_weight_grad(x, gy, w_shape, spec, cols=None):
     # cols @ gy^T then transposed: OpenBLAS runs this orientation of the long-K product
     # about twice as fast as gy @ cols^T
     gw = cols @ gyc.transpose(0, 2, 1)                  # (G, C/G*KH*KW, O/G)
-    return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
+    return _transposed(xp, gw).reshape(w_shape)
+
+
+def _transposed(xp, a):
+    """A contiguous copy of (G, M, N) ``a`` as (G, N, M). A whole-array transposing copy of a
+    large matrix reads with a stride of a full row and misses the cache on every element;
+    copying 16 rows at a time keeps the columns being written in cache (about 3x faster for
+    a 4608 x 512 weight gradient, on numpy; a device copies it whole)."""
+    g, m, n = a.shape
+    if xp is not np or m * n < (1 << 16):
+        return xp.ascontiguousarray(a.transpose(0, 2, 1))
+    out = np.empty((g, n, m), a.dtype)
+    for i in range(0, m, 16):
+        out[:, :, i:i + 16] = a[:, i:i + 16].transpose(0, 2, 1)
+    return out
 
 
 def _bias_axes(nd):
