@@ -122,7 +122,7 @@ def _fw_lstm(xw, h0, c0, w_hh, b_hh, w_hr, mode, reverse, batch_sizes):
     scale[2 * hid:3 * hid] = 1
     shift = xp.full(4 * hid, 0.5, xw.dtype)
     shift[2 * hid:3 * hid] = 0
-    whh_t = whh_t * scale
+    whh_t = xp.ascontiguousarray((w_hh * scale[:, None]).T)
     pre = xw * scale
     if b_hh is not None:
         pre += b_hh * scale
