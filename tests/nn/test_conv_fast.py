@@ -26,3 +26,26 @@ def test_large_weight_gradient_matches_direct_correlation(groups, stride):
                     "nohw,nchw->oc", r[:, g * og:(g + 1) * og], win[:, g * cg:(g + 1) * cg])
     assert w.grad.is_contiguous()
     np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("size,dilation", [(18, 1), (24, 2), (5, 1)])
+def test_flat_and_plain_windows_agree(monkeypatch, size, dilation):
+    """Stride-1 convolutions use flat windows on large images and plain ones on small; both
+    give the same output and gradients (forward, input gradient and weight gradient)."""
+    from disttrain.core.ops import conv as conv_ops
+    rng = np.random.default_rng(1)
+    x0 = rng.standard_normal((2, 3, size, size + 1))
+    w0 = rng.standard_normal((4, 3, 3, 3))
+    r = None
+    results = []
+    for flat in (True, False):
+        monkeypatch.setattr(conv_ops, "_flat_windows",
+                            lambda spec, wp, kw, flat=flat: flat and spec.stride == (1, 1))
+        x = disttrain.tensor(x0, requires_grad=True)
+        w = disttrain.tensor(w0, requires_grad=True)
+        y = F.conv2d(x, w, padding=1, dilation=dilation)
+        r = rng.standard_normal(tuple(y.shape)) if r is None else r
+        (y * disttrain.tensor(r)).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy(), w.grad.numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
