@@ -49,3 +49,34 @@ def test_flat_and_plain_windows_agree(monkeypatch, size, dilation):
         results.append((y.detach().numpy(), x.grad.numpy(), w.grad.numpy()))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("k,stride,dilation,padding,size", [
+    (4, 2, 1, 1, 8), (3, 2, 1, 1, 9), (3, 3, 2, 2, 11), (1, 2, 1, 0, 7), (2, 3, 1, 1, 10),
+    (5, 2, 2, 3, 12), ((3, 2), (2, 3), (1, 2), (0, 1), 9)])
+def test_strided_input_gradient_is_the_adjoint(k, stride, dilation, padding, size):
+    """<conv(x), r> == <x, conv_input_grad(r)> for strided convolutions, whose col2im works
+    phase by phase (kernels larger and smaller than the stride, dilated, padded)."""
+    rng = np.random.default_rng(2)
+    x = disttrain.tensor(rng.standard_normal((2, 3, size, size + 2)), requires_grad=True)
+    kk = k if isinstance(k, tuple) else (k, k)
+    w = disttrain.tensor(rng.standard_normal((4, 3) + kk))
+    y = F.conv2d(x, w, stride=stride, dilation=dilation, padding=padding)
+    r = rng.standard_normal(tuple(y.shape))
+    (y * disttrain.tensor(r)).sum().backward()
+    lhs = float((y.detach().numpy() * r).sum())
+    rhs = float((x.detach().numpy() * x.grad.numpy()).sum())
+    assert abs(lhs - rhs) <= 1e-9 * max(1.0, abs(lhs))
+    # and the transposed convolution (the same kernel as a layer) gives that gradient
+    up = F.conv_transpose2d(disttrain.tensor(r), w, stride=stride, dilation=dilation,
+                            padding=padding, output_padding=_output_padding(x, y, kk, stride,
+                                                                            dilation, padding))
+    np.testing.assert_allclose(up.numpy(), x.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def _output_padding(x, y, k, stride, dilation, padding):
+    st = stride if isinstance(stride, tuple) else (stride, stride)
+    dl = dilation if isinstance(dilation, tuple) else (dilation, dilation)
+    pd = padding if isinstance(padding, tuple) else (padding, padding)
+    return tuple(int(x.shape[2 + a] - ((y.shape[2 + a] - 1) * st[a] - 2 * pd[a]
+                                         + dl[a] * (k[a] - 1) + 1)) for a in range(2))

@@ -136,15 +136,73 @@ def conv_input_grad(gy, w, in_shape, spec):
                 gx[:, :, start:start + oh * wp] += cols[:, i, j]
         gx = gx.reshape(c, n, hp + 1, wp)[:, :, pt:pt + h, pl:pl + wd]
         return xp.ascontiguousarray(gx.swapaxes(0, 1))
+    if (th, tw) != (1, 1):
+        pitch = ow + (kw - 1) * dw // tw
+        cols = wt @ _channel_major(xp, gy, pitch).reshape(g, o // g, -1)
+        return _col2im_phases(xp, cols.reshape(c, kh, kw, n, oh * pitch), (n, c, h, wd),
+                              (oh, ow, pitch), spec)
     cols = wt @ _channel_major(xp, gy, ow).reshape(g, o // g, -1)
     cols = cols.reshape(c, kh, kw, n, oh, ow)
     gx = xp.zeros((c, n, hp, wp), gy.dtype)
-    # One strided add per kernel offset: the windows overlap when stride < kernel.
+    # One add per kernel offset: the windows overlap when stride < kernel.
     for i in range(kh):
-        hs = slice(i * dh, i * dh + th * (oh - 1) + 1, th)
         for j in range(kw):
-            gx[:, :, hs, j * dw:j * dw + tw * (ow - 1) + 1:tw] += cols[:, i, j]
+            gx[:, :, i * dh:i * dh + oh, j * dw:j * dw + ow] += cols[:, i, j]
     return xp.ascontiguousarray(gx[:, :, pt:pt + h, pl:pl + wd].swapaxes(0, 1))
+
+
+def _col2im_phases(xp, cols, out_shape, sizes, spec):
+    """col2im for strides above 1, one output phase at a time.
+
+    Kernel row ``i`` lands on padded rows ``i*dh + th*k``: all in phase ``(i*dh) % th``, at
+    phase row ``(i*dh) // th + k``. So each phase is summed in its own dense buffer, and
+    written once into its rows and columns of the output. The columns come with a row pitch
+    wider than ``ow`` by the largest column offset, their extra columns zero (see
+    ``_channel_major``): then a kernel offset's contribution is one contiguous run per
+    channel and sample, as in ``im2col``'s flat windows, instead of ``oh`` short rows (or a
+    strided add per offset, several times slower).
+    """
+    c, kh, kw, n, _ = cols.shape
+    oh, ow, pitch = sizes
+    (th, tw), (dh, dw) = spec.stride, spec.dilation
+    (pt, _), (pl, _) = spec.padding
+    h, wd = out_shape[2], out_shape[3]
+    out = xp.zeros(out_shape, cols.dtype)
+    for py in range(th):
+        taps_i = [i for i in range(kh) if (i * dh) % th == py]
+        rows = _phase_span(py, th, pt, h)
+        if not taps_i or rows is None:
+            continue
+        m0, m1, r0 = rows
+        hb = max(m1, max(i * dh // th for i in taps_i) + oh) + 1
+        for px in range(tw):
+            taps_j = [j for j in range(kw) if (j * dw) % tw == px]
+            span = _phase_span(px, tw, pl, wd)
+            if not taps_j or span is None:
+                continue
+            k0, k1, c0 = span
+            k1 = min(k1, pitch)         # columns past every window stay zero
+            if k1 <= k0:
+                continue
+            buf = xp.zeros((c, n, hb * pitch), cols.dtype)
+            for i in taps_i:
+                for j in taps_j:
+                    start = i * dh // th * pitch + j * dw // tw
+                    buf[:, :, start:start + oh * pitch] += cols[:, i, j]
+            buf = buf.reshape(c, n, hb, pitch)
+            out[:, :, r0:r0 + th * (m1 - m0):th, c0:c0 + tw * (k1 - k0):tw] = \
+                buf[:, :, m0:m1, k0:k1].swapaxes(0, 1)
+    return out
+
+
+def _phase_span(p, stride, pad, size):
+    """Phase rows ``m`` with padded row ``p + stride*m`` inside the unpadded ``[pad, pad+size)``:
+    ``(m0, m1, first unpadded row)``, or None when there are none."""
+    m0 = max(0, -(-(pad - p) // stride))
+    m1 = -(-(pad + size - p) // stride)
+    if m1 <= m0:
+        return None
+    return m0, m1, p + stride * m0 - pad
 
 
 def conv_weight_grad(x, gy, w_shape, spec, cols=None):
