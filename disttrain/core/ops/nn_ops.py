@@ -171,11 +171,15 @@ class Gelu(Function):
         if ctx._recording:
             ctx.save_for_backward(x)
         if approximate == "tanh":
-            out = _gelu_tanh_inner(xp, xd)
-            xp.tanh(out, out=out)
+            inner = _gelu_tanh_inner(xp, xd)
+            xp.tanh(inner, out=inner)
         else:
-            out = erf_array(xd * _SQRT1_2)
-        out += 1
+            inner = erf_array(xd * _SQRT1_2)
+        # the erf (or tanh) is kept for the backward, which would otherwise compute it again
+        ctx.inner = inner if ctx._recording else None
+        out = inner + 1 if ctx._recording else inner
+        if not ctx._recording:
+            out += 1
         out *= xd
         out *= 0.5
         return out
@@ -183,7 +187,7 @@ class Gelu(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return GeluBackward.apply(g, x, ctx.approximate), None
+        return GeluBackward.apply(g, x, ctx.approximate, ctx.inner), None
 
 
 def _gelu_tanh_inner(xp, xd):
@@ -203,15 +207,18 @@ class GeluBackward(Function):
     node_name = "GeluBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, g, x, approximate):
+    def forward(ctx, g, x, approximate, inner=None):
         xd, gd = float_array(x._data), g._data
         xp = array_module(xd)
         ctx.approximate = approximate
         if ctx._recording:
             ctx.save_for_backward(g, x)
         if approximate == "tanh":
-            t = _gelu_tanh_inner(xp, xd)
-            xp.tanh(t, out=t)
+            if inner is None:
+                t = _gelu_tanh_inner(xp, xd)
+                xp.tanh(t, out=t)
+            else:
+                t = inner.copy()                        # the forward's, reused
             d = xd * xd                                 # 0.5·x·(1-t²)·k·(1+3a·x²)
             d *= 3 * 0.044715
             d += 1
@@ -229,7 +236,7 @@ class GeluBackward(Function):
             xp.exp(d, out=d)
             d *= xd
             d *= _INV_SQRT_2PI
-            cdf = erf_array(xd * _SQRT1_2)
+            cdf = erf_array(xd * _SQRT1_2) if inner is None else inner.copy()
             cdf += 1
             cdf *= 0.5
             d += cdf
@@ -242,7 +249,7 @@ class GeluBackward(Function):
         needs = ctx.needs_input_grad
         d_g = gg * _gelu_grad(x, ctx.approximate) if needs[0] else None
         d_x = gg * g * _gelu_grad2(x, ctx.approximate) if needs[1] else None
-        return d_g, d_x, None
+        return d_g, d_x, None, None
 
 
 def _gelu_grad(x, approximate):
