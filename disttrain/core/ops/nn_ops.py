@@ -334,7 +334,16 @@ class Softplus(Function):
         if ctx._recording:
             ctx.save_for_backward(x)
         bx = xd * beta
-        return xp.where(bx > threshold, xd, xp.logaddexp(0, bx) / beta).astype(xd.dtype)
+        # logaddexp(0, bx) as numpy computes it, max(bx, 0) + log1p(exp(-|bx|)), in place
+        out = xp.abs(bx)
+        xp.negative(out, out=out)
+        xp.exp(out, out=out)
+        xp.log1p(out, out=out)
+        out += xp.maximum(bx, 0)
+        if beta != 1:
+            out /= beta
+        xp.copyto(out, xd, where=bx > threshold)
+        return out.astype(xd.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
