@@ -177,7 +177,8 @@ def _bw_lstm(saved, gout, gh, gc, w_hh, b_hh, w_hr, mode, reverse, batch_sizes):
     to_c = 1 - tanh_c * tanh_c
     to_c *= gates[..., 3 * hid:]
     forget = gates[..., hid:2 * hid]
-    dgates = xp.zeros_like(gates)
+    dgates4 = xp.zeros((steps, n, 4, hid), gates.dtype)     # the gates as a separate axis
+    dgates = dgates4.reshape(steps, n, four_h)
     dh, dc = gh.copy(), gc.copy()
     d_out = xp.zeros_like(gout) if w_hr is not None else None
     for t in _order(steps, not reverse):
@@ -190,8 +191,7 @@ def _bw_lstm(saved, gout, gh, gc, w_hh, b_hh, w_hr, mode, reverse, batch_sizes):
         xp.multiply(dht, tanh_c[t, :b], out=dg[:, 3 * hid:])      # dL/do
         dht *= to_c[t, :b]
         dht += dc[:b]                                               # dL/dc_t
-        xp.multiply(to_ifg[t, :b], dht[:, None, :],
-                    out=dg[:, :3 * hid].reshape(b, 3, hid))        # dL/d(i, f, g)
+        xp.multiply(to_ifg[t, :b], dht[:, None, :], out=dgates4[t, :b, :3])  # dL/d(i, f, g)
         xp.multiply(dht, forget[t, :b], out=dc[:b])
         dg *= act[t, :b]
         xp.matmul(dg, w_hh, out=dh[:b])
