@@ -80,3 +80,38 @@ def _output_padding(x, y, k, stride, dilation, padding):
     pd = padding if isinstance(padding, tuple) else (padding, padding)
     return tuple(int(x.shape[2 + a] - ((y.shape[2 + a] - 1) * st[a] - 2 * pd[a]
                                          + dl[a] * (k[a] - 1) + 1)) for a in range(2))
+
+
+@pytest.mark.parametrize("stride,dilation,padding", [(1, 1, 1), (2, 1, 1), (1, 2, 2),
+                                                      ((2, 1), (1, 2), (0, 3)), (3, 1, 0)])
+def test_depthwise_path_matches_grouped_gemm(monkeypatch, stride, dilation, padding):
+    """Depthwise convolutions (direct multiply-adds) give what the grouped gemm gives:
+    output, input gradient and weight gradient; and a depthwise transposed convolution."""
+    from disttrain.core.ops import _depthwise
+    rng = np.random.default_rng(3)
+    x0 = rng.standard_normal((2, 4, 9, 8))
+    w0 = rng.standard_normal((4, 1, 3, 2))
+    results, r = [], None
+    for direct in (True, False):
+        if not direct:
+            monkeypatch.setattr(_depthwise, "is_depthwise", lambda w_shape, spec: False)
+        x = disttrain.tensor(x0, requires_grad=True)
+        w = disttrain.tensor(w0, requires_grad=True)
+        y = F.conv2d(x, w, stride=stride, dilation=dilation, padding=padding, groups=4)
+        r = rng.standard_normal(tuple(y.shape)) if r is None else r
+        (y * disttrain.tensor(r)).sum().backward()
+        up = F.conv_transpose2d(disttrain.tensor(r), w.detach(), stride=stride,
+                                dilation=dilation, padding=padding, groups=4)
+        results.append((y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), up.numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_depthwise_gradcheck():
+    from disttrain.autograd import gradcheck
+    rng = np.random.default_rng(4)
+    x = disttrain.tensor(rng.standard_normal((1, 3, 5, 4)), requires_grad=True)
+    w = disttrain.tensor(rng.standard_normal((3, 1, 2, 3)), requires_grad=True)
+    b = disttrain.tensor(rng.standard_normal(3), requires_grad=True)
+    assert gradcheck(lambda *a: F.conv2d(*a, stride=(2, 1), padding=1, groups=3), (x, w, b))
+    assert gradcheck(lambda a, c: F.conv1d(a[:, :, 0], c[:, :, 0], groups=3), (x, w))

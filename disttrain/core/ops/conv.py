@@ -13,6 +13,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..device import array_module
+from . import _depthwise as _dw
 
 __all__ = ["ConvSpec", "Convolution", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose"]
 
@@ -104,6 +105,9 @@ def _channel_major(xp, gy, pitch):
 def conv_forward(x, w, spec, keep_cols=False):
     """The convolution of 4-d arrays; with ``keep_cols`` also the columns, for the weight grad."""
     xp = array_module(x)
+    if _dw.is_depthwise(w.shape, spec):
+        out = _dw.depthwise_forward(xp, x, w, spec)
+        return (out, None) if keep_cols else out
     n = x.shape[0]
     o, _, kh, kw = w.shape
     g = spec.groups
@@ -117,6 +121,8 @@ def conv_forward(x, w, spec, keep_cols=False):
 def conv_input_grad(gy, w, in_shape, spec):
     """The adjoint of ``conv_forward`` in its input (col2im): the transposed convolution."""
     xp = array_module(gy)
+    if _dw.is_depthwise(w.shape, spec):
+        return _dw.depthwise_input_grad(xp, gy, w, in_shape, spec)
     n, o, oh, ow = gy.shape
     _, cg, kh, kw = w.shape
     g, c = spec.groups, spec.groups * cg
@@ -211,6 +217,8 @@ def conv_weight_grad(x, gy, w_shape, spec, cols=None):
     ``cols`` is ``(columns, pitch)`` from the forward, or None to rebuild them.
     """
     xp = array_module(gy)
+    if _dw.is_depthwise(w_shape, spec):
+        return _dw.depthwise_weight_grad(xp, x, gy, w_shape, spec)
     o = w_shape[0]
     g = spec.groups
     cols, pitch = cols if cols is not None else im2col(x, w_shape[2], w_shape[3], spec)[::2]
