@@ -40,7 +40,8 @@ def test_flat_and_plain_windows_agree(monkeypatch, size, dilation):
     results = []
     for flat in (True, False):
         monkeypatch.setattr(conv_ops, "_flat_windows",
-                            lambda spec, wp, kw, flat=flat: flat and spec.stride == (1, 1))
+                            lambda spec, wp, kw, weight=16, flat=flat:
+                            flat and spec.stride == (1, 1))
         x = disttrain.tensor(x0, requires_grad=True)
         w = disttrain.tensor(w0, requires_grad=True)
         y = F.conv2d(x, w, padding=1, dilation=dilation)

@@ -53,12 +53,18 @@ def _row_padded(xp, x, padding):
     return out
 
 
-def _flat_windows(spec, wp, kw):
+def _flat_windows(spec, wp, kw, weight=16):
     """Whether to use flat windows (see ``im2col``): stride 1, and the ``wp - ow`` wrap-around
-    columns they add to every gemm at most 1/8 of the ``ow`` real ones. On small images
-    (8x8 with padding 1: a quarter more work; 4x4: half) plain windows cost less."""
+    columns they add to every gemm cheap enough: at most ``ow / weight`` of them.
+
+    The trade: plain windows copy (or add) ``ow``-long pieces, flat ones whole rows, but the
+    gemm grows by ``wp / ow``. For the forward and weight gradient (``weight`` 16) the copy
+    is cheap next to the gemm and flat windows only pay on large images (32x32 with padding
+    1); for col2im (``weight`` 64 / output channels per group) the adds cost more, and flat
+    windows pay unless the gemm is large and much wasted (a 4x4 image, 512 channels).
+    """
     ow = wp - spec.dilation[1] * (kw - 1)
-    return spec.stride == (1, 1) and (wp - ow) * 8 <= ow
+    return spec.stride == (1, 1) and (wp - ow) * weight <= ow
 
 
 def im2col(x, kh, kw, spec):
@@ -131,7 +137,7 @@ def conv_input_grad(gy, w, in_shape, spec):
     h, wd = in_shape[2], in_shape[3]
     hp, wp = h + pt + pb, wd + pl + pr
     wt = w.reshape(g, o // g, -1).transpose(0, 2, 1)
-    if _flat_windows(spec, wp, kw):
+    if _flat_windows(spec, wp, kw, o / g / 64):
         # Flat windows (see im2col): each kernel offset adds one contiguous run per channel.
         cols = wt @ _channel_major(xp, gy, wp).reshape(g, o // g, -1)
         cols = cols.reshape(c, kh, kw, n, oh * wp)
