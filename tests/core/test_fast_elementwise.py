@@ -113,3 +113,34 @@ def test_special_powers_edge_values_and_integers():
     x = disttrain.tensor([0.5, -1.5, 2.0], dtype=disttrain.float64, requires_grad=True)
     for p in (3, -1, -2, 1):
         assert gradcheck(lambda t: t ** p, (x,))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_bitmask_select_equals_where(dtype):
+    from disttrain.core.ops._util import keep_where, select
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(1000).astype(dtype)
+    b = rng.standard_normal(1000).astype(dtype)
+    a[:4] = [np.inf, -np.inf, np.nan, -0.0]
+    b[4:8] = [np.inf, -np.inf, np.nan, -0.0]
+    cond = rng.standard_normal(1000) > 0
+    cond[:8] = [False, False, False, False, True, True, True, True]
+    got = select(np, cond, a, b)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, np.where(cond, a, b))
+    assert np.signbit(select(np, cond, b, a)[7])        # -0.0 keeps its sign
+    kept = keep_where(np, cond, a)
+    np.testing.assert_array_equal(kept, np.where(cond, a, 0))
+    assert not np.isnan(kept[:4]).any()
+    # other operands (a scalar, broadcasting) fall back to where
+    np.testing.assert_array_equal(select(np, cond, a, np.float32(2)), np.where(cond, a, 2))
+    np.testing.assert_array_equal(select(np, cond[:, None] & True, a[:, None], b[None, :2]),
+                                  np.where(cond[:, None], a[:, None], b[None, :2]))
+
+
+def test_relu_gradient_zero_where_output_is_not_positive_even_for_inf():
+    x = disttrain.tensor([-1.0, 0.0, 2.0, float("nan")], requires_grad=True)
+    y = disttrain.relu(x)
+    y.backward(disttrain.tensor([float("inf"), float("nan"), 3.0, 4.0]))
+    got = x.grad.tolist()
+    assert got[:3] == [0.0, 0.0, 3.0] and got[3] == 4.0

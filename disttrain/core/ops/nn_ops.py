@@ -12,7 +12,7 @@ from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
 from .linalg import Linear
-from ._util import finite_max, float_array, sigmoid_array, unbroadcast
+from ._util import finite_max, float_array, select, sigmoid_array, unbroadcast
 
 __all__ = []
 
@@ -66,9 +66,9 @@ def _erf_float32(x):
         big -= a
         xp.exp(big, out=big)
         xp.subtract(f(1), big, out=big)
-    xp.copyto(small, big, where=a > f(0.927734375))
-    xp.copysign(small, x, out=small)
-    return small.astype(x.dtype, copy=False)
+    out = select(xp, a > f(0.927734375), big, small)
+    xp.copysign(out, x, out=out)
+    return out.astype(x.dtype, copy=False)
 
 
 def erf_array(x):
