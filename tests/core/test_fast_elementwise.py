@@ -144,3 +144,16 @@ def test_relu_gradient_zero_where_output_is_not_positive_even_for_inf():
     y.backward(disttrain.tensor([float("inf"), float("nan"), 3.0, 4.0]))
     got = x.grad.tolist()
     assert got[:3] == [0.0, 0.0, 3.0] and got[3] == 4.0
+
+
+def test_leaky_relu_selects_without_branches_and_differentiates_twice():
+    x = disttrain.tensor([-2.0, -0.5, 0.0, 0.7, 3.0], dtype=disttrain.float64,
+                         requires_grad=True)
+    y = F.leaky_relu(x, 0.2)
+    assert y.tolist() == [-0.4, -0.1, 0.0, 0.7, 3.0]
+    y.backward(disttrain.tensor([1.0, float("inf"), 5.0, 2.0, float("nan")],
+                                dtype=disttrain.float64))
+    g = x.grad.tolist()
+    assert g[:4] == [0.2, float("inf"), 1.0, 2.0] and np.isnan(g[4])
+    x = disttrain.tensor([-2.0, -0.5, 0.7, 3.0], dtype=disttrain.float64, requires_grad=True)
+    assert gradgradcheck(lambda t: F.leaky_relu(t, 0.2) * t, (x,))

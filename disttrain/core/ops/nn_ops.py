@@ -121,12 +121,34 @@ class LeakyRelu(Function):
         ctx.slope = slope
         if ctx._recording:
             ctx.save_for_backward(x)
-        return array_module(xd).where(xd > 0, xd, xd * slope)
+        return select(array_module(xd), xd > 0, xd, xd * slope)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g.where(x > 0, g * ctx.slope), None
+        return LeakyReluBackward.apply(g, x, ctx.slope), None
+
+
+class LeakyReluBackward(Function):
+    """``g`` where ``x > 0``, else ``g * slope``, selected without branches; its backward is
+    itself in ``g`` (and zero in ``x``), so double backward works."""
+
+    node_name = "LeakyReluBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x, slope):
+        gd, xd = g._data, x._data
+        ctx.slope = slope
+        if ctx._recording:
+            ctx.save_for_backward(x)
+        return select(array_module(xd), xd > 0, gd, gd * slope)
+
+    @staticmethod
+    def backward(ctx, gg):
+        x, = ctx.saved_tensors
+        d_g = LeakyReluBackward.apply(gg, x, ctx.slope) if ctx.needs_input_grad[0] else None
+        d_x = gg.new_zeros(gg.shape) if ctx.needs_input_grad[1] else None
+        return d_g, d_x, None
 
 
 class Elu(Function):
