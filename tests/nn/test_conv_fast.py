@@ -6,10 +6,12 @@ import disttrain
 import disttrain.nn.functional as F
 
 
-@pytest.mark.parametrize("groups,stride", [(1, 1), (2, 2)])
-def test_large_weight_gradient_matches_direct_correlation(groups, stride):
+@pytest.mark.parametrize("groups,stride,batch,size", [(1, 1, 2, 5), (2, 2, 2, 5),
+                                                       (1, 1, 4, 16), (2, 1, 4, 16)])
+def test_large_weight_gradient_matches_direct_correlation(groups, stride, batch, size):
+    """Short products (gy @ cols^T) and long ones (cols @ gy^T, transposed in blocks)."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 64, 5, 5))
+    x = rng.standard_normal((batch, 64, size, size))
     w = disttrain.tensor(rng.standard_normal((130, 64 // groups, 3, 3)), requires_grad=True)
     y = F.conv2d(disttrain.tensor(x), w, padding=1, stride=stride, groups=groups)
     r = rng.standard_normal(tuple(y.shape))

@@ -229,8 +229,12 @@ def conv_weight_grad(x, gy, w_shape, spec, cols=None):
     g = spec.groups
     cols, pitch = cols if cols is not None else im2col(x, w_shape[2], w_shape[3], spec)[::2]
     gyc = _channel_major(xp, gy, pitch).reshape(g, o // g, -1)
+    if gyc.shape[2] < 1024:
+        # a short product (deep layers, small images): its transposing copy would cost more
+        # than this orientation loses
+        return (gyc @ cols.transpose(0, 2, 1)).reshape(w_shape)
     # cols @ gy^T then transposed: OpenBLAS runs this orientation of the long-K product
-    # about twice as fast as gy @ cols^T
+    # faster than gy @ cols^T
     gw = cols @ gyc.transpose(0, 2, 1)                  # (G, C/G*KH*KW, O/G)
     return _transposed(xp, gw).reshape(w_shape)
 
