@@ -49,7 +49,7 @@ def _erf_float32(x):
     of this size costs page faults as well as its pass)."""
     xp = array_module(x)
     f = np.float32
-    a = xp.abs(x, dtype=f)
+    a = xp.abs(x).astype(f, copy=False)
     s = a * a
     with np.errstate(invalid="ignore", over="ignore"):
         small = s * f(_ERF32_SMALL[0])
