@@ -194,7 +194,10 @@ class FlatGroup:
         """The flat array for state ``name``, allocated (filled with ``fill``) on first use."""
         arr = self.state.get(name)
         if arr is None:
-            arr = self.xp.full(self.total, fill, self.dtype)
+            # zeros come as untouched pages that the first step writes once; full() would
+            # write every page twice
+            arr = self.xp.zeros(self.total, self.dtype) if fill == 0 else \
+                self.xp.full(self.total, fill, self.dtype)
             self.state[name] = arr
             self._state_views[name] = [None] * len(self.params)
         return arr

@@ -307,12 +307,13 @@ class PowScalar(Function):
             xd = float_array(xd)
         if xd.dtype.kind in "biu" and isinstance(p, int) and p < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if p == 2:
-            return xd * xd
+        fast = _pow_by_products(xd, p)
+        if fast is not None:
+            return fast
         xp = array_module(xd)
         # a negative base to a fractional power is nan, and 0 to a negative power inf, silently
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return xp.power(xd, p) if p != 0.5 else xp.sqrt(xd)
+            return xp.power(xd, p)
 
     @staticmethod
     def backward(ctx, g):
@@ -323,6 +324,36 @@ class PowScalar(Function):
         if p == 2:
             return g * conj_if_complex(2 * x), None
         return g * conj_if_complex(p * x ** (p - 1)), None
+
+
+def _pow_by_products(xd, p):
+    """``xd ** p`` by products, square roots and reciprocals for the exponents PyTorch
+    special-cases the same way (2, 3, 0.5, -0.5, -1, -2), None for others. ``power`` is a
+    general-purpose routine many times slower; these give PyTorch's numbers (its x**3 is
+    x*x*x, its x**-2 is 1/(x*x))."""
+    if p == 2:
+        return xd * xd
+    if p == 3:
+        out = xd * xd
+        out *= xd
+        return out
+    if p == 1:
+        return xd.copy()
+    if xd.dtype.kind not in "fc":
+        return None
+    xp = array_module(xd)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if p == 0.5:
+            return xp.sqrt(xd)
+        if p == -1:
+            return xp.reciprocal(xd)
+        if p == -2:
+            out = xd * xd
+            return xp.reciprocal(out, out=out)
+        if p == -0.5:
+            out = xp.sqrt(xd)
+            return xp.reciprocal(out, out=out)
+    return None
 
 
 class Pow(Function):

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..device import array_module
-from ._util import float_array, sigmoid_array, type_name
+from ._util import float_array, keep_where, sigmoid_array, type_name
 from .complex_ops import Conj
 
 __all__ = []
@@ -147,7 +147,7 @@ class ThresholdBackward(Function):
         yd = y._data
         if ctx._recording:
             ctx.save_for_backward(y)
-        return array_module(yd).where(yd <= 0, 0, g._data)
+        return keep_where(array_module(yd), ~(yd <= 0), g._data)
 
     @staticmethod
     def backward(ctx, gg):

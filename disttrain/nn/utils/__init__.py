@@ -1,6 +1,7 @@
 """Utilities over a model's parameters: gradient clipping, flattening to one vector."""
 from .clip_grad import (clip_grad_norm_, clip_grad_norm, clip_grad_value_, get_total_norm,
                         clip_grads_with_norm_)
+from . import rnn  # noqa: F401
 from ...core.tensor import Tensor as _Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
