@@ -19,7 +19,16 @@ What counts as a *public name* of a PyTorch namespace (module or class):
   (``typing.cast``, ``collections.abc.Sequence`` ...). Objects without a ``__module__``
   (dtypes, constants, instances) count as PyTorch's own;
 - submodules of PyTorch (``torch.nn``, ``torch.linalg`` ...) DO count: programs reach them
-  as attributes (``torch.nn.Linear``), so disttrain must have them too.
+  as attributes (``torch.nn.Linear``), so disttrain must have them too;
+- in a namespace below ``torch`` (``torch.nn.functional``, ``torch.special`` ...), objects
+  re-exported from elsewhere in PyTorch do not count as that namespace's names: a module
+  that is not one of its submodules (``torch.nn.functional.torch``), and a class or function
+  whose ``__module__`` lies outside the namespace and outside ``torch``'s top level
+  (``torch.nn.init.Tensor`` is ``torch.Tensor``; ``has_torch_function`` comes from
+  ``torch.overrides``; functions implemented in ``torch._C`` count as the namespace's own),
+  nor typing aliases (``BroadcastingList1``). Neither do the
+  text fragments PyTorch builds docstrings from (``reproducibility_notes``, ``common_args``:
+  dicts and strings named ``*_notes``/``*_args``) or ``TYPE_CHECKING``.
 
 disttrain *has* a name when ``getattr`` on the matching disttrain namespace succeeds (lazy
 submodules load through the package ``__getattr__``). A namespace that disttrain cannot
@@ -69,6 +78,25 @@ def resolve(path):
     raise err
 
 
+def _reexported(ns, name, obj):
+    """Whether ``obj`` is in sub-namespace ``ns`` only as a re-export (module docstring)."""
+    if not isinstance(ns, types.ModuleType) or ns.__name__ == "torch":
+        return False
+    if name == "TYPE_CHECKING" or (isinstance(obj, (dict, str))
+                                   and name.endswith(("_notes", "_args"))):
+        return True
+    if isinstance(obj, types.ModuleType):
+        return not obj.__name__.startswith(ns.__name__ + ".")
+    if type(obj).__module__ == "typing":          # typing aliases (BroadcastingList1)
+        return True
+    mod = getattr(obj, "__module__", None)
+    if not isinstance(mod, str) or not callable(obj):
+        return False
+    # functions implemented in C (torch._C._special ...) are the namespace's own
+    return not (mod == ns.__name__ or mod.startswith(ns.__name__ + ".")
+                or mod in ("torch", "torch.functional") or mod.startswith("torch._C"))
+
+
 def public_names(ns):
     """PyTorch's public names of ``ns``, as defined in the module docstring."""
     out = []
@@ -87,6 +115,8 @@ def public_names(ns):
             mod = getattr(obj, "__module__", None)
             if isinstance(mod, str) and mod.split(".")[0] != "torch":
                 continue
+        if _reexported(ns, name, obj):
+            continue
         out.append(name)
     return sorted(out)
 
