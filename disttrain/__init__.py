@@ -5,11 +5,13 @@
 """
 import math as _math
 
+from .core._malloc import tune_malloc as _tune_malloc
 from .core import methods as _methods  # noqa: F401  (binds Tensor's operators)
 from .core.tensor import Tensor, Size
 from .core.dtype import (dtype, float16, float32, float64, bfloat16, int8, int16, int32, int64,
                          uint8, bool, half, float, double, short, int, long, get_default_dtype,
                          set_default_dtype, promote_types)
+from .core.dtype import complex32, complex64, complex128, chalf, cfloat, cdouble
 from .core.device import device
 from .core.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                              inference_mode)
@@ -24,12 +26,21 @@ from . import autograd, cuda  # noqa: F401
 from .core.tensor_extras import (memory_format, contiguous_format, channels_last,
                                  channels_last_3d, preserve_format)
 from ._runtime import *  # noqa: F401,F403  (threads, determinism, default device, compile)
+from .core.flags import *  # noqa: F401,F403  (deterministic mode, matmul precision, ...)
+from .autograd import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401
+from .core.grad_mode import is_inference_mode_enabled  # noqa: F401
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    """Turn anomaly detection on or off (``autograd.set_detect_anomaly`` as a plain call)."""
+    autograd.set_detect_anomaly(enabled, check_nan)
 
 pi = _math.pi
 e = _math.e
 inf = _math.inf
 nan = _math.nan
 __version__ = "0.1.0"
+_tune_malloc()
 
 
 # subpackages loaded on first use, one name a line
@@ -38,14 +49,21 @@ _SUBMODULES = (
     "amp",
     "backends",
     "comm",
+    "cpu",
     "distributed",
+    "distributions",
+    "func",
     "futures",
     "jit",
     "multiprocessing",
     "nn",
     "onnx",
     "optim",
+    "profiler",
+    "return_types",
     "serialization",
+    "signal",
+    "testing",
     "utils",
     "version",
 )
@@ -60,6 +78,10 @@ def __getattr__(name):
     # Subpackages load on first use so that ``import disttrain`` stays fast and the layers
     # below ``nn``/``optim`` never import them.
     if name in _SUBMODULES:
+        mod = _lazy(name)
+        globals()[name] = mod
+        return mod
+    if name in ("special", "linalg", "fft"):
         mod = _lazy(name)
         globals()[name] = mod
         return mod

@@ -14,10 +14,9 @@ __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
            "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode",
            "get_deterministic_debug_mode", "set_float32_matmul_precision",
            "get_float32_matmul_precision", "set_default_device", "get_default_device",
-           "compile", "is_complex", "is_nonzero", "is_storage"]
+           "compile", "is_nonzero", "is_storage"]
 
-_state = {"deterministic": False, "warn_only": False, "matmul_precision": "highest",
-          "interop_threads": None, "threads": None}
+_state = {"interop_threads": None, "threads": None}
 
 
 # ------------------------------------------------------------------------------ threads
@@ -113,71 +112,12 @@ def get_num_interop_threads():
     return _state["interop_threads"] or len(os.sched_getaffinity(0))
 
 
-# ------------------------------------------------------------------------ determinism
-def use_deterministic_algorithms(mode, *, warn_only=False):
-    """Ask for deterministic algorithms (``mode=True``), with warnings instead of errors for
-    nondeterministic ones when ``warn_only``.
-
-    disttrain's CPU kernels are deterministic. On a GPU, accumulation into repeated indices
-    (the backward of indexing, ``index_put_`` with ``accumulate=True``) uses atomic adds
-    whose order can vary; the mode is recorded and reported but does not change them.
-    """
-    if not isinstance(mode, bool):
-        raise TypeError(f"_set_deterministic_algorithms(): argument 'mode' (position 1) must "
-                        f"be bool, not {type(mode).__name__}")
-    _state["deterministic"], _state["warn_only"] = mode, bool(warn_only)
-
-
-def are_deterministic_algorithms_enabled():
-    """Whether :func:`use_deterministic_algorithms` was switched on."""
-    return _state["deterministic"]
-
-
-def is_deterministic_algorithms_warn_only_enabled():
-    """Whether deterministic mode is on with ``warn_only=True``."""
-    return _state["warn_only"]
-
-
-def set_deterministic_debug_mode(debug_mode):
-    """``"default"``/0 (off), ``"warn"``/1 or ``"error"``/2: the
-    :func:`use_deterministic_algorithms` setting by another name."""
-    if isinstance(debug_mode, str):
-        names = {"default": 0, "warn": 1, "error": 2}
-        if debug_mode not in names:
-            raise RuntimeError(f"invalid value of debug_mode, expected one of `default`, "
-                               f"`warn`, `error`, but got {debug_mode}")
-        debug_mode = names[debug_mode]
-    elif not isinstance(debug_mode, int):
-        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
-    if debug_mode not in (0, 1, 2):
-        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got "
-                           f"{debug_mode}")
-    use_deterministic_algorithms(debug_mode != 0, warn_only=debug_mode == 1)
-
-
-def get_deterministic_debug_mode():
-    """0 (off), 1 (warn) or 2 (error), from :func:`use_deterministic_algorithms`."""
-    if not _state["deterministic"]:
-        return 0
-    return 1 if _state["warn_only"] else 2
-
-
-def set_float32_matmul_precision(precision):
-    """Record the float32 matrix-product precision: ``"highest"`` (default), ``"high"`` or
-    ``"medium"``. disttrain multiplies float32 matrices in full float32 whatever the setting
-    (numpy has no TF32 or bfloat16 passes; cupy's TF32 mode is not switched on), so this
-    changes no number; ``backends.cuda.matmul.allow_tf32`` reads it."""
-    if precision not in ("highest", "high", "medium"):
-        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
-                      f"setFloat32MatmulPrecision call has no effect.", UserWarning,
-                      stacklevel=2)
-        return
-    _state["matmul_precision"] = precision
-
-
-def get_float32_matmul_precision():
-    """The setting of :func:`set_float32_matmul_precision`."""
-    return _state["matmul_precision"]
+# determinism and matmul precision live in core.flags, where the ops that consult them are
+from .core.flags import (use_deterministic_algorithms,  # noqa: E402,F401
+                         are_deterministic_algorithms_enabled,
+                         is_deterministic_algorithms_warn_only_enabled,
+                         set_deterministic_debug_mode, get_deterministic_debug_mode,
+                         set_float32_matmul_precision, get_float32_matmul_precision)
 
 
 # ---------------------------------------------------------------------- default device
@@ -227,13 +167,6 @@ def _need_tensor(x, fn):
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(x).__name__}")
-
-
-def is_complex(input):
-    """Whether ``input`` has a complex dtype: always False (disttrain has no complex
-    dtypes)."""
-    _need_tensor(input, "is_complex")
-    return False
 
 
 def is_nonzero(input):

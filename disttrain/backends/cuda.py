@@ -30,7 +30,7 @@ class cuBLASModule:
 
     def __getattr__(self, name):
         if name == "allow_tf32":
-            from .._runtime import get_float32_matmul_precision
+            from ..core.flags import get_float32_matmul_precision
             return get_float32_matmul_precision() != "highest"
         if name in self._flags:
             return self._flags[name]
@@ -38,7 +38,7 @@ class cuBLASModule:
 
     def __setattr__(self, name, value):
         if name == "allow_tf32":
-            from .._runtime import set_float32_matmul_precision
+            from ..core.flags import set_float32_matmul_precision
             set_float32_matmul_precision("high" if value else "highest")
         elif name in self._flags:
             self._flags[name] = bool(value)

@@ -23,10 +23,20 @@ that died or went silent (:class:`PeerError`), ranks calling different collectiv
 (:class:`MismatchError`), the group's timeout passing (:class:`CommTimeout`). After one,
 the group is unusable: every later call raises the same error.
 
+A start that cannot work fails at once on every rank with a
+:class:`~disttrain.comm.store.RendezvousError` naming the disagreement: ranks that
+disagree on ``WORLD_SIZE``, or two processes claiming one ``RANK``.
+
 Environment knobs (every rank must see the same values):
 
 * ``DISTTRAIN_SECRET``: the job's secret (``launch`` sets it); ranks and the store refuse
   anyone whose secret differs.
+* ``TORCHELASTIC_RUN_ID``: the job's run id (``launch`` sets it; ``""`` when unset). The
+  store refuses processes of another run, so a second job started on the same
+  ``MASTER_PORT`` is turned away without harming the first.
+* ``DISTTRAIN_CONNECT_TIMEOUT`` (seconds, default 60): how long a rank retries while
+  nothing accepts connections at ``MASTER_ADDR:MASTER_PORT``, saying so every few
+  seconds, before it raises :class:`StoreError`.
 * ``DISTTRAIN_HEARTBEAT_INTERVAL`` / ``DISTTRAIN_HEARTBEAT_TIMEOUT`` (seconds, default 1
   and 10): liveness. A killed peer is noticed in about a second from its closed
   connection; a hung one after the timeout.
@@ -36,7 +46,7 @@ Environment knobs (every rank must see the same values):
 from .collectives import ReduceOp
 from .env import DistEnv, discover
 from .group import DEFAULT_TIMEOUT, ProcessGroup
-from .store import Store, StoreError
+from .store import RendezvousError, Store, StoreError
 from .transport import CommError, CommTimeout, MismatchError, PeerError
 from .wire import WireError
 from .work import Work
@@ -47,6 +57,7 @@ _errorfile.install_excepthook()   # under a launcher, an uncaught error reaches 
 __all__ = [
     "ReduceOp", "ProcessGroup", "Work", "Store", "DistEnv", "discover", "DEFAULT_TIMEOUT",
     "CommError", "PeerError", "MismatchError", "CommTimeout", "StoreError", "WireError",
+    "RendezvousError",
     "init_from_env", "set_default_group", "get_default_group", "is_initialized", "destroy",
     "new_group", "get_rank", "get_world_size",
     "all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into", "reduce_scatter",

@@ -13,7 +13,11 @@ arrives).
 With ``world_size == 1`` nothing is started and nothing listens on any port: operations
 complete immediately with their input as their result.
 """
+import contextlib
 import itertools
+import os
+import signal
+import threading
 import time
 
 import msgpack
@@ -22,16 +26,20 @@ import numpy as np
 from . import collectives as C
 from .collectives import Channel, ReduceOp
 from .env import discover
-from .store import Store
-from .transport import Transport
+from .store import MAX_MESSAGE, RendezvousError, Store
+from .transport import CommError, Transport
 from .wire import DTYPES, Kind, dtype_name, secret_token
 from .work import Engine, Pending, Work
 
 __all__ = ["ProcessGroup", "DEFAULT_TIMEOUT"]
 
 DEFAULT_TIMEOUT = 1800.0   # seconds; PyTorch's default process-group timeout (30 minutes)
+_TELL_LATE_RANKS = 5.0     # seconds rank 0 keeps the store up to tell late ranks a failure
 
-_worlds = itertools.count()  # worlds made by this process: keeps store keys of re-inits apart
+# Worlds made by this process, one after another: every rank of a job creates and destroys
+# its groups in the same order, so the count names the same group on every rank, and a
+# rank already at the next group never talks to the store of the one being torn down.
+_worlds = itertools.count()
 
 
 def _seconds(timeout):
@@ -112,7 +120,17 @@ class ProcessGroup:
         timeout (float or timedelta): deadline of every wait. Default: 30 minutes.
         secret (str, optional): the job's secret; default ``$DISTTRAIN_SECRET`` (none if
             unset). Every rank must have the same.
+        run_id (str, optional): the job's run id; default ``$TORCHELASTIC_RUN_ID``, which
+            ``launch`` sets (random per launch, the same on all nodes). Without one (a
+            program that starts its own processes and calls ``init_process_group(rank=,
+            world_size=)``) it is ``""``: the job is then told apart from others on the
+            same port by its secret only, and a process of another such job with the same
+            secret counts as a second claim on its rank.
         heartbeat_interval, heartbeat_timeout (float, optional): liveness settings.
+
+    The rendezvous checks every rank's claim (rank, world size, host, process id) and
+    raises :class:`~disttrain.comm.store.RendezvousError` on every rank at once, naming
+    the disagreement, when ranks disagree on the world size or two claim one rank.
 
     Example::
 
@@ -123,7 +141,8 @@ class ProcessGroup:
     """
 
     def __init__(self, rank=0, world_size=1, master_addr="127.0.0.1", master_port=29500,
-                 timeout=None, secret=None, *, heartbeat_interval=None, heartbeat_timeout=None):
+                 timeout=None, secret=None, *, heartbeat_interval=None, heartbeat_timeout=None,
+                 run_id=None):
         world_size = int(world_size)
         if world_size < 1 or not 0 <= int(rank) < world_size:
             raise ValueError(f"rank {rank} is outside the world of size {world_size}")
@@ -135,15 +154,43 @@ class ProcessGroup:
             return   # single-process mode: no store, no sockets, no thread
         if secret is None:
             secret = discover().secret
-        self.store = Store(master_addr, master_port, is_master=self.rank == 0,
-                           timeout=self.timeout, secret=secret)
-        transport = Transport(self.rank, world_size, self.store, secret_token(secret),
-                              self.timeout, f"w{next(_worlds)}/", heartbeat_interval,
-                              heartbeat_timeout)
-        self._engine = Engine(transport)
-        self.barrier().wait()   # everyone connected, every secret matched, segments mapped
+        if run_id is None:
+            run_id = os.environ.get("TORCHELASTIC_RUN_ID", "")
+        with _startup_signals():
+            self.store = Store(master_addr, master_port, is_master=self.rank == 0,
+                               timeout=self.timeout, secret=secret, run_id=run_id,
+                               generation=next(_worlds), rank=self.rank,
+                               max_message=MAX_MESSAGE + 512 * world_size)
+            transport = None
+            try:
+                server = self.store.server
+                transport = Transport(self.rank, world_size, self.store, secret_token(secret),
+                                      self.timeout, heartbeat_interval, heartbeat_timeout,
+                                      alarm=(lambda: server.alarm) if server else None)
+                self._engine = Engine(transport)
+                self.barrier().wait()   # everyone connected, secrets matched, segments mapped
+                if transport.shm_missing:
+                    raise CommError(f"rank {self.rank}: the shared-memory segment of rank "
+                                    f"{transport.shm_missing[0]} disappeared from /dev/shm "
+                                    f"before this rank could map it (removed by hand?)")
+            except BaseException as exc:
+                self._abandon(transport, exc)
+                raise
         if transport.arena:
             transport.arena.unlink()   # all peers have it mapped: leave nothing in /dev/shm
+
+    def _abandon(self, transport, exc):
+        """Release everything after a failed start: no segment, port or thread is left."""
+        if transport is not None and transport.arena:
+            transport.arena.unlink()
+        if self._engine is not None and not isinstance(exc, _Terminated):
+            self._engine.close(timeout=1.0)
+        elif transport is not None and self._engine is None:
+            transport.close(linger=0)
+        self._engine = None
+        if self.store.server is not None and isinstance(exc, RendezvousError):
+            self.store.server.hold_failure(_TELL_LATE_RANKS)
+        self.store.close()
 
     @classmethod
     def from_env(cls, timeout=None, environ=None, **kwargs):
@@ -434,6 +481,36 @@ class ProcessGroup:
         seq = self._p2p.get(key, 0)
         self._p2p[key] = seq + 1
         return seq
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived while the group was starting (see :func:`_startup_signals`)."""
+
+
+@contextlib.contextmanager
+def _startup_signals():
+    """While a group starts, SIGTERM unwinds the start (so its shared-memory segment and
+    port are released) and then ends the process as SIGTERM would have.
+
+    Only where SIGTERM has its default action and on the main thread: a program's own
+    handler is left alone.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+
+    def terminated(signum, frame):
+        raise _Terminated()
+    signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _unpack(payload):

@@ -21,9 +21,12 @@ caught) and waiting on them keeps liveness. Why three slots are safe: when I sta
 i+1 into slot (i+1) mod 3 = (i-2) mod 3, every peer has sent me its exchange for round
 i-1, which it does only after copying round i-2 out of my slots.
 
-A segment is unlinked once every peer has mapped it, so nothing is left in ``/dev/shm``
-even if the process is killed. Where ``/dev/shm`` is missing or full, the rank publishes
-no segment and groups including it use the socket ring.
+A segment is unlinked as soon as every peer has mapped it (after the group's first
+barrier), and on every way out of a failed start: an error, or SIGTERM (see
+:mod:`.group`). Only SIGKILL in that short window can leave one; so segments are named
+``disttrain-<pid namespace>-<pid>-<random>``, and creating a segment first removes those
+of this pid namespace whose process no longer exists. Where ``/dev/shm`` is missing or
+full, the rank publishes no segment and groups including it use the socket ring.
 """
 import logging
 import mmap
@@ -32,7 +35,7 @@ import uuid
 
 import numpy as np
 
-__all__ = ["Arena", "all_reduce", "SLOT_BYTES"]
+__all__ = ["Arena", "all_reduce", "SLOT_BYTES", "sweep_dead"]
 
 log = logging.getLogger("disttrain.comm")
 
@@ -54,7 +57,8 @@ class Arena:
     def create(cls, slot_bytes=None):
         """A new segment, or None (logged) where shared memory cannot be had."""
         size = SLOTS * (slot_bytes or SLOT_BYTES)
-        name = f"disttrain-{uuid.uuid4().hex[:16]}"
+        sweep_dead()
+        name = f"{_prefix()}{os.getpid()}-{uuid.uuid4().hex[:12]}"
         path = os.path.join(_DIR, name)
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
@@ -69,6 +73,9 @@ class Arena:
             log.warning("cannot reserve %d bytes of shared memory in %s (%s); large "
                         "all_reduces use sockets only", size, _DIR, exc)
             return None
+        except BaseException:     # SIGTERM (see group.py) while reserving: leave nothing
+            os.unlink(path)
+            raise
         finally:
             os.close(fd)
         return cls(name, mapping)
@@ -112,6 +119,48 @@ class Arena:
                 m.close()
             except BufferError:
                 pass   # an array still views it; the mapping goes with that array
+
+
+def _prefix():
+    try:
+        ns = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        ns = 0
+    return f"disttrain-{ns:x}-"
+
+
+def sweep_dead():
+    """Remove the segments left by processes of this pid namespace that no longer exist;
+    the names removed."""
+    prefix = _prefix()
+    try:
+        names = [n for n in os.listdir(_DIR) if n.startswith(prefix)]
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        pid = name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(os.path.join(_DIR, name))
+            removed.append(name)
+        except OSError:
+            pass
+    if removed:
+        log.info("removed %d shared-memory segment(s) of dead processes from %s",
+                 len(removed), _DIR)
+    return removed
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True   # someone else's process: not ours to judge
+    return True
 
 
 def all_reduce(ch, flat, op, arena, ufunc, divide):

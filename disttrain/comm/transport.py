@@ -9,6 +9,13 @@ routes to ``MASTER_ADDR``. A single-host job opens no TCP port but the store's.
 Ranks of one host also map each other's shared-memory staging segment (:mod:`.shm`),
 published with the endpoints, for large all_reduces.
 
+Only members of the group get to send: the rendezvous hands every rank a nonce, the
+group's session token is derived from it and the job's secret, and every connection
+must present that token during ZeroMQ's handshake (PLAIN, checked by :mod:`.auth`)
+before a byte of data is accepted; every message header carries it too. No size limit is
+set on these sockets, as a legitimate message (a point-to-point tensor) can be as large as
+any array; authentication is what keeps strangers' data out.
+
 Received messages land in a stash keyed by (kind, group, tag, sender, seq) until the
 algorithm that expects them asks; the PULL socket is read only from the communication
 thread, which also sends heartbeats. A peer is declared failed when:
@@ -33,9 +40,11 @@ import msgpack
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+from .auth import PlainAuthenticator, configure_client, configure_server
 from .shm import Arena
 from .store import resolve_ip, tcp_endpoint
-from .wire import COPY_THRESHOLD, Kind, WireError, decode, dtype_name, encode, header
+from .wire import (COPY_THRESHOLD, Kind, WireError, decode, dtype_name, encode, header,
+                   session_token)
 
 __all__ = ["Transport", "CommError", "PeerError", "MismatchError", "CommTimeout",
            "host_identity"]
@@ -84,22 +93,27 @@ class Transport:
 
     Args:
         rank (int), size (int): this process's global rank and the world size.
-        store (Store): rendezvous store, used only during construction.
-        token (bytes): the job's secret token (:func:`~disttrain.comm.wire.secret_token`).
+        store (Store): rendezvous store, used only during construction: :meth:`Store.join`
+            checks every rank's claim and hands out the group's nonce, then the ranks
+            publish their endpoints under write-once keys.
+        token (bytes): the job's secret token (:func:`~disttrain.comm.wire.secret_token`);
+            the group's session token is derived from it and the nonce.
         timeout (float): seconds to wait for every peer at rendezvous.
-        prefix (str): store key prefix, distinct for each world created in a job.
         heartbeat_interval, heartbeat_timeout (float, optional): liveness settings;
             default from ``DISTTRAIN_HEARTBEAT_INTERVAL``/``DISTTRAIN_HEARTBEAT_TIMEOUT``
             or 1 s and 10 s.
+        alarm (callable, optional): polled with the heartbeats; a text it returns fails
+            the group on every rank (rank 0 passes its store's :attr:`StoreServer.alarm`).
     """
 
-    def __init__(self, rank, size, store, token, timeout, prefix="",
-                 heartbeat_interval=None, heartbeat_timeout=None):
-        self.rank, self.size, self.token = rank, size, token
+    def __init__(self, rank, size, store, token, timeout, heartbeat_interval=None,
+                 heartbeat_timeout=None, alarm=None):
+        self.rank, self.size = rank, size
         self.hb_interval = heartbeat_interval or _env_float(
             "DISTTRAIN_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL)
         self.hb_timeout = heartbeat_timeout or _env_float(
             "DISTTRAIN_HEARTBEAT_TIMEOUT", HEARTBEAT_TIMEOUT)
+        self.alarm = alarm     # callable: a reason to fail the group, or None (see Store)
         self.peers = [p for p in range(size) if p != rank]
         self.stash = {}        # (kind, group, tag, sender, seq) -> Message
         self.max_tag = {}      # (group, sender) -> (highest DATA tag seen, its signature)
@@ -107,33 +121,43 @@ class Transport:
         self.endpoints = {}    # peer -> the endpoint this rank sends to (ipc:// or tcp://)
         self.wake_fd = None    # a pipe that wakes the communication thread (see set_wake)
         self.arena = None      # shared-memory slots with same-host peers (see shm.py)
+        self.shm_missing = []  # peers whose segment had gone when this rank came to map it
         self.gone = set()      # peers that said goodbye
         self.suspect = {}      # peer -> when its connection dropped
         self.failure = None    # (kind, peer, detail, reporter, op) once broken
         self.op = None         # (name, tag) of the operation running, for error messages
         self._bad = 0
         self._ipc_path = None
+        self.auth = None
         self.ctx = zmq.Context(io_threads=IO_THREADS)
-        self.pull = self.ctx.socket(zmq.PULL)
-        self.pull.rcvhwm = 0   # never drop or block: in-flight data is bounded by the algorithms
-        if SOCKET_BUFFER:
-            self.pull.rcvbuf = SOCKET_BUFFER
-        self.pull.linger = 0
-        self.poller = zmq.Poller()
-        self.poller.register(self.pull, zmq.POLLIN)
         self.push, self._monitors = {}, {}
-        self._rendezvous(store, prefix, timeout)
+        try:
+            roster = store.join(size, rank, host_identity(), timeout)
+            # The group's own token: messages (and connections) from anyone who did not
+            # join this very group, another job's or an earlier group's, are refused.
+            self.token = session_token(token, roster["nonce"])
+            self.auth = PlainAuthenticator(self.ctx, self.token.hex().encode(),
+                                           f"rank {rank}")
+            self.pull = self.ctx.socket(zmq.PULL)
+            self.pull.rcvhwm = 0   # never drop or block: in-flight data is bounded by the
+            if SOCKET_BUFFER:      # algorithms, and only authenticated peers get to send
+                self.pull.rcvbuf = SOCKET_BUFFER
+            self.pull.linger = 0
+            configure_server(self.pull)
+            self.poller = zmq.Poller()
+            self.poller.register(self.pull, zmq.POLLIN)
+            self._rendezvous(store, [h for h, _ in roster["ranks"]], timeout)
+        except BaseException:
+            self._discard()
+            raise
         now = time.monotonic()
         self.last_seen = {p: now for p in self.peers}
         self._next_hb = now
 
     # -- setup -----------------------------------------------------------------------------
 
-    def _rendezvous(self, store, prefix, timeout):
-        me = host_identity()
-        store.set(f"{prefix}host/{self.rank}", me)
-        hosts = [h.decode() for h in store.multi_get(
-            [f"{prefix}host/{r}" for r in range(self.size)], timeout)]
+    def _rendezvous(self, store, hosts, timeout):
+        me = hosts[self.rank]
         endpoints = {}
         if any(hosts[p] == me for p in self.peers):
             endpoints["ipc"] = self._bind_ipc()
@@ -142,8 +166,8 @@ class Transport:
             endpoints["shm"] = [self.arena.name, self.arena.slot_bytes] if self.arena else None
         if any(hosts[p] != me for p in self.peers):
             endpoints["tcp"] = self._bind_tcp(store.host)
-        store.set(f"{prefix}ep/{self.rank}", msgpack.packb(endpoints))
-        published = store.multi_get([f"{prefix}ep/{r}" for r in range(self.size)], timeout)
+        store.set(f"rdzv/ep/{self.rank}", msgpack.packb(endpoints))
+        published = store.multi_get([f"rdzv/ep/{r}" for r in range(self.size)], timeout)
         for p in self.peers:
             theirs = msgpack.unpackb(published[p], raw=False)
             self.endpoints[p] = theirs["ipc"] if hosts[p] == me else theirs["tcp"]
@@ -151,9 +175,22 @@ class Transport:
             shared = theirs.get("shm") if hosts[p] == me else None
             # Same slot size only: ranks must split arrays into the same rounds.
             if self.arena and shared and shared[1] == self.arena.slot_bytes:
-                self.arena.attach(p, shared[0])
+                try:
+                    self.arena.attach(p, shared[0])
+                except FileNotFoundError:
+                    # Its owner removes it only when it gives up starting: the group's first
+                    # barrier reports why (see ProcessGroup); never start without it.
+                    self.shm_missing.append(p)
         if self.arena:
             self.arena.attach(self.rank, None, own=True)
+
+    def _discard(self):
+        """Release what a failed construction had taken (nothing is left in /dev/shm)."""
+        if self.arena:
+            self.arena.close()
+        if self.auth:
+            self.auth.close()
+        self.ctx.destroy(linger=0)
 
     def _bind_ipc(self):
         name = f"disttrain-{uuid.uuid4().hex[:16]}"
@@ -173,6 +210,7 @@ class Transport:
 
     def _connect(self, peer, endpoint):
         sock = self.ctx.socket(zmq.PUSH)
+        configure_client(sock, self.token.hex().encode())
         sock.sndhwm = 0   # sends never block: a slow peer must not stall heartbeats
         if SOCKET_BUFFER:
             sock.sndbuf = SOCKET_BUFFER
@@ -367,6 +405,10 @@ class Transport:
         if now < self._next_hb:
             return
         self._next_hb = now + self.hb_interval
+        if self.alarm is not None and self.failure is None:
+            why = self.alarm()
+            if why:
+                self._fail("rendezvous", -1, why)
         self._send_all(Kind.HEARTBEAT)
         self._drain()  # judge silence only on what has really arrived by now
         for p in self.peers:
@@ -408,6 +450,8 @@ class Transport:
             return CommTimeout(f"{where} timed out{who}{by}; the process group is unusable")
         if kind == "error":
             return CommError(f"{where} failed on rank {peer}: {detail}{by}")
+        if kind == "rendezvous":
+            return CommError(f"the process group is unusable ({when} {where}): {detail}{by}")
         verb = "left" if kind == "left" else "stopped answering"
         return PeerError(f"rank {peer} {verb} {when} {where}: {detail}{by}")
 
@@ -417,13 +461,23 @@ class Transport:
             log.warning("rank %d: %s (%d so far)", self.rank, what, self._bad)
 
     def close(self, linger=1.0):
-        """Say goodbye to every peer and release the sockets."""
+        """Say goodbye to every peer and release the sockets.
+
+        Up to ``linger`` seconds are spent delivering the goodbyes, but none on a peer that
+        has already said its own: it is not listening any more, and a message queued for
+        it would hold the shutdown for the whole linger.
+        """
         if self.failure is None:
+            self._drain()   # goodbyes that have arrived: those peers need none from us
             self._send_all(Kind.BYE)
         for sock in self.push.values():
             sock.disable_monitor()
         for monitor in self._monitors:
             monitor.close(linger=0)
+        for peer, sock in self.push.items():
+            sock.close(linger=0 if peer in self.gone else int(linger * 1000))
+        if self.auth:
+            self.auth.close()
         self.ctx.destroy(linger=int(linger * 1000))
         if self.arena:
             self.arena.close()

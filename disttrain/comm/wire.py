@@ -29,7 +29,7 @@ import msgpack
 import numpy as np
 
 __all__ = ["WireError", "Message", "Kind", "DTYPES", "encode", "header", "decode",
-           "dtype_name", "secret_token", "COPY_THRESHOLD"]
+           "dtype_name", "secret_token", "session_token", "COPY_THRESHOLD"]
 
 MAGIC = "dt1"
 
@@ -94,6 +94,15 @@ def secret_token(secret):
     if not secret:
         return b""
     return hashlib.sha256(b"disttrain-secret\0" + secret.encode()).digest()[:16]
+
+
+def session_token(token, nonce):
+    """The token of one formed group: the job's ``token`` bound to the group's ``nonce``.
+
+    Only processes that joined the group know the nonce, so a process of another job (or
+    of an earlier group of this job) cannot pass for a member, even with the same secret.
+    """
+    return hashlib.sha256(b"disttrain-group\0" + token + b"\0" + nonce.encode()).digest()[:16]
 
 
 def encode(kind, token, sender, group="", tag=0, seq=0, array=None, meta=None):

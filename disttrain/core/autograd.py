@@ -21,6 +21,7 @@ import numpy as np
 from . import grad_mode  # noqa: F401  (other modules reach it through autograd)
 from .grad_mode import state as _grad_state
 from .hooks import RemovableHandle
+from .ops._complex_grad import COMPLEX_GRAD_OPS
 
 __all__ = ["Function", "backward", "grad", "BackwardNode", "AccumulateGrad", "RemovableHandle"]
 
@@ -65,6 +66,7 @@ class BackwardNode:
     _recording = False
     _saved = ()
     _non_diff = None
+    _dirty = None            # inputs forward modified in place (``mark_dirty``)
     _pre_hooks = None        # output_nr -> {id: hook}, hooks of non-leaf tensors
     _hooks = None            # node hooks: hook(grad_inputs, grad_outputs)
 
@@ -77,7 +79,12 @@ class BackwardNode:
         self._non_diff = tensors
 
     def mark_dirty(self, *tensors):
-        pass
+        """Declare that forward modified these inputs in place; forward must return them.
+
+        Each becomes an output of this node (its graph history now goes through it) and its
+        version counter moves on, so backward formulas that saved its old value fail loudly.
+        """
+        self._dirty = tensors
 
     def set_materialize_grads(self, value):
         self._materialize = bool(value)
@@ -91,6 +98,8 @@ class BackwardNode:
         for item in saved:
             if type(item) is _SavedOutput:
                 out.append(item.unpack(self))
+            elif type(item) is _Packed:
+                out.append(item.value(self))
             elif item is not None and hasattr(item, "_version"):
                 if item._version[0] != self._saved_versions[len(out)]:
                     raise RuntimeError(self._modified_message(item, len(out)))
@@ -258,6 +267,9 @@ class Function:
         name = cls.__dict__.get("node_name") or f"{cls.__name__}Backward"
         cls._node_cls = type(name, (BackwardNode,), {"_fn": cls})
         cls._builtin = cls.__module__.startswith("disttrain.")
+        # built-in ops not known to be right for complex inputs refuse them (see _complex_grad)
+        cls._refuses_complex = cls._builtin and (
+            f"{cls.__module__}.{cls.__name__}" not in COMPLEX_GRAD_OPS)
 
     def __init__(self, *args, **kwargs):
         import warnings
@@ -293,6 +305,8 @@ class Function:
         if record:
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
                                          for a in args)
+            if cls._refuses_complex:
+                _refuse_complex(cls, args)
             ctx._recording = True
             if anomaly.enabled:
                 ctx._forward_trace = "".join(traceback.format_stack()[:-1])
@@ -309,6 +323,15 @@ class Function:
         return _wrap_outputs(cls, ctx, args, out, record, kwargs)
 
 
+def _refuse_complex(cls, args):
+    for a in args:
+        if isinstance(a, _Tensor) and a._requires_grad and a._data.dtype.kind == "c":
+            raise NotImplementedError(
+                f"{cls._node_cls.__name__}: the gradient of this operation for complex inputs "
+                f"is not implemented in disttrain (its forward runs under no_grad or on "
+                f"detached inputs)")
+
+
 _NO_NEEDS = tuple((False,) * n for n in range(8))
 _ndarray = np.ndarray
 
@@ -323,10 +346,17 @@ def _wrap_outputs(cls, ctx, args, out, record, kwargs=None):
     single = type(out) is not tuple
     outs = (out,) if single else out
     wrapped = []
+    dirty = ctx._dirty
+    if dirty:
+        _check_dirty(ctx, dirty, outs, record)
     for o in outs:
         if type(o) is _ndarray:
             o = Tensor._wrap(o)
         elif isinstance(o, Tensor):
+            if dirty and any(o is d for d in dirty):
+                o._version[0] += 1      # modified in place: the input itself is the output
+                wrapped.append(o)
+                continue
             for a in args:
                 if o is a:      # forward returned an input: hand back an alias, not the input
                     o = Tensor._make(a._data, False)
@@ -370,7 +400,7 @@ def _wrap_outputs(cls, ctx, args, out, record, kwargs=None):
                 d = o._data
                 # the array's type, not the array: the graph must not keep outputs alive
                 meta.append((d.shape, d.dtype, type(d)))
-                if d.dtype.kind == "f" and not (non_diff and any(o is n for n in non_diff)):
+                if d.dtype.kind in "fc" and not (non_diff and any(o is n for n in non_diff)):
                     o._requires_grad = True
                     o.grad_fn = ctx
                     o._output_nr = i
@@ -381,6 +411,19 @@ def _wrap_outputs(cls, ctx, args, out, record, kwargs=None):
         if ctx._saved:
             ctx._saved, ctx._saved_versions = _prepare_saved(ctx._saved, wrapped, outs)
     return wrapped[0] if single else tuple(wrapped)
+
+
+def _check_dirty(ctx, dirty, outs, record):
+    """PyTorch's errors for ``mark_dirty``: dirty tensors must be returned, and a leaf that
+    requires grad cannot be modified in place while the graph is recorded."""
+    for d in dirty:
+        if not any(o is d for o in outs):
+            raise RuntimeError("Some elements marked as dirty during the forward method were not "
+                               "returned as output. The inputs that are modified inplace must "
+                               "all be outputs of the Function.")
+        if record and d.grad_fn is None and d._requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
+                               "operation.")
 
 
 # a view from split/chunk/unbind cannot be rebased after an in-place write (see views.py)
@@ -405,7 +448,55 @@ def _prepare_saved(saved, outputs, originals):
                 continue
         versions.append(None)
         items.append(s)
+    if saved_hooks.stack:
+        hooks, saved_hooks.stack = saved_hooks.stack, []    # ops inside pack save plainly
+        try:
+            items = [_pack(s, *hooks[-1]) for s in items]
+        finally:
+            saved_hooks.stack = hooks
     return tuple(items), versions
+
+
+class _SavedHooks:
+    """The (pack, unpack) pairs of the ``saved_tensors_hooks`` contexts now open; the
+    innermost applies to every tensor a node saves with ``save_for_backward``."""
+
+    stack = []
+    disabled = None          # the message to raise while hooks are disabled
+
+
+saved_hooks = _SavedHooks()
+
+
+class _Packed:
+    """A saved tensor as its pack hook returned it, unpacked again on access."""
+
+    __slots__ = ("packed", "unpack", "output")
+
+    def __init__(self, packed, unpack, output):
+        self.packed, self.unpack, self.output = packed, unpack, output
+
+    def value(self, node):
+        t = self.unpack(self.packed)
+        if not isinstance(t, _Tensor):
+            raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(t).__name__}")
+        if self.output is not None:
+            # a saved output keeps its place in the graph, for double backward
+            out = _Tensor._make(t._data, self.output.requires_grad)
+            if self.output.requires_grad:
+                out.grad_fn, out._output_nr = node, self.output.output_nr
+            return out
+        return t
+
+
+def _pack(s, pack, unpack):
+    if type(s) is _SavedOutput:
+        t = _Tensor._make(s.data, False)
+        return _Packed(pack(t), unpack, s)
+    if isinstance(s, _Tensor):
+        return _Packed(pack(s), unpack, None)
+    return s
 
 
 class _Anomaly:

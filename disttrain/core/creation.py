@@ -33,7 +33,7 @@ def _finish(arr, dtype, device, requires_grad):
 
 
 def _require_grad(t):
-    if not t.dtype.is_floating_point:
+    if not (t.dtype.is_floating_point or t.dtype.is_complex):
         raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                            "gradients")
     t._requires_grad = True
@@ -74,6 +74,8 @@ def _infer(data, dtype=None):
         return arr.astype(_dt.get_default_dtype().np, copy=False)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "c":
+        return arr.astype(_dt.default_complex_dtype().np, copy=False)
     return arr
 
 
@@ -333,6 +335,14 @@ _TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char
 
 def _random(sample, size, dtype, device, requires_grad, generator, kernel=None, fn="rand"):
     dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
+    if dtype.is_complex and fn in ("rand", "randn"):
+        # PyTorch's complex samples: independent parts, each of variance 1/2 for randn
+        shape = _size(size, fn) + (2,)
+        parts = np.asarray(sample(_gen(generator), shape, dtype.to_real()),
+                           dtype=np.float64) * (0.5 ** 0.5 if fn == "randn" else 1.0)
+        parts = parts.astype(dtype.to_real().np)
+        arr = np.ascontiguousarray(parts).view(dtype.np)[..., 0]
+        return _finish(arr, None, device, requires_grad)
     if kernel is not None and not dtype.is_floating_point:
         raise NotImplementedError(f"\"{kernel}\" not implemented for "
                                   f"'{_TORCH_NAMES[dtype.name]}'")

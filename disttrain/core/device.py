@@ -306,3 +306,24 @@ def current_cuda_stream(null=False):
 def elapsed_ms(start, end):
     """Milliseconds between two recorded cupy events."""
     return float(_cupy.cuda.get_elapsed_time(start, end))
+
+
+def pinned_copy(arr):
+    """A copy of host array ``arr`` in page-locked memory (for fast, async copies to a GPU)."""
+    if not cuda_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    mem = _cupy.cuda.alloc_pinned_memory(max(arr.nbytes, 1))
+    out = np.frombuffer(mem, arr.dtype, arr.size).reshape(arr.shape)
+    out[...] = arr
+    return out
+
+
+def is_pinned_array(arr):
+    """Whether host array ``arr`` lives in page-locked memory."""
+    if not cuda_available() or not isinstance(arr, np.ndarray) or arr.size == 0:
+        return False
+    try:
+        attrs = _cupy.cuda.runtime.pointerGetAttributes(arr.__array_interface__["data"][0])
+    except Exception:  # plain pageable memory unknown to CUDA
+        return False
+    return getattr(attrs, "type", 0) == 1    # cudaMemoryTypeHost

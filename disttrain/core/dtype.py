@@ -3,7 +3,8 @@ import numpy as np
 
 __all__ = ["dtype", "float16", "float32", "float64", "bfloat16", "int8", "int16", "int32",
            "int64", "uint8", "bool", "half", "float", "double", "short", "int", "long",
-           "get_default_dtype", "set_default_dtype", "promote_types"]
+           "get_default_dtype", "set_default_dtype", "promote_types", "complex32", "complex64",
+           "complex128", "chalf", "cfloat", "cdouble"]
 
 _builtin_bool, _builtin_float, _builtin_int = bool, float, int
 
@@ -16,7 +17,7 @@ class dtype:
     def __init__(self, name, np_dtype, category):
         self.name = name
         self.np = np.dtype(np_dtype)
-        self._category = category          # 0 bool, 1 integer, 2 floating: promotion order
+        self._category = category          # 0 bool, 1 int, 2 floating, 3 complex: promotion
         self.is_floating_point = category == 2
         self.is_signed = category == 2 or self.np.kind == "i"
         self.itemsize = self.np.itemsize
@@ -29,10 +30,15 @@ class dtype:
 
     @property
     def is_complex(self):
-        return False
+        return self._category == 3
 
     def to_real(self):
-        return self
+        """The real dtype of a complex one's parts (complex64 -> float32); itself if real."""
+        return _REAL_OF.get(self.name, self)
+
+    def to_complex(self):
+        """The complex dtype with this float dtype's parts (float64 -> complex128)."""
+        return _COMPLEX_OF.get(self.name, self)
 
 
 float16 = half = dtype("float16", np.float16, 2)
@@ -46,10 +52,18 @@ int32 = int = dtype("int32", np.int32, 1)
 int64 = long = dtype("int64", np.int64, 1)
 uint8 = dtype("uint8", np.uint8, 1)
 bool = dtype("bool", np.bool_, 0)
+complex64 = cfloat = dtype("complex64", np.complex64, 3)
+complex128 = cdouble = dtype("complex128", np.complex128, 3)
+# numpy has no complex32 (two float16 parts); it is accepted as a name and stored as complex64
+complex32 = chalf = dtype("complex32", np.complex64, 3)
 
-_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, bool]
+_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, bool, complex64,
+        complex128]
 _FROM_NP = {d.np: d for d in _ALL}
-_BY_NAME = {d.name: d for d in _ALL + [bfloat16]}
+_BY_NAME = {d.name: d for d in _ALL + [bfloat16, complex32]}
+_REAL_OF = {"complex64": float32, "complex128": float64, "complex32": float16}
+_COMPLEX_OF = {"float32": complex64, "float64": complex128, "float16": complex32,
+               "bfloat16": complex64}
 
 
 def _by_name(name):
@@ -76,7 +90,8 @@ def from_numpy_dtype(npd):
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type {np.dtype(npd)}. The only supported types are: "
-            f"float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+            f"float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
+            f"uint8, and bool.") from None
 
 
 def to_dtype(d):
@@ -99,7 +114,11 @@ def promote_types(a, b):
     if a is b:
         return a
     if a._category != b._category:
-        return a if a._category > b._category else b
+        hi, lo = (a, b) if a._category > b._category else (b, a)
+        if hi._category == 3 and lo._category == 2:
+            # complex64 with float64 is complex128: the parts take the wider float
+            return promote_types(hi.to_real(), lo).to_complex()
+        return hi
     return from_numpy_dtype(np.promote_types(a.np, b.np))
 
 
@@ -109,7 +128,14 @@ def scalar_dtype(x):
         return bool
     if isinstance(x, (_builtin_int, np.integer)):
         return int64
+    if isinstance(x, (complex, np.complexfloating)):
+        return default_complex_dtype()
     return get_default_dtype()
+
+
+def default_complex_dtype():
+    """complex128 when the default dtype is float64, else complex64 (PyTorch's rule)."""
+    return complex128 if _default[0] is float64 else complex64
 
 
 def scalar_category(x):
@@ -117,6 +143,8 @@ def scalar_category(x):
         return 0
     if isinstance(x, (_builtin_int, np.integer)):
         return 1
+    if isinstance(x, (complex, np.complexfloating)):
+        return 3
     return 2
 
 
@@ -144,7 +172,10 @@ def result_type(operands):
             out = zero
     if scal is not None:
         if out is None:
-            out = (bool, int64, get_default_dtype())[scal]
+            out = (bool, int64, get_default_dtype(), default_complex_dtype())[scal]
         elif scal > out._category:
-            out = int64 if scal == 1 else get_default_dtype()
+            if scal == 3:
+                out = out.to_complex() if out._category == 2 else default_complex_dtype()
+            else:
+                out = int64 if scal == 1 else get_default_dtype()
     return out

@@ -225,6 +225,9 @@ def _call_node(node, grads, state):
         if not isinstance(g, Tensor):
             g = Tensor._make(g, False)
         is_leaf = type(child) is AccumulateGrad
+        if g._data.dtype.kind == "c":
+            g = _real_if_real(g, child.variable._data.dtype if is_leaf else
+                              child._out_meta[nr][1])
         want = child.variable._data.shape if is_leaf else child._out_meta[nr][0]
         if g._data.shape != want:
             g = _fit_gradient(g, want, node, idx)
@@ -243,6 +246,14 @@ def _call_node(node, grads, state):
         if left == 0:
             heapq.heappush(heap, (-child._seq, next(counter), child))
 
+
+
+def _real_if_real(g, dtype):
+    """A real tensor's gradient is the real part of a complex one (PyTorch's convention)."""
+    if dtype.kind == "c":
+        return g
+    from .ops.complex_ops import real_part
+    return real_part(g)
 
 
 def _checked_backward(node, grads):

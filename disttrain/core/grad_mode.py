@@ -2,11 +2,13 @@
 import functools
 import inspect
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
 
 
 class _State:
     enabled = True
+    inference = False     # inside ``inference_mode`` (read by ``is_inference_mode_enabled``)
 
 
 state = _State()
@@ -148,12 +150,26 @@ class inference_mode(no_grad):
 
     def __new__(cls, mode=True):
         if callable(mode):
-            return no_grad()(mode)
+            return cls()(mode)
         obj = object.__new__(cls)
         return obj
 
     def __init__(self, mode=True):
         self._target = not mode
 
+    def __enter__(self):
+        self._prev_inference = state.inference
+        state.inference = not self._target
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        state.inference = self._prev_inference
+        return super().__exit__(*exc)
+
     def clone(self):
         return inference_mode(not self._target)
+
+
+def is_inference_mode_enabled():
+    """Whether the code runs inside ``inference_mode``."""
+    return state.inference

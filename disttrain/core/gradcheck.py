@@ -17,8 +17,21 @@ def _as_tuple(x):
 
 
 def _outputs(fn, inputs):
-    return tuple(o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)
-                 and o.dtype.is_floating_point)
+    """The differentiable outputs; a complex one is checked as its (real, imag) pairs."""
+    outs = []
+    for o in _as_tuple(fn(*inputs)):
+        if isinstance(o, Tensor) and o.dtype.is_complex:
+            from .ops.complex_ops import ViewAsReal
+            o = ViewAsReal.apply(o)
+        if isinstance(o, Tensor) and o.dtype.is_floating_point:
+            outs.append(o)
+    return tuple(outs)
+
+
+def _steps(t, eps):
+    """The perturbations of one element: its real part, and for complex inputs its
+    imaginary part too (their gradients are the real and imaginary parts of .grad)."""
+    return (eps, 1j * eps) if t._data.dtype.kind == "c" else (eps,)
 
 
 def _numerical(fn, inputs, targets, eps):
@@ -30,19 +43,20 @@ def _numerical(fn, inputs, targets, eps):
             raise GradcheckError("gradcheck needs contiguous inputs to perturb; pass "
                                  "x.contiguous() and a function that makes the layout")
         cols = []
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
-            with no_grad():
-                plus = [o._data.astype(np.float64).reshape(-1).copy() for o in
-                        _outputs(fn, inputs)]
-            flat[k] = orig - eps
-            with no_grad():
-                minus = [o._data.astype(np.float64).reshape(-1).copy() for o in
-                         _outputs(fn, inputs)]
-            flat[k] = orig
-            cols.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
-                        if plus else np.zeros(0))
+        for step in _steps(t, eps):
+            for k in range(flat.size):
+                orig = flat[k]
+                flat[k] = orig + step
+                with no_grad():
+                    plus = [o._data.astype(np.float64).reshape(-1).copy() for o in
+                            _outputs(fn, inputs)]
+                flat[k] = orig - step
+                with no_grad():
+                    minus = [o._data.astype(np.float64).reshape(-1).copy() for o in
+                             _outputs(fn, inputs)]
+                flat[k] = orig
+                cols.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+                            if plus else np.zeros(0))
         jac.append(np.stack(cols, axis=1) if cols else np.zeros((0, 0)))
     return jac
 
@@ -51,7 +65,7 @@ def _analytical(fn, inputs, targets):
     outs = _outputs(fn, inputs)
     sizes = [o.numel() for o in outs]
     total = sum(sizes)
-    jac = [np.zeros((total, t.numel())) for t in targets]
+    jac = [np.zeros((total, t.numel() * len(_steps(t, 1)))) for t in targets]
     row = 0
     for oi, o in enumerate(outs):
         for k in range(o.numel()):
@@ -62,7 +76,9 @@ def _analytical(fn, inputs, targets):
                               allow_unused=True)
                 for j, gr in enumerate(grads):
                     if gr is not None:
-                        jac[j][row] = gr._data.astype(np.float64).reshape(-1)
+                        gd = gr._data.reshape(-1)
+                        jac[j][row] = np.concatenate([gd.real, gd.imag]) if \
+                            targets[j]._data.dtype.kind == "c" else gd.astype(np.float64)
             row += 1
     return jac
 
@@ -74,7 +90,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     Args:
         func (callable): takes ``inputs`` and returns a Tensor or a tuple of Tensors.
         inputs (Tensor or tuple): the inputs; those with ``requires_grad`` are checked and
-            should be float64.
+            should be float64 (or complex128: real and imaginary parts are both perturbed,
+            and complex outputs are compared as their real and imaginary parts).
         eps (float): the finite-difference step.
         atol, rtol (float): tolerances of the comparison.
         raise_exception (bool): raise ``GradcheckError`` on a mismatch instead of returning
@@ -89,7 +106,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise ValueError("gradcheck expects at least one input tensor to require gradient, "
                          "but none of the them have requires_grad=True.")
     for t in targets:
-        if t.dtype.name != "float64":
+        if t.dtype.name not in ("float64", "complex128"):
             import warnings
             warnings.warn(f"Input #{inputs.index(t) if t in inputs else 0} requires gradient "
                           f"and is not a double precision floating point. This check will "

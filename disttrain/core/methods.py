@@ -57,7 +57,7 @@ def _shape_method(fn):
     return method
 
 
-_SCALARS = (int, float, bool, np.number, np.bool_)
+_SCALARS = (int, float, bool, complex, np.number, np.bool_)
 
 
 def _operator(fn, tensor_only=False):
@@ -281,3 +281,6 @@ T.unsqueeze_ = _shape_inplace(F.unsqueeze)
 T.squeeze_ = _shape_inplace(F.squeeze)
 T.resize_ = _shape_inplace(lambda self, *s: Tensor._make(
     np.resize(self._data, F._shape_args(s))))
+
+from . import methods_math  # noqa: E402,F401  (special and linalg methods)
+from . import more_methods as _more_methods  # noqa: E402,F401  (more methods and _ forms)

@@ -132,8 +132,26 @@ def format_array(a, indent):
     if a.dtype == np.float16:
         a = a.astype(np.float32)
     summarize = a.size > PRINT_OPTS.threshold
-    fmt = _Formatter(_summarized(a) if summarize else a, a.dtype.kind == "f")
+    shown = _summarized(a) if summarize else a
+    if a.dtype.kind == "c":
+        fmt = _ComplexFormatter(_Formatter(shown.real, True), _Formatter(shown.imag, True))
+    else:
+        fmt = _Formatter(shown, a.dtype.kind == "f")
     return _body(a, indent, summarize, fmt)
+
+
+class _ComplexFormatter:
+    """PyTorch's complex elements: the real part padded to its column, then the imaginary
+    part with its sign and a ``j``, each part formatted on its own (fixed or scientific)."""
+
+    def __init__(self, real, imag):
+        self.real, self.imag = real, imag
+        self.max_width = real.max_width + imag.max_width + 1
+
+    def format(self, value):
+        re_s = self.real.format(value.real)
+        im_s = (self.imag.format(value.imag) + "j").lstrip()
+        return re_s + im_s if im_s[0] in "+-" else re_s + "+" + im_s
 
 
 # Our dtype names are longer than PyTorch's ('disttrain.float64' vs 'torch.float64'); lines
@@ -177,7 +195,7 @@ def tensor_repr(t):
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append(f"size={tuple(host.shape)}")
-        if dt not in (_dt.get_default_dtype(), _dt.int64, _dt.bool):
+        if dt not in (_dt.get_default_dtype(), _dt.default_complex_dtype(), _dt.int64, _dt.bool):
             suffixes.append(f"dtype={dt!r}")
         body = format_array(host, indent)
     if t.grad_fn is not None:

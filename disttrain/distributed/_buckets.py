@@ -2,17 +2,19 @@
 
 Parameters are assigned to buckets in reverse registration order (the order backward
 produces their gradients), one series per (dtype, device): the first bucket is small
-(1 MiB, so communication starts early), the others hold up to ``bucket_cap_mb``. A
-parameter's gradient is a view of its bucket, so reducing the bucket reduces the
-gradients with no copy. On a GPU every bucket has a reusable pinned host twin that the
-gradients cross ZeroMQ through.
+(1 MiB, so communication starts early), the others hold up to ``bucket_cap_mb``. The buckets
+of a series are consecutive slices of one gradient buffer (a ``FlatBuffer``); a parameter's
+gradient is a view of it, so reducing a bucket reduces the gradients with no copy, and the
+optimizer steps on the same buffer (see ``optim/_homes.py``). On a GPU every bucket has a
+reusable pinned host twin that the gradients cross ZeroMQ through.
 """
 import numpy as np
 
 from ..core.device import array_module, device_of, is_cuda_array
 from ..core.tensor import Tensor
+from ..optim._homes import FlatBuffer
 
-__all__ = ["Bucket", "GradBucket", "assign_buckets", "FIRST_BUCKET_BYTES"]
+__all__ = ["Bucket", "GradBucket", "assign_buckets", "grad_buffers", "FIRST_BUCKET_BYTES"]
 
 FIRST_BUCKET_BYTES = 1024 * 1024   # PyTorch's dist._DEFAULT_FIRST_BUCKET_BYTES
 
@@ -39,6 +41,30 @@ def assign_buckets(params, cap_bytes, first_bytes=FIRST_BUCKET_BYTES):
     return done
 
 
+def grad_buffers(params, plan):
+    """One zeroed gradient buffer per (dtype, device) holding the buckets of ``plan`` of that
+    kind end to end, in launch order; the last bucket's kind gets its trailing slot.
+
+    Returns ``[(buffer, first region of the bucket)]``, one per bucket of ``plan``.
+    """
+    kinds = {}
+    for k, idx in enumerate(plan):
+        d = params[idx[0]]._data
+        kinds.setdefault((d.dtype.str, str(device_of(d))), []).append(k)
+    where = [None] * len(plan)
+    for ks in kinds.values():
+        order = [i for k in ks for i in plan[k]]
+        first = params[order[0]]._data
+        buf = FlatBuffer(array_module(first), first.dtype,
+                         [params[i]._data.shape for i in order],
+                         extra=int(len(plan) - 1 in ks))
+        start = 0
+        for k in ks:
+            where[k] = (buf, start)
+            start += len(plan[k])
+    return where
+
+
 class Bucket:
     """One flat gradient buffer and the parameters whose gradients are views of it.
 
@@ -48,20 +74,26 @@ class Bucket:
         indices (list of int): their indices in the module's parameter list.
         extra (int): trailing slots after the gradients (the last bucket carries the
             count of gradients that never arrived, see the reducer).
+        buffer (FlatBuffer, optional): the gradient buffer the bucket is a slice of, from
+            region ``first`` on (the last bucket of its buffer when ``extra``); by default a
+            buffer of its own.
     """
 
-    def __init__(self, index, params, indices, extra=0):
-        first = params[0]._data
-        self.xp = array_module(first)
+    def __init__(self, index, params, indices, extra=0, buffer=None, first=0):
+        d0 = params[0]._data
+        self.xp = array_module(d0)
         self.index, self.params, self.indices = index, list(params), list(indices)
-        self.dtype = first.dtype
+        self.dtype = d0.dtype
+        if buffer is None:
+            buffer = FlatBuffer(self.xp, self.dtype, [p._data.shape for p in params], extra)
+        self.buffer, self.first = buffer, first
         self.numels = [int(p._data.size) for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(self.numels)]).astype(np.int64).tolist()
         self.size = self.offsets[-1]
-        self.flat = self.xp.zeros(self.size + extra, self.dtype)
+        lo = buffer.offsets[first]
+        self.flat = buffer.array[lo:lo + self.size + extra]
         self.extra = extra
-        self.views = [Tensor._make(self.flat[o:o + n].reshape(p._data.shape))
-                      for o, n, p in zip(self.offsets, self.numels, params)]
+        self.views = [Tensor._make(v) for v in buffer.views[first:first + len(params)]]
         self.host = None
         if is_cuda_array(self.flat):
             self.host = _pinned(self.xp, self.flat.size, self.dtype)

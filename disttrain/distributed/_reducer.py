@@ -23,8 +23,11 @@ import numpy as np
 from ..comm import ReduceOp
 from ..core import autograd as _engine
 from ..core.autograd import AccumulateGrad
+from ..core.device import array_module
 from ..core.tensor import Tensor
-from ._buckets import Bucket, GradBucket, assign_buckets, FIRST_BUCKET_BYTES
+from ..core.sharedmem import is_shared_array
+from ..optim._homes import FlatBuffer, set_grad_home, set_param_home
+from ._buckets import Bucket, GradBucket, assign_buckets, grad_buffers, FIRST_BUCKET_BYTES
 
 __all__ = ["Reducer"]
 
@@ -78,8 +81,17 @@ class Reducer:
         self.params, self.names, self.group = params, names, group
         self.find_unused, self.as_view = find_unused, as_view
         plan = assign_buckets(params, bucket_cap_bytes, first_bucket_bytes)
-        self.buckets = [Bucket(k, [params[i] for i in idx], idx, extra=int(k == len(plan) - 1))
+        where = grad_buffers(params, plan)
+        self.buckets = [Bucket(k, [params[i] for i in idx], idx, extra=int(k == len(plan) - 1),
+                               buffer=where[k][0], first=where[k][1])
                         for k, idx in enumerate(plan)]
+        if as_view:
+            # The optimizer adopts these buffers as its gradient memory (one buffer, no copy
+            # between backward and step).
+            for b in self.buckets:
+                for pos, p in enumerate(b.params):
+                    set_grad_home(p, b.buffer, b.first + pos)
+        _lay_out_params(self.buckets)
         n = len(params)
         self.where = [None] * n        # param index -> (bucket, position in it)
         for b in self.buckets:
@@ -276,6 +288,27 @@ class Reducer:
                     pass
                 b.work = None
         self.armed = self.queued = False
+
+
+def _lay_out_params(buckets):
+    """Move the parameters into one flat buffer per gradient buffer, in its order, so that
+    the optimizer adopts their memory as it is (no layout copy at its first step, and no
+    second copy of the model while the old arrays are freed). Parameters in memory shared
+    with other processes stay there."""
+    seen = {}
+    for b in buckets:
+        seen.setdefault(id(b.buffer), (b.buffer, []))[1].extend(
+            (b.first + pos, p) for pos, p in enumerate(b.params))
+    for gbuf, entries in seen.values():
+        entries.sort(key=lambda e: e[0])
+        if any(is_shared_array(p._data) for _, p in entries):
+            continue
+        buf = FlatBuffer(array_module(gbuf.array), gbuf.array.dtype, gbuf.shapes, fill=False)
+        for i, p in entries:
+            v = buf.views[i]
+            v[...] = p._data
+            p._data = v
+            set_param_home(p, buf, i)
 
 
 def _reachable_leaves(outputs):

@@ -9,8 +9,12 @@ A checkpoint is a directory ``step_00000042/`` in the job's checkpoint directory
     MANIFEST.json       step, world size and a sha256 of every file; written last
 
 :func:`save` agrees on the step across ranks, writes into a temporary directory, flushes
-(fsync of every file and of the directory), renames it into place and only then writes
-the manifest: a directory without a manifest is incomplete. ``keep_last`` removes old
+(fsync of every file and of the directory), writes the manifest last and only then gives
+the directory its name; saving a step again swaps the new directory in atomically, so the
+old one stays loadable until the new one is complete. A directory without a manifest is
+incomplete (an older format, or a copy gone wrong). Any failure, on any rank, raises the
+same RuntimeError on every rank, naming the rank, the file and the cause, and leaves the
+process group usable. ``keep_last`` removes old
 checkpoints only after the new one is complete. :func:`load_latest` takes the newest
 checkpoint whose manifest and checksums are intact, warning about (and skipping) any that
 is not, and restores it into the objects given, also on a different number of ranks
@@ -25,12 +29,15 @@ Example::
     ...
     checkpoint.save({**state, "epoch": epoch}, ckpt_dir, step, keep_last=2)
 """
+import ctypes
+import errno
 import hashlib
 import json
 import os
 import random
 import re
 import shutil
+import sys
 import warnings
 from collections import namedtuple
 
@@ -153,27 +160,49 @@ def save(state, directory, step, keep_last=None, group=None):
     directory = os.fspath(directory)
     final = os.path.join(directory, step_dir(step))
     tmp = os.path.join(directory, _TMP_PREFIX + step_dir(step)[5:])
+    # Every filesystem step that can fail runs inside a try whose outcome is broadcast:
+    # one rank raising alone would leave the others waiting in a collective.
+    prepared = None
     if group.rank == 0:
-        os.makedirs(directory, exist_ok=True)
-        _remove_stale_tmp(directory)
-        os.makedirs(tmp)
-    _bcast(group, "ready")      # the temporary directory exists for everyone
+        try:
+            os.makedirs(directory, exist_ok=True)
+            _remove_stale_tmp(directory)
+            os.makedirs(tmp)
+        except OSError as exc:
+            prepared = f"rank 0: {_describe(exc, os.path.abspath(directory))}"
+    prepared = _bcast(group, prepared)   # also: the temporary directory exists for everyone
+    if prepared is not None:
+        raise RuntimeError(f"checkpoint.save(step {step}) failed: {prepared}")
     files, error = {}, None
     try:
         files = _write_rank_files(state, tmp, group.rank)
     except Exception as exc:   # every rank must still reach the gather below
-        error = f"{type(exc).__name__}: {exc}"
+        error = exc.args[0] if isinstance(exc, _FileError) else f"{type(exc).__name__}: {exc}"
     reports = _gather(group, {"files": files, "error": error})
     outcome = None
     if group.rank == 0:
         try:
             outcome = _publish(reports, tmp, final, directory, step, group.size, keep_last)
-        except OSError as exc:     # the other ranks wait for the outcome: tell them
-            outcome = f"rank 0: {type(exc).__name__}: {exc}"
+        except Exception as exc:   # the other ranks wait for the outcome: tell them
+            outcome = f"rank 0: {_describe(exc, final)}"
     outcome = _bcast(group, outcome)
     if outcome != "ok":
         raise RuntimeError(f"checkpoint.save(step {step}) failed: {outcome}")
     return final
+
+
+class _FileError(Exception):
+    """Writing one file failed; ``args[0]`` says which file and why."""
+
+
+def _describe(exc, path):
+    """``OSError: [Errno 28] No space left on device: '/ckpt/.tmp_step_7/replicated.dt'``:
+    the error with the full path of the file it concerns, even when the OS gave none."""
+    if isinstance(exc, OSError) and exc.filename is None and exc.strerror:
+        return f"{type(exc).__name__}: [Errno {exc.errno}] {exc.strerror}: {path!r}"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {exc} (writing {path!r})"
 
 
 def _agree_on_step(group, step):
@@ -193,13 +222,18 @@ def _write_rank_files(state, tmp, rank):
     replicated, sharded = _split(state, with_replicated=rank == 0)
     out = {}
     if rank == 0:
-        path = os.path.join(tmp, REPLICATED)
-        _save(replicated, path)
-        out[REPLICATED] = _digest(path)
-    path = os.path.join(tmp, shard_name(rank))
-    _save({"rank": rank, "rng": rng_state(), "sharded": sharded}, path)
-    out[shard_name(rank)] = _digest(path)
+        out[REPLICATED] = _write_file(replicated, os.path.join(tmp, REPLICATED))
+    out[shard_name(rank)] = _write_file({"rank": rank, "rng": rng_state(), "sharded": sharded},
+                                        os.path.join(tmp, shard_name(rank)))
     return out
+
+
+def _write_file(obj, path):
+    try:
+        _save(obj, path, format="disttrain")   # our own format: its own checks, no zip
+        return _digest(path)
+    except (OSError, RuntimeError) as exc:   # RuntimeError: the directory has gone
+        raise _FileError(_describe(exc, os.path.abspath(path))) from exc
 
 
 def _digest(path):
@@ -213,7 +247,7 @@ def _digest(path):
 
 
 def _publish(reports, tmp, final, directory, step, world_size, keep_last):
-    """Rank 0: rename the finished temporary directory into place, then write the manifest."""
+    """Rank 0: write the manifest into the finished temporary directory, then name it."""
     errors = [f"rank {r}: {rep['error']}" for r, rep in enumerate(reports) if rep["error"]]
     if errors:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -221,13 +255,15 @@ def _publish(reports, tmp, final, directory, step, world_size, keep_last):
     files = {}
     for rep in reports:
         files.update(rep["files"])
-    _fsync_dir(tmp)
-    if os.path.exists(final):          # the same step saved again (after a restart)
-        shutil.rmtree(final)
-    os.rename(tmp, final)
-    _fsync_dir(directory)
     manifest = {"format": 1, "step": step, "world_size": world_size, "files": files}
-    _write_manifest(final, manifest)
+    # The manifest goes in before the directory gets its name: a step directory is
+    # complete from the moment it exists.
+    _write_manifest(tmp, manifest)
+    if os.path.exists(final):          # the same step saved again (after a restart)
+        _replace_dir(tmp, final)       # the old one stays loadable until the swap
+    else:
+        os.rename(tmp, final)
+    _fsync_dir(directory)
     if keep_last is not None:
         _prune(directory, int(keep_last))
     return "ok"
@@ -242,6 +278,43 @@ def _write_manifest(final, manifest):
         os.fsync(fh.fileno())
     os.rename(part, path)
     _fsync_dir(final)
+
+
+def _replace_dir(new, old):
+    """Put directory ``new`` in place of ``old`` so that ``old``'s path always holds one of
+    the two complete directories, then remove the replaced one.
+
+    Linux swaps the two names in one step (``renameat2(RENAME_EXCHANGE)``); elsewhere, or
+    on a filesystem without it, ``old`` is moved aside first, which leaves a moment in
+    which the step is absent.
+    """
+    if _exchange(new, old):
+        _fsync_dir(os.path.dirname(old) or ".")
+        shutil.rmtree(new)            # now the replaced directory
+        return
+    aside = old + ".replaced"
+    shutil.rmtree(aside, ignore_errors=True)
+    os.rename(old, aside)
+    os.rename(new, old)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _exchange(a, b):
+    """Atomically swap the names ``a`` and ``b``; False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), b)
 
 
 def _fsync_dir(path):

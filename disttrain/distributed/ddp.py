@@ -18,7 +18,9 @@ class DistributedDataParallel(Module):
     all. During backward each parameter's gradient lands in a flat bucket (``param.grad``
     is a view of it); a bucket whose gradients are complete is all-reduced on the
     communication thread while backward continues, and the end of backward waits for all
-    buckets, so ``optimizer.step()`` sees averaged gradients.
+    buckets, so ``optimizer.step()`` sees averaged gradients. The buckets of a dtype and
+    device are slices of one gradient buffer, and the parameters move into one flat buffer in
+    the same order at construction: an optimizer steps on both memories as they are.
 
     Args:
         module (Module): the module to replicate.
@@ -174,17 +176,50 @@ def _verify_shapes(group, names, params):
                     f"('{ref_names[i]}' with sizes {a[0]} and dtype {a[1]}).")
 
 
+# Bytes per broadcast when copying states: no rank holds more than this in flight (the
+# model is never staged whole, on the sender or in the receivers' queues).
+PIECE_BYTES = 4 << 20
+
+
 def _sync_states(group, tensors, root=0):
-    """Overwrite ``tensors`` everywhere with rank ``root``'s, one broadcast per dtype and
-    device."""
+    """Overwrite ``tensors`` everywhere with rank ``root``'s: small ones packed together, large
+    ones in place, in broadcasts of at most about ``PIECE_BYTES``."""
     if group.size == 1 or not tensors:
         return
     for ts in _by_kind(tensors):
-        xp = array_module(ts[0]._data)
-        flat = xp.concatenate([t._data.reshape(-1) for t in ts]) if len(ts) > 1 else \
-            ts[0]._data.reshape(-1).copy()
-        group.broadcast(flat, root).wait()
-        _unpack(ts, flat)
+        batch, size = [], 0
+        for t in ts:
+            d = t._data
+            if d.nbytes >= PIECE_BYTES and d.flags.c_contiguous:
+                broadcast_pieces(group, d.reshape(-1), root)
+                t._version[0] += 1
+                continue
+            batch.append(t)
+            size += d.nbytes
+            if size >= PIECE_BYTES:
+                _sync_batch(group, batch, root)
+                batch, size = [], 0
+        if batch:
+            _sync_batch(group, batch, root)
+
+
+def _sync_batch(group, ts, root):
+    xp = array_module(ts[0]._data)
+    flat = xp.concatenate([t._data.reshape(-1) for t in ts]) if len(ts) > 1 else \
+        ts[0]._data.reshape(-1).copy()
+    broadcast_pieces(group, flat, root)
+    _unpack(ts, flat)
+
+
+def broadcast_pieces(group, flat, root):
+    """Broadcast 1-D ``flat`` from ``root`` in place, ``PIECE_BYTES`` at a time; after each
+    piece every rank waits for all (else the sender runs ahead and the receivers queue its
+    pieces as messages, up to the whole array)."""
+    per = max(1, PIECE_BYTES // flat.itemsize)
+    for a in range(0, max(1, flat.size), per):
+        group.broadcast(flat[a:a + per], root).wait()
+        if flat.size > per:
+            group.barrier().wait()
 
 
 def _by_kind(tensors):

@@ -6,17 +6,22 @@
 * :func:`broadcast_parameters` / :func:`broadcast_optimizer_state`: start every rank from
   the root's weights and optimizer state.
 * :class:`ZeroRedundancyOptimizer`: each rank keeps the optimizer state of only its share
-  of the parameters (partitioned greedily by size), steps that share, then the updated
-  parameters are all-gathered. State memory per rank falls as 1/world size.
+  of the parameters, steps that share, then the updated parameters are shared. State
+  memory per rank falls as 1/world size, and nothing else grows in its place: the parameters
+  live rank by rank in one flat buffer that the broadcasts fill in place, and under
+  DistributedDataParallel each rank's share is one slice of DDP's gradient buffer, which the
+  local optimizer steps on directly.
 """
 import numpy as np
 
 from ..comm import ReduceOp
 from ..core.device import array_module
+from ..core.sharedmem import is_shared_array
 from ..core.tensor import Tensor
+from ..optim._homes import FlatBuffer, tiling, grad_home, param_home, set_param_home
 from ..optim.optimizer import Optimizer, _closure_loss
 from . import _objects
-from .ddp import _by_kind, _sync_states, _unpack
+from .ddp import _by_kind, _sync_states, broadcast_pieces
 
 __all__ = ["DistributedOptimizer", "broadcast_parameters", "broadcast_optimizer_state",
            "ZeroRedundancyOptimizer"]
@@ -147,9 +152,11 @@ class ZeroRedundancyOptimizer(Optimizer):
 
     Every rank holds all parameters, but the state of ``optimizer_class`` (momentum, Adam's
     moments...) only for its share: parameters are assigned, largest first, to the rank with
-    the fewest bytes so far. ``step()`` updates this rank's share with its gradients
-    (average them first, e.g. with DistributedDataParallel), then one all-gather brings
-    every rank's updated parameters to all.
+    the fewest bytes so far; under DistributedDataParallel (built first) each rank takes a
+    contiguous run of DDP's gradient buffer instead, balanced by size, so that it steps on
+    its gradients where the all-reduce left them. ``step()`` updates this rank's share with
+    its gradients (average them first, e.g. with DistributedDataParallel), then each rank's
+    updated parameters are broadcast to all, straight into their memory.
 
     Args:
         params (iterable): Tensors or param-group dicts, as for any optimizer.
@@ -288,7 +295,12 @@ def merge_shards(shards):
 
 
 def _partition(param_groups, world_size):
-    """Owner rank of each parameter: largest first, to the least loaded rank."""
+    """Owner rank of each parameter: largest first, to the least loaded rank; or, when every
+    parameter's gradient lives in a DDP buffer, contiguous runs of each buffer."""
+    params = [p for g in param_groups for p in g["params"]]
+    homes = [grad_home(p) for p in params]
+    if world_size > 1 and params and all(h is not None for h in homes):
+        return _contiguous(params, homes, world_size)
     sizes = [0] * world_size
     owner = {}
     for g in param_groups:
@@ -299,36 +311,101 @@ def _partition(param_groups, world_size):
     return owner
 
 
+def _shares_in_place(per_rank):
+    """``(buffer, shares, spans)`` when every rank's parameters already live in one run of
+    one buffer (DDP's parameter layout cut by a contiguous partition); else None."""
+    buf, shares, spans = None, [], []
+    for rp in per_rank:
+        if not rp:
+            shares.append([])
+            spans.append((0, 0))
+            continue
+        found = tiling([param_home(p) for p in rp])
+        if found is None or (buf is not None and found[0] is not buf):
+            return None
+        buf, _, i0, i1 = found
+        shares.append([(p, param_home(p)[1]) for p in rp])
+        spans.append((buf.offsets[i0], buf.offsets[i1]))
+    return None if buf is None else (buf, shares, spans)
+
+
+def _contiguous(params, homes, world_size):
+    """Each gradient buffer cut into ``world_size`` runs of whole parameters: a parameter goes
+    to the rank whose equal share of the buffer holds its middle element."""
+    owner, by_buf = {}, {}
+    for p, (buf, i) in zip(params, homes):
+        by_buf.setdefault(id(buf), []).append((i, p))
+    for entries in by_buf.values():
+        entries.sort(key=lambda e: e[0])
+        total = max(1, sum(int(p._data.size) for _, p in entries))
+        acc = 0
+        for _, p in entries:
+            n = int(p._data.size)
+            owner[id(p)] = min(world_size - 1, int(world_size * (acc + n / 2) / total))
+            acc += n
+    return owner
+
+
 class _GatherLayout:
-    """Where each rank's parameters sit in one all-gather per (dtype, device)."""
+    """The parameters of each (dtype, device) laid out rank by rank in one flat buffer: each
+    rank's updated share is broadcast from it straight into every rank's buffer, a few MiB at a
+    time (no receive buffer as large as a share or the model). Within a
+    share the parameters follow their gradients' order in DDP's buffer, so that the local
+    optimizer adopts both memories as they are (``optim/_homes.py``)."""
 
     def __init__(self, params, owner, world_size, rank):
         self.rank = rank
         self.kinds = []
+        if world_size == 1:
+            return
         for ps in _by_kind(params):
-            per_rank = [[p for p in ps if owner[id(p)] == r] for r in range(world_size)]
-            width = max(sum(int(p._data.size) for p in rp) for rp in per_rank)
-            xp = array_module(ps[0]._data)
-            out = xp.zeros(width * world_size, ps[0]._data.dtype)
-            mine = xp.zeros(width, ps[0]._data.dtype)   # the input, apart from the output
-            self.kinds.append((per_rank, width, out, mine))
+            pos = {id(p): k for k, p in enumerate(ps)}
+            homes = {id(p): grad_home(p) for p in ps}
+            if all(h is not None for h in homes.values()):
+                key = lambda p: homes[id(p)][1]     # noqa: E731
+            else:
+                key = lambda p: pos[id(p)]          # noqa: E731
+            per_rank = [sorted((p for p in ps if owner[id(p)] == r), key=key)
+                        for r in range(world_size)]
+            in_place = _shares_in_place(per_rank)
+            if in_place is not None:        # DDP laid them out: each share is one run of it
+                self.kinds.append(in_place)
+                continue
+            shapes, index = [], []
+            for rp in per_rank:
+                index.append(list(range(len(shapes), len(shapes) + len(rp))))
+                shapes += [p._data.shape for p in rp]
+            first = ps[0]._data
+            # Not zeroed: each page is first touched by the copy in or by a broadcast.
+            buf = FlatBuffer(array_module(first), first.dtype, shapes, fill=False)
+            shares, spans = [], []
+            for rp, idx in zip(per_rank, index):
+                spans.append((buf.offsets[idx[0]], buf.offsets[idx[-1] + 1]) if idx else (0, 0))
+                for p, i in zip(rp, idx):
+                    v = buf.views[i]
+                    v[...] = p._data
+                    if not is_shared_array(p._data):     # shared memory stays where it is
+                        p._data = v                      # the old array is freed
+                        set_param_home(p, buf, i)
+                shares.append(list(zip(rp, idx)))
+            self.kinds.append((buf, shares, spans))
 
     def gather(self, group):
         if group.size == 1:
             return
-        for per_rank, width, out, mine in self.kinds:
-            if width == 0:
-                continue
-            _pack(per_rank[self.rank], mine)
-            group.all_gather_into(out, mine).wait()
-            for r, rp in enumerate(per_rank):
-                if r != self.rank:
-                    _unpack(rp, out[r * width:(r + 1) * width])
-
-
-def _pack(params, flat):
-    off = 0
-    for p in params:
-        n = int(p._data.size)
-        flat[off:off + n] = p._data.reshape(-1)
-        off += n
+        for buf, shares, spans in self.kinds:
+            for p, i in shares[self.rank]:
+                v = buf.views[i]
+                if p._data is not v:        # stepped elsewhere (a layout of its own): pack
+                    v[...] = p._data
+            for r, (lo, hi) in enumerate(spans):
+                if hi > lo:
+                    broadcast_pieces(group, buf.array[lo:hi], r)
+            for r, share in enumerate(shares):
+                if r == self.rank:
+                    continue
+                for p, i in share:
+                    v = buf.views[i]
+                    if p._data is not v:
+                        p._data[...] = v
+                    p._version[0] += 1

@@ -1,22 +1,15 @@
 """Functional attention: ``scaled_dot_product_attention`` and ``multi_head_attention_forward``.
 
-Both are compositions of differentiable Tensor ops (linear, bmm, softmax, dropout), so they
-need no backward of their own; masks are turned into additive float masks first, as
-PyTorch does.
+The attention itself is one node (``_sdpa``); multi-head attention adds the projections
+around it. Masks are turned into additive float masks first, as PyTorch does.
 """
 import math
 
-from ..core import creation as _c, dtype as _dt, functions as _f
+from ..core import creation as _c, functions as _f
 from ..core.ops import linalg as _linalg
+from ._sdpa import ScaledDotProductAttention, _keep_mask, scaled_dot_product_attention
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
-
-
-def _dropout(x, p, training):
-    if not training or p == 0.0:
-        return x
-    from .functional import dropout     # defined beside the other activations
-    return dropout(x, p, training)
 
 
 def _additive(mask, dtype, name="attn_mask"):
@@ -31,56 +24,6 @@ def _additive(mask, dtype, name="attn_mask"):
     return mask.to(dtype)
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, scale=None, enable_gqa=False):
-    """``softmax(Q K^T * scale + mask) V`` over the last two dimensions.
-
-    Args:
-        query (Tensor): (..., L, E).
-        key (Tensor): (..., S, E).
-        value (Tensor): (..., S, Ev).
-        attn_mask (Tensor, optional): broadcastable to (..., L, S); a boolean mask marks the
-            positions that *take part* (True), a float mask is added to the scores.
-        dropout_p (float): dropout on the attention weights.
-        is_causal (bool): mask out the upper triangle (position i sees j <= i).
-        scale (float, optional): default ``1 / sqrt(E)``.
-
-    Example::
-
-        >>> q = k = v = disttrain.randn(2, 3, 4)
-        >>> F.scaled_dot_product_attention(q, k, v).shape
-        disttrain.Size([2, 3, 4])
-    """
-    L, S = query.shape[-2], key.shape[-2]
-    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    if enable_gqa and key.shape[-3] != query.shape[-3]:
-        rep = query.shape[-3] // key.shape[-3]
-        key, value = (t.unsqueeze(-3).expand(*t.shape[:-2], rep, *t.shape[-2:])
-                      .reshape(*t.shape[:-3], t.shape[-3] * rep, *t.shape[-2:])
-                      for t in (key, value))
-    scores = query.matmul(key.transpose(-2, -1)) * scale
-    keep = None
-    if is_causal:
-        if attn_mask is not None:
-            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
-                               "set when is_causal=True")
-        keep = _c.ones((L, S), dtype=_dt.bool, device=query.device).tril()
-    elif attn_mask is not None:
-        if attn_mask.dtype.name == "bool":
-            keep = attn_mask
-        else:
-            scores = scores + attn_mask
-    if keep is None:
-        weights = scores.softmax(-1)
-    else:
-        # A query that may attend to nothing gets zero output (PyTorch's rule), not NaN:
-        # its scores are neutralised before the softmax and its weights zeroed after.
-        dead = keep.logical_not().all(-1, keepdim=True)
-        scores = scores.masked_fill(keep.logical_not(), float("-inf")).masked_fill(dead, 0.0)
-        weights = scores.softmax(-1).masked_fill(dead, 0.0)
-    return _dropout(weights, dropout_p, True).matmul(value)
-
-
 def _in_projection(query, key, value, e, in_proj_weight, in_proj_bias, separate, qw, kw, vw):
     if not separate:
         ws = in_proj_weight.chunk(3) if in_proj_weight is not None else (None,) * 3
@@ -91,7 +34,12 @@ def _in_projection(query, key, value, e, in_proj_weight, in_proj_bias, separate,
 
 
 def _linear(x, w, b):
-    return _linalg.Linear.apply(x, w, b) if b is not None else _linalg.Linear.apply(x, w)
+    """``x @ w.T + b`` over the last dim, as one 2-d matmul: a strided 3-d input (the
+    sequence-first view of a batch-first tensor) would take numpy's slow batched path."""
+    lead = tuple(x.shape[:-1])
+    x2 = x.reshape(-1, x.shape[-1])
+    y = _linalg.Linear.apply(x2, w, b) if b is not None else _linalg.Linear.apply(x2, w)
+    return y.reshape(*lead, y.shape[-1])
 
 
 def _append_bias_kv(k, v, bias_k, bias_v, attn_mask, key_padding_mask):
@@ -187,11 +135,14 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
     if not training:
         dropout_p = 0.0
-    scores = (q * math.sqrt(1.0 / head_dim)).bmm(k.transpose(-2, -1))
-    if attn_mask is not None:
-        scores = scores + attn_mask
-    weights = _dropout(scores.softmax(-1), dropout_p, True)
-    out = weights.bmm(v)                                   # (N * H, L, head_dim)
+    drop = None
+    if dropout_p > 0.0:
+        drop = _keep_mask(q, k, v, 1, None, attn_mask, dropout_p)
+    # with the weights returned, a query that sees no key gets NaN weights (a plain softmax),
+    # without them zeros: PyTorch's two paths do the same
+    out, weights = ScaledDotProductAttention.apply(q, k, v, attn_mask, None,
+                                                   math.sqrt(1.0 / head_dim), 1, drop,
+                                                   need_weights)
     out = out.transpose(0, 1).reshape(tgt_len * bsz, e)
     out = _linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, e)
     if not batched:

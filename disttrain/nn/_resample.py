@@ -192,7 +192,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         input (Tensor): (N, C, L), (N, C, H, W) or (N, C, D, H, W).
         size (int or tuple, optional): the output spatial size.
         scale_factor (float or tuple, optional): multiplier of the spatial size.
-        mode (str): 'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear' or 'area'.
+        mode (str): 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear'
+            or 'area'.
         align_corners (bool, optional): linear modes only; map corner pixels onto each other.
         recompute_scale_factor (bool, optional): derive the coordinate scale from the sizes.
 
@@ -201,7 +202,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         >>> F.interpolate(disttrain.tensor([[[1., 2.]]]), scale_factor=2)
         tensor([[[1., 1., 2., 2.]]])
     """
-    if mode not in _MODES or input.dim() not in (3, 4, 5):
+    if mode not in _MODES or input.dim() not in (3, 4, 5) or \
+            (mode == "bicubic" and input.dim() != 4):
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
             f"the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
@@ -212,10 +214,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode in _LINEAR_DIMS and input.dim() != _LINEAR_DIMS[mode]:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                   f"{_LINEAR_DIMS[mode]}D input")
-    if mode == "bicubic" or antialias:
+    if antialias:
         raise NotImplementedError(f"interpolate: mode '{mode}' with antialias={antialias} is not "
                                   f"implemented")
     sizes, scales = _sizes_and_scales(input, size, scale_factor, recompute_scale_factor)
+    if mode == "bicubic":
+        from ._bicubic import bicubic_resize
+        return bicubic_resize(input, sizes, scales, align_corners)
     if mode == "area":
         if input.dim() == 3:
             return adaptive_avg_pool1d(input, sizes)

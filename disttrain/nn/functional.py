@@ -392,3 +392,32 @@ from . import _spatial  # noqa: E402
 __all__ += _spatial.__all__
 
 from ._spatial import *  # noqa: F401,F403,E402
+
+from . import _morefn, _morefn_loss, _volfn  # noqa: E402
+from ._morefn import *  # noqa: F401,F403,E402
+from ._morefn_loss import *  # noqa: F401,F403,E402
+from ._volfn import *  # noqa: F401,F403,E402
+
+__all__ += _morefn.__all__ + _morefn_loss.__all__ + _volfn.__all__
+
+from ._bagfn import embedding_bag  # noqa: E402
+
+__all__ += ["embedding_bag"]
+
+from . import _gridfn  # noqa: E402
+from ._gridfn import *  # noqa: F401,F403,E402
+
+__all__ += _gridfn.__all__
+
+from . import _fracpool  # noqa: E402
+from ._fracpool import *  # noqa: F401,F403,E402
+
+__all__ += _fracpool.__all__
+
+from ._ctc import ctc_loss  # noqa: E402
+
+__all__ += ["ctc_loss"]
+
+from ._lce import linear_cross_entropy  # noqa: E402
+
+__all__ += ["linear_cross_entropy"]

@@ -12,12 +12,20 @@ Layout of one group of n parameters::
     grad:   [ g0 ........ | g1 .... | g2 ............ ]   same offsets
     state:  {"exp_avg": [...], "exp_avg_sq": [...]}        same offsets
     steps:  float32[n] on the host (a parameter's ``state["step"]`` is a 0-d view of it)
+
+Under DistributedDataParallel the gradient array is not the group's own: it is the region of
+DDP's gradient buffer that holds these parameters (see ``_homes``), and the parameters are laid
+out in that buffer's order (backward's, the reverse of registration), so the all-reduce, the
+``param.grad`` views and the step share one memory. The same holds for the parameter array
+under ZeroRedundancyOptimizer. A step is elementwise: only the order must agree between the
+parameter, gradient and state arrays.
 """
 import numpy as np
 
 from ..core.device import array_module, device_of
 from ..core.sharedmem import is_shared_array
 from ..core.tensor import Tensor
+from . import _homes
 
 __all__ = ["FlatGroup", "build_flat_groups", "grad_term"]
 
@@ -46,9 +54,10 @@ class FlatGroup:
 
     Attributes:
         group_index (int): index of the param group in ``optimizer.param_groups``.
-        params (list of Tensor): the parameters, in param-group order.
+        params (list of Tensor): the parameters, in param-group order, or in the order of the
+            buffers they already live in (``_homes.arrange``).
         param (array): flat parameter values; ``params[i]._data`` is a view of it.
-        grad (array): flat gradients, same offsets.
+        grad (array): flat gradients, same offsets (under DDP a region of its buffer).
         offsets, numels, shapes (lists): where each parameter lives in the flat arrays.
         state (dict of str to array): flat per-parameter state (``exp_avg`` ...).
         steps (numpy float32 array): the step count of each parameter.
@@ -58,6 +67,10 @@ class FlatGroup:
     """
 
     def __init__(self, params, group_index, state, scalars=None):
+        # The buffers the parameters already live in, if any (DDP's gradients, ZeRO's values).
+        params, param, pviews, grad, gviews = _homes.arrange(params)
+        self._generation = _homes.generation()
+        self._adopted = (param, grad)
         first = params[0]._data
         self.xp = array_module(first)
         self.dtype = first.dtype
@@ -69,8 +82,8 @@ class FlatGroup:
         self.numels = [int(p._data.size) for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(self.numels)]).astype(np.int64).tolist()
         self.total = self.offsets[-1]
-        self.param = self.xp.empty(self.total, self.dtype)
-        self.grad = self.xp.zeros(self.total, self.dtype)
+        self.param = self.xp.empty(self.total, self.dtype) if param is None else param
+        self.grad = self.xp.zeros(self.total, self.dtype) if grad is None else grad
         self.state = {}
         self.steps = np.zeros(len(params), np.float32)
         self.has_state = np.zeros(len(params), bool)
@@ -81,8 +94,10 @@ class FlatGroup:
             self.scalars[name] = np.full(len(params), fill, np.float32)
             self._state_views[name] = [None] * len(params)
         self._scratch = []
-        self.pviews = [self.view(self.param, i) for i in range(len(params))]
-        self.gviews = [self.view(self.grad, i) for i in range(len(params))]
+        self.pviews = [self.view(self.param, i) for i in range(len(params))] \
+            if pviews is None else list(pviews)
+        self.gviews = [self.view(self.grad, i) for i in range(len(params))] \
+            if gviews is None else list(gviews)
         # A parameter in memory shared with other processes (Hogwild training) keeps that
         # memory: before each step its values are read into the flat buffer, and after it the
         # step's change is added back (others' concurrent updates are not overwritten).
@@ -90,6 +105,8 @@ class FlatGroup:
                        if is_shared_array(p._data)}
         self._before = {}
         for i, (p, v) in enumerate(zip(self.params, self.pviews)):
+            if p._data is v:
+                continue        # already in place (an adopted buffer)
             v[...] = p._data
             if i in self.shared:
                 self._before[i] = v.copy()
@@ -110,7 +127,12 @@ class FlatGroup:
     def sync_params(self):
         """Check that every parameter still fits its place; copy back in and rebind those whose
         ``_data`` was replaced (``p.data = ...``, another optimizer over the same parameters).
-        False when one changed shape, dtype or device: the layout must be rebuilt."""
+        False when one changed shape, dtype or device, or when the buffers they live in
+        changed (DDP built after the first step): the layout must be rebuilt."""
+        if self._generation != _homes.generation():
+            if not _homes.same_arrangement(self.params, *self._adopted):
+                return False
+            self._generation = _homes.generation()
         for i, (p, v) in enumerate(zip(self.params, self.pviews)):
             d = p._data
             if d is v:
@@ -139,8 +161,9 @@ class FlatGroup:
         """Copy the parameters' gradients into ``grad``; returns a bool array of which have one.
 
         A gradient array that owns its memory is rebound to its view of ``grad``, so the next
-        backward accumulates in place and the next step copies nothing. Gradients that are
-        views of someone else's buffer (a data-parallel bucket) or carry a graph are only copied.
+        backward accumulates in place and the next step copies nothing. Under DDP ``grad`` is
+        the buckets' memory and every gradient already is its view. Gradients that are views
+        of another buffer or carry a graph are only copied.
         """
         active = np.ones(len(self.params), bool)
         for i, p in enumerate(self.params):
@@ -171,7 +194,10 @@ class FlatGroup:
         """The flat array for state ``name``, allocated (filled with ``fill``) on first use."""
         arr = self.state.get(name)
         if arr is None:
-            arr = self.xp.full(self.total, fill, self.dtype)
+            # zeros come as untouched pages that the first step writes once; full() would
+            # write every page twice
+            arr = self.xp.zeros(self.total, self.dtype) if fill == 0 else \
+                self.xp.full(self.total, fill, self.dtype)
             self.state[name] = arr
             self._state_views[name] = [None] * len(self.params)
         return arr

@@ -2,12 +2,12 @@
 ``summary`` (torchsummary's model table)."""
 import importlib
 
-__all__ = ["data", "summary"]
+__all__ = ["data", "summary", "checkpoint"]
 
 
 def __getattr__(name):
     # Submodules load on first use, like ``disttrain.nn``; ``utils.data`` imports no nn code.
-    if name in ("data", "summary"):
+    if name in ("data", "summary", "checkpoint"):
         mod = importlib.import_module(f".{name}", __name__)
         globals()[name] = mod
         return mod

@@ -325,6 +325,8 @@ def job_stray():
     """Wait for the test to poke at us from outside, then check the job still works."""
     pg = comm.init_from_env(timeout=60)
     print("ENDPOINT", pg._engine.t.pull.LAST_ENDPOINT.decode(), flush=True)
+    # What a member would know: lets the test send malformed messages past authentication.
+    print("TOKEN", pg._engine.t.token.hex(), flush=True)
     sys.stdin.readline()                      # the test pokes, then says go
     x = np.full(1000, float(pg.rank + 1))
     pg.all_reduce(x).wait()
@@ -377,5 +379,95 @@ def _open_sockets():
     return count
 
 
+def _report(**result):
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def job_claims(seconds="10"):
+    """Join, then run all_reduces until an error or ``seconds``: a misconfigured job must
+    fail on every rank, whether the bad claim came before or after the group formed."""
+    print("START", time.time(), flush=True)
+    try:
+        pg = comm.init_from_env(timeout=60)
+        print("JOINED", flush=True)
+        end = time.time() + float(seconds)
+        while time.time() < end:
+            x = np.ones(4)
+            pg.all_reduce(x).wait()
+            time.sleep(0.05)
+        _report(error=None, at=time.time(), sum=float(x[0]))
+    except (CommError, comm.StoreError) as exc:
+        _report(error=str(exc), type=type(exc).__name__, at=time.time())
+
+
+def job_train(steps="60", hold="0"):
+    """A tiny data-parallel training whose numbers are exact in any summation order, so
+    its parameters can be compared bit for bit with a run computed without any peers.
+    With ``hold``, the formed group waits for a line on stdin before training."""
+    print("START", time.time(), flush=True)
+    try:
+        pg = comm.init_from_env(timeout=60)
+        print("JOINED", flush=True)
+        if hold == "1":
+            sys.stdin.readline()
+        p = np.zeros(8)
+        for step in range(int(steps)):
+            grad = (np.arange(8) % 3 - 1.0) * (pg.rank + 1) + step % 5
+            pg.all_reduce(grad, "AVG").wait()
+            p -= 0.25 * grad
+            time.sleep(0.02)
+        _report(error=None, params=p.tolist())
+        comm.destroy()
+    except (CommError, comm.StoreError) as exc:
+        _report(error=str(exc), type=type(exc).__name__)
+
+
+def solo_train(world_size, steps=60):
+    """What ``job_train`` computes, without processes."""
+    p = np.zeros(8)
+    for step in range(steps):
+        grads = [(np.arange(8) % 3 - 1.0) * (r + 1) + step % 5 for r in range(world_size)]
+        p -= 0.25 * (sum(grads) / world_size)
+    return p.tolist()
+
+
+def job_startup_window():
+    """Stop inside the start of a group, holding a shared-memory segment: rank 2 never
+    publishes its endpoints, so the others wait in the rendezvous with theirs mapped."""
+    if os.environ["RANK"] == "2":
+        real = comm.Store.set
+
+        def stall(self, key, value):
+            if key.startswith("rdzv/ep/"):
+                print("STALLED", flush=True)
+                time.sleep(600)
+            return real(self, key, value)
+        comm.Store.set = stall
+    comm.init_from_env(timeout=60)
+    _report(error="the group started although rank 2 never published its endpoints")
+
+
+def job_reinit(rounds="3"):
+    """PyTorch's DDP tutorial pattern: init, work, destroy, and again, in one process, with
+    rank and world size passed as arguments (no launcher variables needed)."""
+    import disttrain as torch
+    import disttrain.distributed as dist
+    rank, size = int(os.environ.pop("RANK")), int(os.environ.pop("WORLD_SIZE"))
+    destroy_s = []
+    for i in range(int(rounds)):
+        dist.init_process_group("gloo", rank=rank, world_size=size)
+        t = torch.ones(3) * (rank + i)
+        dist.all_reduce(t)
+        assert t.tolist() == [float(sum(range(i, i + size)))] * 3, t
+        start = time.perf_counter()
+        dist.destroy_process_group()
+        destroy_s.append(time.perf_counter() - start)
+    _report(error=None, destroy_s=destroy_s)
+
+
 if __name__ == "__main__":
+    if os.environ.get("DISTTRAIN_TEST_DUMP_AFTER"):   # where a hung worker is stuck
+        import faulthandler
+        faulthandler.dump_traceback_later(float(os.environ["DISTTRAIN_TEST_DUMP_AFTER"]),
+                                          exit=True)
     globals()[f"job_{sys.argv[1]}"](*sys.argv[2:])

@@ -14,7 +14,8 @@ JOBS = Path(__file__).with_name("_jobs.py")
 # Variables of an outer launcher must not leak into the workers' discovery.
 _LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
                 "MASTER_PORT", "DISTTRAIN_SECRET", "SLURM_PROCID", "SLURM_NTASKS",
-                "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE")
+                "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE",
+                "TORCHELASTIC_RUN_ID", "DISTTRAIN_CONNECT_TIMEOUT")
 
 
 def free_port():
@@ -31,14 +32,22 @@ def clean_env(**extra):
 
 
 class Ranks:
-    """``n`` processes running ``_jobs.py job args...`` as one job; kill them all on exit."""
+    """``n`` processes running ``_jobs.py job args...`` as one job; kill them all on exit.
 
-    def __init__(self, n, job, *args, env=None, secret="test-secret", port=None):
+    ``per_process`` (a list of ``n`` dicts) overrides variables of single processes: a
+    misconfigured rank, a second job's ranks.
+    """
+
+    def __init__(self, n, job, *args, env=None, secret="test-secret", port=None,
+                 per_process=None):
         self.port = port or free_port()
         self.procs = []
         for rank in range(n):
-            e = clean_env(RANK=rank, WORLD_SIZE=n, MASTER_ADDR="127.0.0.1",
-                          MASTER_PORT=self.port, DISTTRAIN_SECRET=secret, **(env or {}))
+            own = dict(RANK=rank, WORLD_SIZE=n, MASTER_ADDR="127.0.0.1",
+                       MASTER_PORT=self.port, DISTTRAIN_SECRET=secret)
+            own.update(env or {})
+            own.update(per_process[rank] if per_process else {})
+            e = clean_env(**own)
             self.procs.append(subprocess.Popen(
                 [sys.executable, str(JOBS), job, *map(str, args)], env=e,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -81,10 +81,12 @@ def test_mismatch_message_names_both_calls(mismatches):
 
 
 def test_stranger_refused_and_garbage_dropped_while_job_goes_on():
-    """A process without the secret is refused; malformed messages are dropped with a
-    warning; the job's next all_reduce is still right."""
+    """A process without the secret is refused by the store and by the ranks' sockets;
+    malformed messages from a peer that authenticated are dropped with a warning; the
+    job's next all_reduce is still right."""
     with Ranks(2, "stray") as ranks:
         endpoint = ranks.wait_line(1, "ENDPOINT", timeout=60)
+        token = bytes.fromhex(ranks.wait_line(1, "TOKEN", timeout=60))
         ranks.wait_line(0, "ENDPOINT", timeout=60)
         stranger = Store("127.0.0.1", ranks.port, secret="not-the-secret", timeout=5)
         with pytest.raises(StoreError, match="refused"):
@@ -94,7 +96,7 @@ def test_stranger_refused_and_garbage_dropped_while_job_goes_on():
             nosecret.get("w0/ep/1", timeout=1)
         stranger.close()
         nosecret.close()
-        _send_garbage(endpoint)
+        _send_garbage(endpoint, token)
         for r in range(2):
             ranks.tell(r, "go")
         assert ranks.finish(timeout=60) == [0, 0]
@@ -103,21 +105,28 @@ def test_stranger_refused_and_garbage_dropped_while_job_goes_on():
         err = ranks.stderr(1)
         assert "dropped a malformed message" in err, err
         assert "does not carry the job's secret" in err, err
+        assert "rank 1: refused a connection from" in err, err
+        assert "it does not have the group's credentials" in err, err
 
 
-def _send_garbage(endpoint):
+def _send_garbage(endpoint, good):
     ctx = zmq.Context()
+    outsider = ctx.socket(zmq.PUSH)          # knows the endpoint, not the credentials
+    outsider.plain_username, outsider.plain_password = b"disttrain", b"guess"
+    outsider.connect(endpoint)
+    outsider.send_multipart(encode(Kind.DATA, good, 0, "0", 1, 0, np.ones(4, "float32")))
     sock = ctx.socket(zmq.PUSH)
+    sock.plain_username, sock.plain_password = b"disttrain", good.hex().encode()
     sock.linger = 2000
     sock.connect(endpoint)
-    good = secret_token("test-secret")
     bad_payload = encode(Kind.DATA, good, 0, "0", 1, 0, np.ones(4, "float32"))
     for frames in (
             [b"\xc1\xff not msgpack"],                                    # not msgpack
             [msgpack.packb({"hello": 1})],                                # wrong shape
             [msgpack.packb(["dt1", 0, good, 0, "0", 1, 0, "object", [1], None]), b"x" * 8],
             [bad_payload[0], b"short"],                                   # length mismatch
-            encode(Kind.DATA, secret_token("other"), 0, "0", 1, 0, np.ones(2)),  # no secret
+            # the job's token, not the group's: from an earlier group or another job
+            encode(Kind.DATA, secret_token("test-secret"), 0, "0", 1, 0, np.ones(2)),
             [b"a", b"b", b"c"]):                                          # too many frames
         sock.send_multipart(frames)
     ctx.destroy(linger=2000)

@@ -125,10 +125,12 @@ def test_missing_directory_and_resave(tmp_path):
     assert checkpoint.load_latest(tmp_path).state["v"] == 2
 
 
-@pytest.mark.parametrize("where, warned", [("before_rename", False),
-                                           ("before_manifest", True)])
-def test_sigkill_during_save_leaves_previous_loadable(tmp_path, where, warned):
-    """A process killed while writing a checkpoint leaves the previous one loadable."""
+@pytest.mark.parametrize("where, step, tag", [
+    ("before_rename", 1, "first"), ("before_manifest", 1, "first"),
+    ("resave_before_swap", 1, "first"), ("resave_after_swap", 1, "second")])
+def test_sigkill_during_save_leaves_a_complete_checkpoint(tmp_path, where, step, tag):
+    """A process killed while writing a checkpoint, also while saving the same step again
+    with keep_last=1, leaves a complete one loadable (the old until the new is whole)."""
     proc = subprocess.run([sys.executable, os.path.join(WORKERS, "kill_during_save.py"),
                            str(tmp_path), where], env=worker_env(), capture_output=True,
                           text=True, timeout=60)
@@ -136,14 +138,10 @@ def test_sigkill_during_save_leaves_previous_loadable(tmp_path, where, warned):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         ck = checkpoint.load_latest(tmp_path)
-    assert (ck.step, ck.state["tag"]) == (1, "first")
-    messages = [str(w.message) for w in record]
-    if warned:      # the renamed directory without manifest is named as incomplete
-        assert any("step_00000002 skipped: it is incomplete" in m for m in messages)
-    else:           # the temporary directory is not a checkpoint at all
-        assert messages == []
-    checkpoint.save({"tag": "third"}, tmp_path, step=3)      # cleans the leftovers
-    assert not any(n.startswith(".tmp") for n in os.listdir(tmp_path))
+    assert (ck.step, ck.state["tag"]) == (step, tag)
+    assert [str(w.message) for w in record] == []   # a temporary directory is no checkpoint
+    checkpoint.save({"tag": "third"}, tmp_path, step=3, keep_last=1)   # cleans the leftovers
+    assert os.listdir(tmp_path) == ["step_00000003"]
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +152,9 @@ def four_ranks(tmp_path_factory):
 
 @pytest.mark.parametrize("name", [
     "sharded_save_writes_one_shard_per_rank", "resharded_load_on_two_ranks",
-    "step_disagreement_names_ranks", "write_failure_raises_everywhere"])
+    "step_disagreement_names_ranks", "write_failure_raises_everywhere",
+    "read_only_directory_fails_everywhere", "full_disk_fails_everywhere",
+    "deleted_directory_fails_everywhere"])
 def test_four_ranks(four_ranks, name):
     """Each checkpoint check passed on every rank of a 4-rank job."""
     four_ranks.check(name)

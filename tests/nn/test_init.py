@@ -141,3 +141,15 @@ def test_float64_tensors():
     t = torch.empty(5, 5, dtype=torch.float64)
     assert init.orthogonal_(t).dtype is torch.float64
     assert init.trunc_normal_(t).dtype is torch.float64
+
+
+def test_deprecated_eye_dirac_sparse_aliases_warn_and_work():
+    """eye/dirac/sparse (no underscore) warn as PyTorch does and fill like their _ forms."""
+    with pytest.warns(FutureWarning, match="`nn.init.eye` is now deprecated in favor of "
+                                           "`nn.init.eye_`."):
+        assert init.eye(torch.empty(2, 3)).tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    with pytest.warns(FutureWarning, match="`nn.init.dirac` is now deprecated"):
+        assert init.dirac(torch.empty(1, 1, 3)).tolist() == [[[0.0, 1.0, 0.0]]]
+    with pytest.warns(FutureWarning, match="`nn.init.sparse` is now deprecated"):
+        t = init.sparse(torch.empty(4, 2), sparsity=0.5)
+    assert (t == 0).sum(0).tolist() == [2, 2]

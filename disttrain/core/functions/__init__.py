@@ -11,9 +11,22 @@ from .math_ops import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shaping import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
+from . import special_math, linalg_fns, complex_fns
+from .special_math import *  # noqa: F401,F403
+from .linalg_fns import *  # noqa: F401,F403
+from .complex_fns import *  # noqa: F401,F403
 # aliases PyTorch also has, reachable here but not exported into ``disttrain``
 from .math_ops import (greater, less, greater_equal, less_equal, not_equal, inner,  # noqa: F401
                        ger)
 from .shaping import swapdims, _shape_args  # noqa: F401  (methods parse shape arguments)
 
 __all__ = math_ops.__all__ + reductions.__all__ + shaping.__all__ + sorting.__all__
+__all__ += special_math.__all__ + linalg_fns.__all__ + complex_fns.__all__
+from . import more_shaping, more_math, more_reductions  # noqa: E402
+from .more_shaping import *  # noqa: F401,F403,E402
+from .more_math import *  # noqa: F401,F403,E402
+from .more_reductions import *  # noqa: F401,F403,E402
+__all__ += more_shaping.__all__ + more_math.__all__ + more_reductions.__all__
+from . import more_misc  # noqa: E402
+from .more_misc import *  # noqa: F401,F403,E402
+__all__ += more_misc.__all__

@@ -35,6 +35,7 @@ class ValuesIndices(tuple):
     """The (values, indices) pair returned by max/min/sort/topk along a dim."""
 
     def __new__(cls, values, indices, name):
+        cls = RETURN_TYPES.get(name, cls)     # the named class (``return_types.max`` ...)
         t = tuple.__new__(cls, (values, indices))
         t._name = name
         return t
@@ -57,3 +58,10 @@ def values_indices(pair, out, name):
     if out is not None:
         v, i = write_out(v, out[0], name), write_out(i, out[1], name)
     return ValuesIndices(v, i, name)
+
+
+# one class per op name, as PyTorch's ``torch.return_types.max`` ...: results of that op are
+# instances of it (see ``disttrain.return_types``)
+RETURN_TYPES = {n: type(n, (ValuesIndices,), {"__module__": "disttrain.return_types"})
+                for n in ("max", "min", "sort", "topk", "kthvalue", "median", "nanmedian",
+                          "mode", "cummax", "cummin")}

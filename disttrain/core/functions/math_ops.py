@@ -25,7 +25,7 @@ __all__ = [
 
 
 def _scalar_or_tensor(x, op):
-    if isinstance(x, (Tensor, int, float, bool, np.number, np.bool_)):
+    if isinstance(x, (Tensor, int, float, bool, complex, np.number, np.bool_)):
         return x
     raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not "
                     f"{type(x).__name__}")

@@ -136,7 +136,8 @@ def roll(input, shifts, dims=None):
         k = k % n if n else 0
         if k:
             out = cat([out.narrow(d, n - k, k), out.narrow(d, 0, n - k)], d)
-    return out
+    # a shift that wraps to 0 still returns a new tensor, never an alias of the input
+    return input.clone() if out is input else out
 
 
 def hstack(tensors):

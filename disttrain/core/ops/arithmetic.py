@@ -8,6 +8,7 @@ from ..device import array_module
 from ..tensor import Tensor
 from ._util import (apply_binary, binary_arrays, call_binary, float_array, shape_of,
                     unbroadcast)
+from .complex_ops import conj_if_complex
 
 __all__ = []
 
@@ -122,8 +123,8 @@ class Mul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        ga = unbroadcast(g * b, ctx.shapes[0]) if na else None
-        gb = unbroadcast(g * a, ctx.shapes[1]) if nb else None
+        ga = unbroadcast(g * conj_if_complex(b), ctx.shapes[0]) if na else None
+        gb = unbroadcast(g * conj_if_complex(a), ctx.shapes[1]) if nb else None
         return ga, gb
 
 
@@ -152,8 +153,9 @@ class Div(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad[:2]
+        b = conj_if_complex(b)
         ga = unbroadcast(g / b, ctx.shapes[0]) if na else None
-        gb = unbroadcast(-g * a / (b * b), ctx.shapes[1]) if nb else None
+        gb = unbroadcast(-g * conj_if_complex(a) / (b * b), ctx.shapes[1]) if nb else None
         return ga, gb
 
 
@@ -305,12 +307,13 @@ class PowScalar(Function):
             xd = float_array(xd)
         if xd.dtype.kind in "biu" and isinstance(p, int) and p < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if p == 2:
-            return xd * xd
+        fast = _pow_by_products(xd, p)
+        if fast is not None:
+            return fast
         xp = array_module(xd)
         # a negative base to a fractional power is nan, and 0 to a negative power inf, silently
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return xp.power(xd, p) if p != 0.5 else xp.sqrt(xd)
+            return xp.power(xd, p)
 
     @staticmethod
     def backward(ctx, g):
@@ -319,8 +322,38 @@ class PowScalar(Function):
         if p == 0:
             return g * 0, None
         if p == 2:
-            return g * (2 * x), None
-        return g * (p * x ** (p - 1)), None
+            return g * conj_if_complex(2 * x), None
+        return g * conj_if_complex(p * x ** (p - 1)), None
+
+
+def _pow_by_products(xd, p):
+    """``xd ** p`` by products, square roots and reciprocals for the exponents PyTorch
+    special-cases the same way (2, 3, 0.5, -0.5, -1, -2), None for others. ``power`` is a
+    general-purpose routine many times slower; these give PyTorch's numbers (its x**3 is
+    x*x*x, its x**-2 is 1/(x*x))."""
+    if p == 2:
+        return xd * xd
+    if p == 3:
+        out = xd * xd
+        out *= xd
+        return out
+    if p == 1:
+        return xd.copy()
+    if xd.dtype.kind not in "fc":
+        return None
+    xp = array_module(xd)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if p == 0.5:
+            return xp.sqrt(xd)
+        if p == -1:
+            return xp.reciprocal(xd)
+        if p == -2:
+            out = xd * xd
+            return xp.reciprocal(out, out=out)
+        if p == -0.5:
+            out = xp.sqrt(xd)
+            return xp.reciprocal(out, out=out)
+    return None
 
 
 class Pow(Function):

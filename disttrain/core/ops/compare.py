@@ -176,10 +176,21 @@ def _compare(name, fn):
 
 Eq = _compare("Eq", lambda x, y: x == y)
 Ne = _compare("Ne", lambda x, y: x != y)
-Lt = _compare("Lt", lambda x, y: x < y)
-Le = _compare("Le", lambda x, y: x <= y)
-Gt = _compare("Gt", lambda x, y: x > y)
-Ge = _compare("Ge", lambda x, y: x >= y)
+def _ordered(op, fn):
+    """An ordering comparison: complex numbers have no order (PyTorch's error)."""
+    def run(x, y):
+        for v in (x, y):
+            d = getattr(v, "dtype", None)
+            if d is not None and d.kind == "c":
+                raise NotImplementedError(f"\"{op}_cpu\" not implemented for '{type_name(d)}'")
+        return fn(x, y)
+    return run
+
+
+Lt = _compare("Lt", _ordered("lt", lambda x, y: x < y))
+Le = _compare("Le", _ordered("le", lambda x, y: x <= y))
+Gt = _compare("Gt", _ordered("gt", lambda x, y: x > y))
+Ge = _compare("Ge", _ordered("ge", lambda x, y: x >= y))
 
 
 def _bitwise(name, fn):

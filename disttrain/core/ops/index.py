@@ -3,6 +3,7 @@ import re
 
 import numpy as np
 
+from ..flags import alert_not_deterministic
 from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
@@ -191,6 +192,8 @@ class IndexAccumulate(Function):
         if _is_basic(idx):
             z[idx] = g._data
         else:
+            if xp is not np:
+                alert_not_deterministic("index_put_ with accumulate=True on CUDA")
             (np.add.at if xp is np else xp.add.at)(z, idx, g._data)
         return z
 
@@ -408,6 +411,8 @@ class Scatter(Function):
         else:
             sv = src
         if reduce == "add":
+            if xp is not np:
+                alert_not_deterministic("scatter_add_cuda_kernel")
             (np.add.at if xp is np else xp.add.at)(out, grid, sv)
         elif reduce == "multiply":
             (np.multiply.at if xp is np else xp.multiply.at)(out, grid, sv)

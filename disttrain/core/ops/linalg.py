@@ -8,6 +8,7 @@ from ..device import array_module
 from ..tensor import Tensor
 from .shape import T
 from ._util import broadcast_msg, c_type_name, unbroadcast, shape_str, type_name
+from .complex_ops import conj_if_complex as _cj
 from .. import dtype as _dt
 
 __all__ = []
@@ -39,9 +40,9 @@ class Matmul(Function):
             g2 = g2.unsqueeze(-1)
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = unbroadcast(g2.matmul(b2.transpose(-1, -2)), a2.shape).reshape(sa)
+            ga = unbroadcast(g2.matmul(_cj(b2).transpose(-1, -2)), a2.shape).reshape(sa)
         if ctx.needs_input_grad[1]:
-            gb = unbroadcast(a2.transpose(-1, -2).matmul(g2), b2.shape).reshape(sb)
+            gb = unbroadcast(_cj(a2).transpose(-1, -2).matmul(g2), b2.shape).reshape(sb)
         return ga, gb
 
 
@@ -54,8 +55,8 @@ class Mm(Matmul):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        ga = Mm.apply(g, T.apply(b, 0, 1)) if na else None
-        gb = Mm.apply(T.apply(a, 0, 1), g) if nb else None
+        ga = Mm.apply(g, T.apply(_cj(b), 0, 1)) if na else None
+        gb = Mm.apply(T.apply(_cj(a), 0, 1), g) if nb else None
         return ga, gb
 
 
@@ -74,7 +75,7 @@ class Dot(Matmul):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        return (g * b if na else None), (g * a if nb else None)
+        return (g * _cj(b) if na else None), (g * _cj(a) if nb else None)
 
 
 def matmul(a, b):

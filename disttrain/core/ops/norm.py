@@ -74,12 +74,19 @@ class _Norm(Function):
             mean, invstd = stats
             xc = xv - mean
             var = None
-        xhat = (xc * invstd).reshape(xd.shape)
+        if stats is None and xc is not xv:
+            xc *= invstd        # xc is our own temporary: normalise it in place
+            xhat = xc.reshape(xd.shape)
+        else:
+            xhat = (xc * invstd).reshape(xd.shape)
         y = xhat
         if w is not None:
             y = y * w._data.reshape(layout.aff)
         if b is not None:
-            y = y + b._data.reshape(layout.aff)
+            if y is xhat:
+                y = y + b._data.reshape(layout.aff)
+            else:
+                y += b._data.reshape(layout.aff)
         if y is xhat and ctx._recording:
             y = xhat.copy()     # xhat is saved: the output must not alias it
         if ctx._recording:
@@ -101,6 +108,9 @@ class _Norm(Function):
         gd = g._data
         needs = ctx.needs_input_grad
         gx = gw = gb = None
+        if layout.red == layout.aff_red and layout.view == gd.shape and stats is None and \
+                gd.size:
+            return _batch_backward(ctx, gd, xhat, invstd, w, b, layout)
         if needs[0]:
             gxhat = gd * w._data.reshape(layout.aff) if w is not None else gd
             gv = gxhat.reshape(layout.view)
@@ -115,6 +125,31 @@ class _Norm(Function):
         if b is not None and needs[2]:
             gb = Tensor._make(gd.sum(axis=layout.aff_red).reshape(b._data.shape))
         return gx, gw, gb, None, None, None
+
+
+def _batch_backward(ctx, gd, xhat, invstd, w, b, layout):
+    """The backward when the statistics and the affine parameters reduce the same axes
+    (batch norm in training): gx = w·invstd·(g - mean(g) - xhat·mean(g·xhat)), sharing the
+    two sums with the parameter gradients and reusing one temporary."""
+    needs = ctx.needs_input_grad
+    red = layout.red
+    count = gd.size // invstd.size
+    prod = gd * xhat
+    s_gx = prod.sum(axis=red, keepdims=True)
+    s_g = gd.sum(axis=red, keepdims=True)
+    gx = gw = gb = None
+    if needs[0]:
+        out = gd - s_g / count
+        xp_mul = array_module(gd).multiply
+        out -= xp_mul(xhat, s_gx / count, out=prod)
+        scale = invstd if w is None else invstd * w._data.reshape(layout.aff)
+        out *= scale
+        gx = Tensor._make(out)
+    if w is not None and needs[1]:
+        gw = Tensor._make(s_gx.reshape(w._data.shape))
+    if b is not None and needs[2]:
+        gb = Tensor._make(s_g.reshape(b._data.shape))
+    return gx, gw, gb, None, None, None
 
 
 def _composite(x, w, b, layout, eps, stats):

@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..device import array_module
+from ..grad_mode import state as _grad_state
 from ..tensor import Tensor
 from .shape import Expand
 from ._util import finite_max, float_array, type_name
@@ -193,8 +194,42 @@ class Cumprod(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         d = ctx.dim
-        # valid where x has no zeros; the common case for the uses of cumprod in this engine
-        return (g * y).flip(d).cumsum(d).flip(d) / x, None, None
+        if x.numel() == 0 or not bool((x._data == 0).any()):
+            # d/dx_k of sum_i g_i y_i is sum_{i>=k} g_i y_i / x_k when no x is zero
+            return (g * y).flip(d).cumsum(d).flip(d) / x, None, None
+        if _grad_state.enabled:
+            # a recorded backward (double backward) needs the form that is differentiable
+            # everywhere, also in the inputs after a zero
+            return _cumprod_grad_table(x, g, d), None, None
+        return _cumprod_grad_with_zeros(x, y, g, d), None, None
+
+
+def _cumprod_grad_with_zeros(x, y, g, d):
+    """d/dx_k of sum_i g_i y_i without dividing by zero, per slice along ``d`` with its first
+    zero at z: before z the usual sum_{i>=k} g_i y_i / x_k (y is 0 from z on); at z the
+    products skip x_z, i.e. the cumulative product of x with x_z set to 1; after z, 0."""
+    xp = array_module(x._data)
+    is_zero = x._data == 0
+    seen = xp.cumsum(is_zero, axis=d)
+    before = Tensor._make(seen == 0)
+    first = Tensor._make(is_zero & (seen == 1))
+    head = ((g * y).flip(d).cumsum(d).flip(d) / x.masked_fill(~before, 1)).masked_fill(
+        ~before, 0)
+    skip = x.masked_fill(first, 1).cumprod(d)
+    at_zero = (g * skip).flip(d).cumsum(d).flip(d).masked_fill(~first, 0)
+    return head + at_zero
+
+
+def _cumprod_grad_table(x, g, d):
+    """sum_{i>=k} g_i prod_{j<=i, j!=k} x_j for every k, as differentiable ops: row k of an
+    n x n table is x with x_k set to 1, whose cumulative product is masked to i >= k."""
+    xm, gm = x.movedim(d, -1), g.movedim(d, -1)
+    n = xm.shape[-1]
+    xp = array_module(x._data)
+    eye = Tensor._make(xp.eye(n, dtype=bool))
+    upper = Tensor._make(xp.triu(xp.ones((n, n), dtype=x._data.dtype)))
+    table = xm.unsqueeze(-2).expand(*xm.shape[:-1], n, n).masked_fill(eye, 1).cumprod(-1)
+    return (table * upper * gm.unsqueeze(-2)).sum(-1).movedim(-1, d)
 
 
 class MaxMinDim(Function):
@@ -299,8 +334,10 @@ def _var(ctx, x, dim, correction, keepdim):
         ctx.save_for_backward(x)
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = xd - xd.mean(axis=dims, keepdims=True)
-        ss = (dev * dev).sum(axis=dims, keepdims=keepdim)
-        return ss / xd.dtype.type(max(ctx.n - correction, 0))
+        # complex: the mean of |x - mean|², a real number
+        sq = dev * dev if dev.dtype.kind != "c" else dev.real * dev.real + dev.imag * dev.imag
+        ss = sq.sum(axis=dims, keepdims=keepdim)
+        return ss / ss.dtype.type(max(ctx.n - correction, 0))
 
 
 def _inv_dof(ctx):

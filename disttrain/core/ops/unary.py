@@ -4,7 +4,8 @@ import numpy as np
 
 from ..autograd import Function
 from ..device import array_module
-from ._util import float_array, sigmoid_array, type_name
+from ._util import float_array, keep_where, sigmoid_array, type_name
+from .complex_ops import Conj
 
 __all__ = []
 
@@ -34,6 +35,10 @@ def _unary(name, node, fwd, bwd, saves="x", float_only=True, may_warn=True):
 
     def backward(ctx, g):
         s, = ctx.saved_tensors
+        if g._data.dtype.kind == "c":
+            # PyTorch's convention for complex z: g·conj(f'(z)), i.e. conj(conj(g)·f'(z));
+            # the real-valued and piecewise-constant ops here give the same either way
+            return Conj.apply(bwd(Conj.apply(g), s))
         return bwd(g, s)
 
     cls = type(name, (Function,), {"node_name": node, "forward": staticmethod(forward),
@@ -142,7 +147,7 @@ class ThresholdBackward(Function):
         yd = y._data
         if ctx._recording:
             ctx.save_for_backward(y)
-        return array_module(yd).where(yd <= 0, 0, g._data)
+        return keep_where(array_module(yd), ~(yd <= 0), g._data)
 
     @staticmethod
     def backward(ctx, gg):

@@ -8,6 +8,8 @@ __all__ = ["Module"]
 # Each file lists the public classes it defines in its ``__all__``.
 _FILES = ("container", "linear", "flatten", "activation", "dropout", "sparse", "loss", "lazy",
           "conv", "pooling", "batchnorm", "normalization", "rnn", "attention", "upsampling")
+_FILES += ("transformer", "padding", "pixelshuffle", "channelshuffle", "distance", "fold",
+           "instancenorm", "lazy_layers", "utils", "adaptive", "linear_cross_entropy")
 
 
 def _import_all():

@@ -1,15 +1,15 @@
-"""Batch normalisation layers with running statistics: BatchNorm1d, BatchNorm2d."""
+"""Batch normalisation layers with running statistics: BatchNorm1d/2d/3d, SyncBatchNorm."""
 from ...core import creation as _creation, dtype as _dt
 from .. import functional as F
 from .. import init
 from .module import Module
 from .normalization import _affine_parameters, _reset_affine
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"]
 
 
-class _BatchNorm(Module):
-    """Parameters, running-statistics buffers and the forward shared by the BatchNorm layers."""
+class _NormBase(Module):
+    """Parameters, running-statistics buffers and repr shared by the batch and instance norms."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
@@ -46,6 +46,10 @@ class _BatchNorm(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.use_bias}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    """The forward shared by the BatchNorm layers."""
 
     def forward(self, input):
         self._check_input_dim(input)
@@ -113,3 +117,87 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W), per channel C (arguments as BatchNorm2d)."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation whose training statistics are those of the whole data-parallel
+    batch: each rank's per-channel sums are all-reduced over ``process_group`` (default: the
+    world) before normalising, and gradients flow back through the same reduction.
+
+    Outside training, or with no initialised process group or a group of one process, it is
+    exactly BatchNorm over (N, C, *). Unlike PyTorch it also synchronises CPU tensors.
+
+    Args:
+        num_features, eps, momentum, affine, track_running_stats: as BatchNorm.
+        process_group (optional): the group whose ranks share statistics.
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, process_group=None, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def forward(self, input):
+        if not (self.training and _world_size(self.process_group) > 1):
+            return super().forward(input)
+        self._check_input_dim(input)
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.track_running_stats:
+            self.num_batches_tracked._data += 1
+            self.num_batches_tracked._version[0] += 1
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        from .._syncbn import sync_batch_norm
+        keep = self.track_running_stats
+        return sync_batch_norm(input, self.weight, self.bias,
+                               self.running_mean if keep else None,
+                               self.running_var if keep else None, self.eps, factor,
+                               self.process_group)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """Return ``module`` with every BatchNorm*D layer replaced by a SyncBatchNorm holding
+        the same parameters and buffers."""
+        out = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            out = cls(module.num_features, module.eps, module.momentum, module.affine,
+                      module.track_running_stats, process_group)
+            if module.affine:
+                with _no_grad():
+                    out.weight = module.weight
+                    out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out
+
+
+def _no_grad():
+    from ...core.grad_mode import no_grad
+    return no_grad()
+
+
+def _world_size(group):
+    """Ranks in ``group`` (the world by default); 1 without an initialised process group."""
+    from ... import distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size(group)
+    return 1

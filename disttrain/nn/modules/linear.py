@@ -81,6 +81,10 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """The output projection of MultiheadAttention: a Linear under PyTorch's class name."""
+
+
 class Bilinear(Module):
     """Applies ``y_k = x1ᵀ W_k x2 + b_k``.
 

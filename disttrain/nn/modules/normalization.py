@@ -7,7 +7,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["LayerNorm", "GroupNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 def _affine_parameters(module, shape, affine, bias, device, dtype):
@@ -110,3 +110,109 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """x / sqrt(mean(x²) + eps) over the trailing ``normalized_shape`` dims, times a weight.
+
+    Args:
+        normalized_shape (int or tuple): the trailing shape to normalise over.
+        eps (float, optional): default: the input dtype's machine epsilon.
+        elementwise_affine (bool): learnable weight (ones). Default True.
+
+    Example::
+
+        >>> nn.RMSNorm([2, 3])
+        RMSNorm((2, 3), eps=None, elementwise_affine=True)
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(_creation.empty(self.normalized_shape, device=device,
+                                                    dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Weight to ones."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """Normalise each value by the energy of ``size`` neighbouring channels (AlexNet).
+
+    Args:
+        size (int): channels in the neighbourhood.
+        alpha (float): scale. Default 1e-4.
+        beta (float): exponent. Default 0.75.
+        k (float): additive constant. Default 1.
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """Local response normalisation of (N, C, H, W) across channels (Lua Torch's form).
+
+    Args:
+        size (int): channels in the neighbourhood.
+        alpha (float): scale. Default 1e-4.
+        beta (float): exponent. Default 0.75.
+        k (float): additive constant. Default 1.
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                             f"instead.")
+        return _cross_map_lrn(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def _cross_map_lrn(x, size, alpha, beta, k):
+    """x·(k + alpha/size·Σ x² over a window of channels)^-beta, with the windows of PyTorch's
+    CrossMapLRN2d: channel c sums channels up to c + (size-1)//2 from its running window, in
+    which channel 0, once added, is never dropped."""
+    import numpy as np
+    c = x.shape[1]
+    pre = int((size - 1) / 2 + 1)
+    m = np.zeros((c, c))
+    m[0, :min(pre, c)] = 1
+    for i in range(1, c):
+        m[i] = m[i - 1]
+        if i < c - pre + 1:
+            m[i, i + pre - 1] += 1
+        if i > pre:
+            m[i, i - pre] -= 1
+    win = _creation.tensor(m, dtype=x.dtype, device=x.device)
+    sq = (x * x).permute(0, 2, 3, 1).matmul(win.t()).permute(0, 3, 1, 2)
+    return x * (sq * (alpha / size) + k) ** -beta

@@ -1,16 +1,21 @@
 """Recurrent layers: RNN, LSTM, GRU and their single-step cells, with PyTorch's parameters.
 
-A layer is composed of differentiable Tensor ops, so autograd (to any order) needs nothing
-of its own. The input-to-hidden products of a whole sequence are one matmul per layer and
-direction; only the hidden-to-hidden product and the gate arithmetic run per time step.
+The input-to-hidden products of a whole sequence are one matmul per layer and direction; the
+time loop of each layer and direction is one fused graph node with a hand-written
+backpropagation through time (``nn._rnn``), and so is each cell step.
 Gate order in the stacked weights is PyTorch's: (i, f, g, o) for LSTM, (r, z, n) for GRU.
 """
 import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ...core import creation as _creation, functions as _fn
 from ...core.ops import linalg as _linalg
+
+from .. import _rnn
+from ..utils import rnn as _packing
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -23,46 +28,6 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 def _linear(x, w, b):
     return _linalg.Linear.apply(x, w, b) if b is not None else _linalg.Linear.apply(x, w)
-
-
-# ------------------------------------------------------------------ one time step per mode
-
-
-def _rnn_step(act):
-    def step(xw, h, c, w_hh, b_hh, w_hr):
-        return act(xw + _linear(h, w_hh, b_hh)), None
-    return step
-
-
-def _gru_step(xw, h, c, w_hh, b_hh, w_hr):
-    """PyTorch's GRU: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) n + z h."""
-    xr, xz, xn = xw
-    hr, hz, hn = _linear(h, w_hh, b_hh).chunk(3, -1)
-    r = (xr + hr).sigmoid()
-    z = (xz + hz).sigmoid()
-    n = (xn + r * hn).tanh()
-    return n + z * (h - n), None
-
-
-def _lstm_step(xw, h, c, w_hh, b_hh, w_hr):
-    gates = xw + _linear(h, w_hh, b_hh)
-    i, f, g, o = gates.chunk(4, -1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    h = o.sigmoid() * c.tanh()
-    if w_hr is not None:
-        h = h.matmul(w_hr.t())
-    return h, c
-
-
-def _run_direction(step, xw_steps, h, c, weights, reverse):
-    """Unroll one layer in one direction over precomputed input projections."""
-    w_hh, b_hh, w_hr = weights
-    order = range(len(xw_steps) - 1, -1, -1) if reverse else range(len(xw_steps))
-    outs = [None] * len(xw_steps)
-    for t in order:
-        h, c = step(xw_steps[t], h, c, w_hh, b_hh, w_hr)
-        outs[t] = h
-    return _fn.stack(outs), h, c
 
 
 class RNNBase(Module):
@@ -183,15 +148,8 @@ class RNNBase(Module):
             out.append(h)
         return out
 
-    def _step_fn(self):
-        if self.mode == "GRU":
-            return _gru_step
-        if self.mode == "LSTM":
-            return _lstm_step
-        return _rnn_step(lambda t: t.tanh() if self.mode == "RNN_TANH" else t.relu())
-
-    def _unroll(self, x, states):
-        step, dirs = self._step_fn(), 2 if self.bidirectional else 1
+    def _unroll(self, x, states, batch_sizes=None):
+        dirs = 2 if self.bidirectional else 1
         lstm = self.mode == "LSTM"
         h_n, c_n = [], []
         for layer in range(self.num_layers):
@@ -199,12 +157,11 @@ class RNNBase(Module):
             for d in range(dirs):
                 w_ih, b_ih, rec = self._layer_weights(layer, d)
                 xw = _linear(x, w_ih, b_ih)                  # (T, N, G*H): one matmul
-                xw_steps = xw.unbind(0)
-                if self.mode == "GRU":
-                    xw_steps = [s.chunk(3, -1) for s in xw_steps]
                 k = layer * dirs + d
                 c0 = states[1][k] if lstm else None
-                out, h, c = _run_direction(step, xw_steps, states[0][k], c0, rec, d == 1)
+                res = _rnn.recurrent_layer(self.mode, xw, states[0][k], c0, *rec,
+                                           reverse=d == 1, batch_sizes=batch_sizes)
+                out, h, c = res if lstm else res + (None,)
                 outs.append(out)
                 h_n.append(h)
                 c_n.append(c)
@@ -214,6 +171,8 @@ class RNNBase(Module):
         return x, _fn.stack(h_n), (_fn.stack(c_n) if lstm else None)
 
     def forward(self, input, hx=None):
+        if isinstance(input, _packing.PackedSequence):
+            return self._forward_packed(input, hx)
         x, states, batched = self._prepare(input, hx)
         out, h_n, c_n = self._unroll(x, states)
         if not batched:
@@ -221,6 +180,34 @@ class RNNBase(Module):
             c_n = c_n.squeeze(1) if c_n is not None else None
         elif self.batch_first:
             out = out.transpose(0, 1)
+        return (out, (h_n, c_n)) if self.mode == "LSTM" else (out, h_n)
+
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence in and out: the layers run on the padded (T, B, *) batch with the
+        live rows of each step given by ``batch_sizes``."""
+        data = packed.data
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {data.shape[-1]}")
+        sizes = _packing._host(packed.batch_sizes)
+        n = int(sizes[0])
+        idx, _ = _packing._positions(sizes, n)
+        src = np.full(len(sizes) * n, data.shape[0], np.int64)
+        src[idx] = np.arange(idx.size)
+        zero = data[:1] * 0
+        x = _packing._gather(_fn.cat([data, zero], 0), src).reshape(len(sizes), n, -1)
+        order = packed.sorted_indices
+        if hx is not None and order is not None:
+            hx = tuple(h.index_select(1, order) for h in hx) if isinstance(hx, (tuple, list)) \
+                else hx.index_select(1, order)
+        states = self._initial_states(x, hx, True)
+        out, h_n, c_n = self._unroll(x, states, sizes.tolist())
+        flat = out.reshape((-1,) + tuple(out.shape[2:]))
+        out = _packing.PackedSequence(_packing._gather(flat, idx), packed.batch_sizes,
+                                      packed.sorted_indices, packed.unsorted_indices)
+        if packed.unsorted_indices is not None:
+            h_n = h_n.index_select(1, packed.unsorted_indices)
+            c_n = c_n.index_select(1, packed.unsorted_indices) if c_n is not None else None
         return (out, (h_n, c_n)) if self.mode == "LSTM" else (out, h_n)
 
 
@@ -416,6 +403,12 @@ class RNNCellBase(Module):
         return input, states, batched
 
 
+def _cell_step(cell, mode, x, h, c):
+    """One fused step: the layer kernel over a sequence of length 1."""
+    xw = _linear(x, cell.weight_ih, cell.bias_ih).unsqueeze(0)
+    return _rnn.recurrent_layer(mode, xw, h, c, cell.weight_hh, cell.bias_hh, None)
+
+
 class RNNCell(RNNCellBase):
     """One step of an Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu).
 
@@ -435,9 +428,8 @@ class RNNCell(RNNCellBase):
         x, (h,), batched = self._batch(input, hx, 1)
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        act = (lambda t: t.tanh()) if self.nonlinearity == "tanh" else (lambda t: t.relu())
-        h, _ = _rnn_step(act)(_linear(x, self.weight_ih, self.bias_ih), h, None,
-                              self.weight_hh, self.bias_hh, None)
+        mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
+        h = _cell_step(self, mode, x, h, None)[1]
         return h if batched else h.squeeze(0)
 
 
@@ -457,8 +449,7 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         x, (h, c), batched = self._batch(input, hx, 2)
-        h, c = _lstm_step(_linear(x, self.weight_ih, self.bias_ih), h, c, self.weight_hh,
-                          self.bias_hh, None)
+        _, h, c = _cell_step(self, "LSTM", x, h, c)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -477,6 +468,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         x, (h,), batched = self._batch(input, hx, 1)
-        xw = _linear(x, self.weight_ih, self.bias_ih).chunk(3, -1)
-        h, _ = _gru_step(xw, h, None, self.weight_hh, self.bias_hh, None)
+        h = _cell_step(self, "GRU", x, h, None)[1]
         return h if batched else h.squeeze(0)

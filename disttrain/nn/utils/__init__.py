@@ -1,6 +1,7 @@
 """Utilities over a model's parameters: gradient clipping, flattening to one vector."""
 from .clip_grad import (clip_grad_norm_, clip_grad_norm, clip_grad_value_, get_total_norm,
                         clip_grads_with_norm_)
+from . import rnn  # noqa: F401
 from ...core.tensor import Tensor as _Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
@@ -22,3 +23,16 @@ def vector_to_parameters(vec, parameters):
         n = p.numel()
         p.data = vec[offset:offset + n].view_as(p).data
         offset += n
+
+from . import fusion  # noqa: E402
+from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa: E402
+                     fuse_linear_bn_weights)
+from .weight_norm import (weight_norm, remove_weight_norm, spectral_norm,  # noqa: E402
+                          remove_spectral_norm)
+from .init import skip_init  # noqa: E402
+
+__all__ += ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
+            "fuse_linear_bn_weights", "weight_norm", "remove_weight_norm", "spectral_norm",
+            "remove_spectral_norm", "skip_init"]
+
+from . import parametrize, parametrizations, stateless  # noqa: E402,F401

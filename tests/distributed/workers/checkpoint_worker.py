@@ -1,7 +1,10 @@
 """Coordinated checkpoints on 4 ranks: sharded ZeRO state, re-sharding onto 2-rank groups,
 per-rank RNG, step disagreement (see test_checkpoint.py)."""
+import contextlib
+import errno
 import os
 import random
+import shutil
 import sys
 
 import numpy as np
@@ -108,6 +111,90 @@ def write_failure_raises_everywhere():
     dist.barrier()
     leftovers = [n for n in os.listdir(CKPT) if n != "step_00000002"]
     check(leftovers == [], f"left behind: {leftovers}")
+
+
+BAD = os.path.join(OUT, "bad")
+
+
+@contextlib.contextmanager
+def patched(owner, name, replacement):
+    real = getattr(owner, name)
+    setattr(owner, name, replacement(real))
+    try:
+        yield
+    finally:
+        setattr(owner, name, real)
+
+
+def fails_everywhere_then_works(what, fragments, step, fault):
+    """Under ``fault``, every rank gets the same RuntimeError naming the path and the cause;
+    afterwards the group still runs collectives and the next save succeeds."""
+    with fault:
+        try:
+            checkpoint.save({"x": R}, BAD, step=step)
+        except RuntimeError as exc:
+            message = str(exc)
+        else:
+            raise AssertionError(f"{what}: save did not raise")
+    for fragment in fragments:
+        check(fragment in message, f"{what}: {fragment!r} not in {message!r}")
+    everyone = [None] * W
+    dist.all_gather_object(everyone, message)
+    check(len(set(everyone)) == 1, f"{what}: ranks got different errors: {everyone}")
+    total = torch.ones(3)
+    dist.all_reduce(total)
+    check(total.tolist() == [W] * 3, f"{what}: the group is unusable after the failure")
+    path = checkpoint.save({"x": R}, os.path.join(OUT, "after_" + what), step=step)
+    check(os.path.exists(os.path.join(path, "MANIFEST.json")), f"{what}: next save failed")
+
+
+@record
+def read_only_directory_fails_everywhere():
+    # The tests run as root, for whom file modes do not apply: the read-only filesystem is
+    # simulated where it shows first, at the creation of the temporary directory.
+    def read_only(real):
+        def makedirs(path, *args, **kwargs):
+            if os.path.abspath(path).startswith(BAD + os.sep):
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS), path)
+            return real(path, *args, **kwargs)
+        return makedirs
+    fails_everywhere_then_works("read_only", [
+        "rank 0: OSError: [Errno 30] Read-only file system",
+        os.path.join(BAD, ".tmp_step_00000011")], 11, patched(os, "makedirs", read_only))
+
+
+@record
+def full_disk_fails_everywhere():
+    # A full disk fails the write itself, with no file name in the error.
+    from disttrain.core import serialization
+
+    def full(real):
+        def write(fh, plan):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write
+    fails_everywhere_then_works("full_disk", [
+        "rank 0: OSError: [Errno 28] No space left on device: "
+        f"'{os.path.join(BAD, '.tmp_step_00000012', 'replicated.dt')}'",
+        "rank 3: OSError: [Errno 28] No space left on device: "
+        f"'{os.path.join(BAD, '.tmp_step_00000012', 'shard_rank3.dt')}'"], 12,
+        patched(serialization, "_write_file", full))
+
+
+@record
+def deleted_directory_fails_everywhere():
+    def deleted(real):
+        def write(state, tmp, rank):
+            dist.barrier()
+            if rank == 0:
+                shutil.rmtree(BAD)              # an operator removes the directory mid-save
+            dist.barrier()
+            return real(state, tmp, rank)
+        return write
+    fails_everywhere_then_works("deleted", [
+        "rank 0: RuntimeError: Parent directory", "does not exist",
+        os.path.join(BAD, ".tmp_step_00000013", "replicated.dt"),
+        os.path.join(BAD, ".tmp_step_00000013", "shard_rank2.dt")], 13,
+        patched(checkpoint, "_write_rank_files", deleted))
 
 
 dist.barrier()

@@ -1,0 +1,4 @@
+"""``disttrain.distributions.categorical``: where PyTorch keeps ``Categorical``."""
+from .discrete import Categorical
+
+__all__ = ["Categorical"]

@@ -1,0 +1,4 @@
+"""``disttrain.distributions.cauchy``: where PyTorch keeps ``Cauchy``."""
+from .more import Cauchy
+
+__all__ = ["Cauchy"]

@@ -1,0 +1,4 @@
+"""``disttrain.distributions.gumbel``: where PyTorch keeps ``Gumbel``."""
+from .more import Gumbel
+
+__all__ = ["Gumbel"]

@@ -1,0 +1,4 @@
+"""``disttrain.distributions.half_normal``: where PyTorch keeps ``HalfNormal``."""
+from .more import HalfNormal
+
+__all__ = ["HalfNormal"]
