@@ -271,8 +271,6 @@ def test_resnet18_data_parallel_under_launch(tmp_path):
     assert lines[1:] == RESNET_DDP_RANK0 and lines[0] == "parameters 177362"
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="nn.TransformerEncoderLayer and nn.TransformerEncoder are missing")
 def test_transformer_classifier(load_program):
     """TransformerEncoder(batch_first) with a key-padding mask, mean pooling, Adam; then the
     logits of a held-out batch in eval mode."""
