@@ -91,4 +91,8 @@ def __getattr__(name):
     if name == "summary":
         from .summary import summary
         return summary
+    if name == "autocast":
+        # torch.autocast is torch.amp.autocast: ``with torch.autocast("cuda", ...)``
+        from .amp import autocast
+        return autocast
     raise AttributeError(f"module 'disttrain' has no attribute '{name}'")

@@ -183,3 +183,11 @@ def test_namespaces():
     assert torch.cuda.amp is cuda_amp
     assert issubclass(cuda_amp.GradScaler, GradScaler)
     assert issubclass(cuda_amp.autocast, autocast)
+
+
+def test_top_level_autocast_is_amp_autocast():
+    """``torch.autocast`` is ``torch.amp.autocast`` in PyTorch; programs use either name."""
+    assert torch.autocast is autocast
+    with torch.autocast(device_type="cpu", dtype=torch.bfloat16, enabled=False) as ctx:
+        assert nn.Linear(3, 2)(torch.ones(1, 3)).dtype == torch.float32
+    assert isinstance(ctx, autocast)

@@ -140,3 +140,17 @@ def test_with_dataloader_resume():
     loader = DataLoader(ds, batch_size=3, sampler=resumed)
     assert len(loader) == 2
     assert [b[0].tolist() for b in loader] == batches[2:]
+
+
+def test_reachable_as_an_attribute_path():
+    """``torch.utils.data.distributed.DistributedSampler`` (as the ImageNet example writes it)
+    resolves in a fresh process without a separate import of the submodule."""
+    import subprocess
+    import sys
+    code = ("import disttrain\n"
+            "cls = disttrain.utils.data.distributed.DistributedSampler\n"
+            "assert cls is disttrain.utils.data.DistributedSampler\n"
+            "print(list(cls(list(range(6)), num_replicas=2, rank=1, shuffle=False)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "[1, 3, 5]"

@@ -21,4 +21,8 @@ def __getattr__(name):
     if name == "DistributedSampler":
         from .distributed import DistributedSampler
         return DistributedSampler
+    if name == "distributed":
+        # ``torch.utils.data.distributed.DistributedSampler`` without importing the submodule
+        import importlib
+        return importlib.import_module(".distributed", __name__)
     raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
