@@ -176,6 +176,9 @@ def build_parser(legacy=False):
           help="run the script argument as a module (python -m)")
     _flag(p, "--no-python", action="store_true",
           help="run the script argument as an executable, not with python")
+    _flag(p, "--as-torch", action="store_true",
+          help="run an unchanged PyTorch script: its 'import torch...' lines get disttrain "
+               "(python -m disttrain.as_torch)")
     _flag(p, "--run-path", action="store_true",
           help="run the script with runpy.run_path (as torchrun; takes precedence over "
                "--no-python)")
@@ -282,6 +285,8 @@ def parse_args(argv=None, check_script=False, legacy=False):
         parser.error(f"--monitor-interval must be > 0, got {args.monitor_interval}")
     if args.module and args.no_python:
         parser.error("-m/--module and --no-python cannot be combined")
+    if getattr(args, "as_torch", False) and args.no_python:
+        parser.error("--as-torch runs a Python script; it cannot be combined with --no-python")
     if args.run_path and args.module:
         parser.error("--run-path and -m/--module cannot be combined")
     problem = _script_problem(args) if check_script else None
@@ -416,6 +421,10 @@ _RUN_PATH = ("import runpy, sys; sys.argv = sys.argv[1:]; "
 
 
 def worker_cmd(args):
+    if getattr(args, "as_torch", False):
+        module = ["-m"] if args.module else []
+        return [sys.executable, "-m", "disttrain.as_torch", *module, args.script,
+                *args.script_args]
     if args.run_path:
         return [sys.executable, "-c", _RUN_PATH, args.script, *args.script_args]
     if args.no_python:

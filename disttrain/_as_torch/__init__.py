@@ -1,0 +1,1 @@
+"""Holds the ``torch`` package that is disttrain (see ``disttrain.as_torch``)."""

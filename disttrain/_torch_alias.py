@@ -1,0 +1,64 @@
+"""``import torch`` (and ``import torch.nn as nn``, ``from torch.utils.data import ...``)
+resolving to disttrain, for running a PyTorch program unchanged.
+
+``sys.modules["torch"] = disttrain`` alone is not enough: ``import torch.nn`` would then search
+disttrain's ``__path__`` and load ``disttrain/nn`` a second time under the name ``torch.nn``,
+a second copy whose ``Tensor`` and ``Module`` are other classes. The finder here resolves
+``torch`` and every ``torch.<x>`` to the one, already loaded ``disttrain.<x>`` module.
+
+Used by ``python -m disttrain.as_torch script.py`` and ``launch --as-torch``; a program can
+also call :func:`install` itself before its first ``import torch``.
+"""
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+__all__ = ["install", "uninstall"]
+
+
+class _TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Resolve ``torch`` and ``torch.<x>`` to ``disttrain`` and ``disttrain.<x>``."""
+
+    def __init__(self):
+        self._real_specs = {}
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "torch" and not name.startswith("torch."):
+            return None
+        real = "disttrain" + name[len("torch"):]
+        if importlib.util.find_spec(real) is None:
+            return None            # ImportError names the torch module, as PyTorch's would
+        return importlib.util.spec_from_loader(name, self, is_package=True)
+
+    def create_module(self, spec):
+        # the real module, not a new one: ``torch.nn.Module is disttrain.nn.Module``
+        module = importlib.import_module("disttrain" + spec.name[len("torch"):])
+        self._real_specs[spec.name] = module.__spec__
+        return module
+
+    def exec_module(self, module):
+        # the import system stamped the alias's spec on the real module; put its own back
+        real_spec = self._real_specs.pop(module.__spec__.name, None)
+        if real_spec is not None:
+            module.__spec__ = real_spec
+
+
+_FINDER = _TorchAlias()
+
+
+def install():
+    """Make ``import torch`` (and its submodules) resolve to disttrain in this process."""
+    import disttrain
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
+    sys.modules["torch"] = disttrain
+
+
+def uninstall():
+    """Undo :func:`install`: drop the finder and every ``torch`` alias from ``sys.modules``."""
+    if _FINDER in sys.meta_path:
+        sys.meta_path.remove(_FINDER)
+    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+        if getattr(sys.modules[name], "__name__", "").startswith("disttrain"):
+            del sys.modules[name]

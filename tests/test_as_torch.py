@@ -1,0 +1,63 @@
+"""Unchanged PyTorch programs: ``import torch...`` resolving to disttrain."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "tests", "data")
+
+
+def _env():
+    return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
+def test_alias_gives_one_copy_of_every_module():
+    """torch.nn.Module is disttrain.nn.Module: no second copy of the package is loaded."""
+    code = ("from disttrain import _torch_alias; _torch_alias.install()\n"
+            "import torch, torch.nn as nn, disttrain\n"
+            "from torch.utils.data import DataLoader\n"
+            "import torch.nn.functional as F\n"
+            "assert torch is disttrain and nn.Module is disttrain.nn.Module\n"
+            "assert DataLoader is disttrain.utils.data.DataLoader and F.relu is "
+            "disttrain.nn.functional.relu\n"
+            "assert not any(m.startswith('torch.') and not getattr(sys.modules[m], '__name__', "
+            "'').startswith('disttrain') for m in sys.modules)\n"
+            "try:\n    import torch.nonexistent\nexcept ImportError as e:\n"
+            "    assert 'torch.nonexistent' in str(e)\nelse:\n    raise AssertionError\n")
+    proc = subprocess.run([sys.executable, "-c", "import sys\n" + code], env=_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_pytorch_ddp_tutorial_runs_unchanged_with_spawn(tmp_path):
+    """PyTorch's DDP tutorial (mp.spawn, two process groups one after the other, save and
+    load with map_location) runs as written under ``python -m disttrain.as_torch``."""
+    proc = subprocess.run([sys.executable, "-m", "disttrain.as_torch",
+                           os.path.join(DATA, "ddp_tutorial.py")], cwd=tmp_path, env=_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    for demo in ("basic DDP example", "DDP checkpoint example"):
+        for rank in (0, 1):
+            assert f"Finished running {demo} on rank {rank}." in proc.stdout
+
+
+def test_launch_as_torch_runs_a_torchrun_script(tmp_path):
+    """``launch --as-torch --nproc 2`` runs a torchrun-style script unchanged; both ranks
+    train the same model."""
+    proc = subprocess.run([sys.executable, "-m", "launch", "--as-torch", "--nproc", "2",
+                           os.path.join(DATA, "torch_style_train.py")], cwd=tmp_path,
+                          env=_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    lines = sorted(l.split("] ", 1)[1] for l in proc.stdout.splitlines() if "torch is" in l)
+    assert lines == ["rank 0: torch is disttrain, w=3.000 b=1.000",
+                     "rank 1: torch is disttrain, w=3.000 b=1.000"], proc.stdout
+
+
+def test_as_torch_usage_errors():
+    """A missing script is one clear line; --path prints the folder to put on PYTHONPATH."""
+    proc = subprocess.run([sys.executable, "-m", "disttrain.as_torch", "nope.py"], env=_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "can't open file 'nope.py'" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "disttrain.as_torch", "--path"], env=_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert os.path.isfile(os.path.join(proc.stdout.strip(), "torch", "__init__.py"))
