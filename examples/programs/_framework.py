@@ -5,12 +5,9 @@ program does (``import torch``, ``import torch.nn as nn``, ``from torch.utils.da
 DataLoader``). With ``EXAMPLE_FRAMEWORK=torch`` in the environment those imports get PyTorch;
 otherwise they get disttrain.
 
-Why this is more than ``sys.modules.setdefault("torch", disttrain)``: with only that alias,
-``import torch.nn`` finds ``torch`` in ``sys.modules`` and then searches its ``__path__``,
-which loads ``disttrain/nn`` a second time under the name ``torch.nn`` -- a second copy of the
-whole package, whose ``Tensor`` and ``Module`` are different classes from disttrain's. So the
-alias here is an import finder: ``torch`` and every ``torch.<x>`` resolve to the one, already
-loaded ``disttrain`` and ``disttrain.<x>`` modules.
+The alias is disttrain's own (``disttrain._torch_alias``, which ``python -m
+disttrain.as_torch`` uses): ``torch`` and every ``torch.<x>`` resolve to the one, already
+loaded ``disttrain.<x>`` module.
 
 The two frameworks draw different random numbers, so the programs set every weight and input
 from the formulas below (``fill_`` / ``det``) instead of from a generator; the numbers they
@@ -28,53 +25,21 @@ __all__ = ["FRAMEWORK", "install", "uninstall", "det", "det_tokens", "fill_"]
 FRAMEWORK = "torch" if os.environ.get("EXAMPLE_FRAMEWORK") == "torch" else "disttrain"
 
 
-class _TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Resolve ``torch`` and ``torch.<x>`` to ``disttrain`` and ``disttrain.<x>``."""
-
-    def __init__(self):
-        self._real_specs = {}
-
-    def find_spec(self, name, path=None, target=None):
-        if name != "torch" and not name.startswith("torch."):
-            return None
-        real = "disttrain" + name[len("torch"):]
-        if importlib.util.find_spec(real) is None:
-            return None            # ImportError names the torch module, as PyTorch's would
-        return importlib.util.spec_from_loader(name, self, is_package=True)
-
-    def create_module(self, spec):
-        # the real module, not a new one: ``torch.nn.Module is disttrain.nn.Module``
-        module = importlib.import_module("disttrain" + spec.name[len("torch"):])
-        self._real_specs[spec.name] = module.__spec__
-        return module
-
-    def exec_module(self, module):
-        # the import system stamped the alias's spec on the real module; put its own back
-        real_spec = self._real_specs.pop(module.__spec__.name, None)
-        if real_spec is not None:
-            module.__spec__ = real_spec
-
-
-_FINDER = _TorchAlias()
-
-
 def install():
-    """Make ``import torch`` (and its submodules) resolve to disttrain in this process."""
+    """Make ``import torch`` (and its submodules) resolve to disttrain in this process
+    (``disttrain._torch_alias``, the mechanism behind ``python -m disttrain.as_torch``)."""
     if FRAMEWORK == "torch":
         return
-    import disttrain
-    if _FINDER not in sys.meta_path:
-        sys.meta_path.insert(0, _FINDER)
-    sys.modules.setdefault("torch", disttrain)
+    from disttrain import _torch_alias
+    _torch_alias.install()
 
 
 def uninstall():
     """Undo :func:`install`: drop the finder and every ``torch`` alias from ``sys.modules``."""
-    if _FINDER in sys.meta_path:
-        sys.meta_path.remove(_FINDER)
-    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
-        if getattr(sys.modules[name], "__name__", "").startswith("disttrain"):
-            del sys.modules[name]
+    if FRAMEWORK == "torch":
+        return
+    from disttrain import _torch_alias
+    _torch_alias.uninstall()
 
 
 install()
