@@ -19,7 +19,7 @@ import os
 import re
 from dataclasses import dataclass
 
-__all__ = ["DistEnv", "discover", "DEFAULT_PORT"]
+__all__ = ["DistEnv", "discover", "DEFAULT_PORT", "MODES", "mode_from_env"]
 
 DEFAULT_PORT = 29500  # torch.distributed's default, so existing job scripts keep working
 
@@ -141,3 +141,17 @@ def first_host(nodelist):
         return prefix
     first = ranges.split(",")[0].split("-")[0]   # keeps zero padding: "07"
     return f"{prefix}{first}"
+
+
+MODES = ("auto", "flat", "two_level")
+
+
+def mode_from_env(environ=None):
+    """The collective algorithms asked for by ``DISTTRAIN_COLLECTIVES``: ``auto`` (default;
+    two-level when the ranks span hosts), ``flat`` or ``two_level`` (see :mod:`.hier`)."""
+    env = os.environ if environ is None else environ
+    raw = env.get("DISTTRAIN_COLLECTIVES") or "auto"
+    mode = raw.strip().lower().replace("-", "_")
+    if mode not in MODES:
+        raise ValueError(f"DISTTRAIN_COLLECTIVES={raw!r} is not one of {', '.join(MODES)}")
+    return mode

@@ -41,6 +41,7 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from .auth import PlainAuthenticator, configure_client, configure_server
+from .env import mode_from_env
 from .shm import Arena
 from .store import resolve_ip, tcp_endpoint
 from .wire import (COPY_THRESHOLD, Kind, WireError, decode, dtype_name, encode, header,
@@ -109,6 +110,8 @@ class Transport:
     def __init__(self, rank, size, store, token, timeout, heartbeat_interval=None,
                  heartbeat_timeout=None, alarm=None):
         self.rank, self.size = rank, size
+        self.collectives = mode_from_env()   # flat or two-level across hosts (see hier.py)
+        self.hosts = None
         self.hb_interval = heartbeat_interval or _env_float(
             "DISTTRAIN_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL)
         self.hb_timeout = heartbeat_timeout or _env_float(
@@ -146,7 +149,8 @@ class Transport:
             configure_server(self.pull)
             self.poller = zmq.Poller()
             self.poller.register(self.pull, zmq.POLLIN)
-            self._rendezvous(store, [h for h, _ in roster["ranks"]], timeout)
+            self.hosts = [h for h, _ in roster["ranks"]]   # global rank -> host identity
+            self._rendezvous(store, self.hosts, timeout)
         except BaseException:
             self._discard()
             raise
