@@ -27,19 +27,19 @@ def _exact(pg):
                 if op == "AVG" and dtype == "int64":
                     continue
                 x = rng.integers(-50, 50, size).astype(dtype)
-                pg.all_reduce(x, op, async_op=False)
+                pg.all_reduce(x, op, async_op=False).wait()
                 out[f"all_reduce/{op}/{dtype}/{size}"] = x
         x = np.full(size, float(r), "float32")
-        pg.broadcast(x, n - 1, async_op=False)
+        pg.broadcast(x, n - 1, async_op=False).wait()
         out[f"broadcast/{size}"] = x
         g = np.empty(n * size, "int32")
-        pg.all_gather_into(g, np.arange(size, dtype="int32") * (r + 1), async_op=False)
+        pg.all_gather_into(g, np.arange(size, dtype="int32") * (r + 1)).wait()
         out[f"all_gather/{size}"] = g
         y = np.empty(size // n + 1, "float64")
         pg.reduce_scatter_into(y, rng.integers(0, 9, n * y.size).astype("float64"),
-                               "SUM", async_op=False)
+                               "SUM", async_op=False).wait()
         out[f"reduce_scatter/{size}"] = y
-    pg.barrier(async_op=False)
+    pg.barrier(async_op=False).wait()
     return {k: hashlib.sha1(v.tobytes()).hexdigest() for k, v in out.items()}
 
 
@@ -57,7 +57,8 @@ def job_collectives():
     chosen = t.collectives
     exact = {}
     for mode in ("flat", "two_level"):
-        t.collectives = mode      # every rank switches between the same two calls
+        t.collectives = mode      # every rank switches between the same two calls, with
+                                  # nothing in flight (each call above was waited for)
         exact[mode] = _exact(pg)
     print("RESULT " + json.dumps({
         "failures": check.failures, "count": check.count, "differ": differ,
