@@ -94,5 +94,20 @@ def job_train():
     dist.destroy_process_group()
 
 
+def job_recipe():
+    """Join from whatever the launcher set; one all_reduce; say where this rank sits."""
+    from disttrain.comm.env import discover
+    env = discover()
+    pg = comm.init_from_env(timeout=60)
+    x = np.full(1000, float(pg.rank + 1))
+    pg.all_reduce(x).wait()
+    t = pg._engine.t
+    print("RESULT " + json.dumps({
+        "source": env.source, "rank": env.rank, "world": env.world_size,
+        "local_rank": env.local_rank, "master": env.master_addr, "port": env.master_port,
+        "sum": float(x[0]), "hosts": len(set(t.hosts))}), flush=True)
+    comm.destroy()
+
+
 if __name__ == "__main__":
-    {"collectives": job_collectives, "train": job_train}[sys.argv[1]](*sys.argv[2:])
+    {"collectives": job_collectives, "train": job_train, "recipe": job_recipe}[sys.argv[1]](*sys.argv[2:])

@@ -66,8 +66,12 @@ _HAS_NETEM = [None]
 
 
 @contextlib.contextmanager
-def emulated_hosts(n, rate="1gbit", delay="100us", tag=None):
+def emulated_hosts(n, rate="1gbit", delay="100us", tag=None, names=()):
     """Make ``n`` hosts; yields ``[(namespace, address), ...]``; removes them on exit.
+
+    ``names`` (one per host, optional) resolve to the hosts' addresses inside every
+    namespace (``ip netns exec`` mounts ``/etc/netns/<namespace>/hosts`` over /etc/hosts),
+    as a cluster's DNS would.
 
     Raises:
         RuntimeError: naming the command that failed (no permission, no veth support...).
@@ -106,7 +110,15 @@ def emulated_hosts(n, rate="1gbit", delay="100us", tag=None):
             for space, dev in ((ns, here), (switch, there)):
                 _shape(space, dev, rate, delay)
             hosts.append((ns, addr))
+        if names:
+            table = "127.0.0.1 localhost\n" + "".join(
+                f"{addr} {name}\n" for (_, addr), name in zip(hosts, names))
+            for ns, _ in hosts:
+                os.makedirs(f"/etc/netns/{ns}", exist_ok=True)
+                with open(f"/etc/netns/{ns}/hosts", "w") as fh:
+                    fh.write(table)
         yield hosts
     finally:
         for ns in reversed(made):
             _run("ip", "netns", "del", ns)   # removes its veth ends too
+            shutil.rmtree(f"/etc/netns/{ns}", ignore_errors=True)

@@ -17,18 +17,19 @@ from ._procs import clean_env, free_port
 
 JOB = Path(__file__).with_name("_hosts_job.py")
 HOSTS, PER_HOST = 3, 2
+NODES = ["node1", "node2", "node3"]   # the hosts' names, resolvable in every namespace
 
 
-def _run(placement, job, mode, port, timeout=90):
-    """Run ``job`` with rank i in namespace ``placement[i]`` (None: this one)."""
-    master = placement[0][1] if placement[0] else "127.0.0.1"
+def _run(placement, job, mode, port, timeout=90, envs=None):
+    """Run ``job`` with process i in namespace ``placement[i]``; by default with torchrun's
+    variables, else with ``envs[i]``."""
     procs = []
     for rank, where in enumerate(placement):
-        env = clean_env(RANK=rank, WORLD_SIZE=len(placement), MASTER_ADDR=master,
-                        MASTER_PORT=port, DISTTRAIN_SECRET="hosts-test",
-                        DISTTRAIN_COLLECTIVES=mode)
-        argv = [sys.executable, str(JOB), job]
-        procs.append(subprocess.Popen(netns_command(where[0], argv) if where else argv,
+        own = envs[rank] if envs else dict(
+            RANK=rank, WORLD_SIZE=len(placement), MASTER_ADDR=placement[0][1],
+            MASTER_PORT=port)
+        env = clean_env(DISTTRAIN_SECRET="hosts-test", DISTTRAIN_COLLECTIVES=mode, **own)
+        procs.append(subprocess.Popen(netns_command(where[0], [sys.executable, str(JOB), job]),
                                       env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
     try:
@@ -47,7 +48,7 @@ def hosts():
     if why:
         pytest.skip(why)
     try:
-        with emulated_hosts(HOSTS) as made:
+        with emulated_hosts(HOSTS, names=NODES) as made:
             yield made
     except RuntimeError as exc:
         pytest.skip(f"cannot make emulated hosts here: {exc}")
@@ -100,3 +101,51 @@ def test_ddp_across_hosts_equals_one_host(hosts):
     assert len({r["digest"] for r in single}) == 1
     for a, b in zip(spread[0]["params"], single[0]["params"]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+# -- cluster recipes: the variables each launcher sets, on emulated hosts ------------------
+
+def _check_recipe(results, source, per_host):
+    n = len(results)
+    assert [r["rank"] for r in results] == list(range(n))
+    assert {(r["source"], r["world"], r["sum"], r["hosts"]) for r in results} == \
+        {(source, n, n * (n + 1) / 2, HOSTS)}
+    assert [r["local_rank"] for r in results] == [i % per_host for i in range(n)]
+
+
+def test_slurm_srun_across_hosts(hosts):
+    """``srun --nodes 3 --ntasks-per-node 2``: rank, world and master (first node of the
+    step's node list, by name) and port (from the job id) come from Slurm's variables."""
+    envs = [dict(SLURM_PROCID=r, SLURM_NTASKS=6, SLURM_LOCALID=r % 2, SLURM_NODEID=r // 2,
+                 SLURM_NTASKS_PER_NODE="2", SLURM_TASKS_PER_NODE="2(x3)",
+                 SLURM_STEP_NODELIST="node[1-3]", SLURM_JOB_NODELIST="node[1-3]",
+                 SLURM_JOB_ID=str(4000 + free_port() % 5000), SLURMD_NODENAME=NODES[r // 2])
+            for r in range(6)]
+    job_id = envs[0]["SLURM_JOB_ID"]
+    for e in envs:
+        e["SLURM_JOB_ID"] = job_id
+    results = _run(_spread(hosts), "recipe", "auto", None, envs=envs)
+    _check_recipe(results, "slurm", 2)
+    assert {(r["master"], r["port"]) for r in results} == {("node1", 20000 + int(job_id) % 10000)}
+
+
+def test_kubernetes_pytorchjob_pods(hosts):
+    """A PyTorchJob's pods: one process each, ``MASTER_ADDR`` the master pod's service name,
+    ``RANK``/``WORLD_SIZE`` per pod."""
+    port = free_port()
+    envs = [dict(MASTER_ADDR="node1", MASTER_PORT=port, WORLD_SIZE=HOSTS, RANK=r)
+            for r in range(HOSTS)]
+    results = _run(hosts, "recipe", "auto", None, envs=envs)
+    _check_recipe(results, "torchrun", 1)
+    assert {r["master"] for r in results} == {"node1"}
+
+
+def test_mpirun_across_hosts(hosts):
+    """``mpirun -np 6 --map-by ppr:2:node -x MASTER_ADDR -x MASTER_PORT``: Open MPI's
+    variables give rank, world and local rank."""
+    port = free_port()
+    envs = [dict(OMPI_COMM_WORLD_RANK=r, OMPI_COMM_WORLD_SIZE=6, OMPI_COMM_WORLD_LOCAL_RANK=r % 2,
+                 OMPI_COMM_WORLD_LOCAL_SIZE=2, OMPI_COMM_WORLD_NODE_RANK=r // 2,
+                 MASTER_ADDR="node1", MASTER_PORT=port) for r in range(6)]
+    results = _run(_spread(hosts), "recipe", "auto", None, envs=envs)
+    _check_recipe(results, "mpi", 2)
