@@ -48,6 +48,8 @@ def job_collectives():
     pg = comm.init_from_env(timeout=60)
     t = pg._engine.t
     lay = hier.Layout(t.hosts, pg.rank)
+    # Across hosts only leaders are connected when the group forms.
+    cross = sorted(p for p in t.push if lay.host_of[p] != lay.me)
     check = Checker()
     for part in (check_all_reduce, check_rooted, check_gather_scatter, check_misc):
         part(pg, check)
@@ -62,7 +64,7 @@ def job_collectives():
         exact[mode] = _exact(pg)
     print("RESULT " + json.dumps({
         "failures": check.failures, "count": check.count, "differ": differ,
-        "mode": chosen, "hosts": len(lay.hosts), "widest": lay.widest,
+        "mode": chosen, "hosts": len(lay.hosts), "cross": cross, "widest": lay.widest,
         "exact": exact, "shm": bool(t.arena and t.arena.covers(lay.hosts[lay.me]))}),
         flush=True)
     comm.destroy()

@@ -70,6 +70,12 @@ def test_two_level_chosen_from_the_reported_hosts(collectives):
         [("auto", 3, 2, True)] * 6
 
 
+def test_only_leaders_connect_across_hosts(collectives):
+    """When the group forms, a host's non-leaders hold no connection to another host;
+    its leader (lowest rank) holds one to each other leader."""
+    assert [r["cross"] for r in collectives] == [[2, 4], [], [0, 4], [], [0, 2], []]
+
+
 def test_every_collective_matches_numpy_across_hosts(collectives):
     """all_reduce (every op and dtype), broadcast, all_gather, reduce_scatter, barrier,
     gather, scatter, objects, subgroups and point-to-point: numpy's answer on every rank."""
