@@ -96,6 +96,25 @@ def job_train():
     dist.destroy_process_group()
 
 
+def job_loop():
+    """All-reduce until something fails; report the error (a rank is killed meanwhile)."""
+    import time
+    from disttrain.comm import CommError
+    pg = comm.init_from_env(timeout=60)
+    x = np.ones(10, "float32")
+    print("READY", flush=True)
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < 40:
+            pg.all_reduce(x, "MAX").wait()
+            time.sleep(0.01)
+        result = {"error": None}
+    except CommError as exc:
+        result = {"error": str(exc), "type": type(exc).__name__}
+    result["took"] = time.monotonic() - start
+    print("RESULT " + json.dumps(result), flush=True)
+
+
 def job_recipe():
     """Join from whatever the launcher set; one all_reduce; say where this rank sits."""
     from disttrain.comm.env import discover
@@ -112,4 +131,5 @@ def job_recipe():
 
 
 if __name__ == "__main__":
-    {"collectives": job_collectives, "train": job_train, "recipe": job_recipe}[sys.argv[1]](*sys.argv[2:])
+    {"collectives": job_collectives, "train": job_train, "recipe": job_recipe,
+     "loop": job_loop}[sys.argv[1]](*sys.argv[2:])

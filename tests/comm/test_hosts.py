@@ -109,6 +109,34 @@ def test_ddp_across_hosts_equals_one_host(hosts):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def test_a_dead_rank_fails_every_rank_of_every_host(hosts):
+    """A non-leader of the last host is killed: every rank, also those of other hosts that
+    never connected to it, raises PeerError naming it, within seconds (not the timeout)."""
+    procs = []
+    for rank, where in enumerate(_spread(hosts)):
+        env = clean_env(DISTTRAIN_SECRET="hosts-test", RANK=rank, WORLD_SIZE=6,
+                        MASTER_ADDR=hosts[0][1], MASTER_PORT=free_port() if rank == 0 else
+                        procs[0].port)
+        proc = subprocess.Popen(netns_command(where[0], [sys.executable, str(JOB), "loop"]),
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        proc.port = env["MASTER_PORT"]
+        procs.append(proc)
+    try:
+        for p in procs:
+            assert p.stdout.readline().strip() == "READY", p.stderr.read()[-2000:]
+        procs[5].kill()
+        outs = [p.communicate(timeout=40)[0] for p in procs[:5]]
+    finally:
+        for p in procs:
+            p.kill()
+    for rank, out in enumerate(outs):
+        result = json.loads(out.split("RESULT ", 1)[1])
+        assert result["type"] == "PeerError", (rank, result)
+        assert "rank 5" in result["error"], (rank, result)
+        assert result["took"] < 30, (rank, result)
+
+
 # -- cluster recipes: the variables each launcher sets, on emulated hosts ------------------
 
 def _check_recipe(results, source, per_host):
