@@ -11,7 +11,8 @@ arrays; :mod:`~disttrain.comm.group` flattens, copies from GPU and writes back.
   instead: log2(n) exchanges of the whole array, lower latency for small messages. When
   every rank of the group is on this host, large arrays are staged through shared memory
   instead (:mod:`.shm`): no kernel copies, control messages only on the sockets.
-* broadcast: direct from the root when small, a pipelined chain when large.
+* broadcast: direct from the root when small, a pipelined chain when large (through the
+  root's shared-memory slots when every rank is on this host).
 * all_gather, reduce_scatter: rings over chunks; direct exchanges when small.
 * gather, scatter: direct to and from the root. barrier: a 1-byte all_reduce.
 
@@ -211,6 +212,8 @@ def broadcast(ch, flat, src):
         else:
             np.copyto(flat, ch.recv(src, flat.size, flat.dtype).array)
         return
+    if ch.arena is not None and ch.arena.covers(ch.ranks):
+        return shm.broadcast(ch, flat, src, ch.arena)
     pos, nxt, prv = (r - src) % n, (r + 1) % n, (r - 1) % n   # a chain starting at src
     for a, b in _chunks(0, flat.size, flat.itemsize):
         if pos == 0:
