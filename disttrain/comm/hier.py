@@ -108,12 +108,25 @@ def all_reduce(ch, flat, op):
     """Reduce within the host, across the leaders, then copy back within the host."""
     _, local, leaders = _levels(ch)
     inner = _sum_op(op)
-    C.all_reduce(local, flat, inner)          # shared memory for large arrays
+    if flat.nbytes <= C.SMALL_BYTES:
+        _reduce_to_leader(local, flat, inner)   # one step, whatever the host's rank count
+    else:
+        C.all_reduce(local, flat, inner)        # shared memory
     if leaders is not None:
         C.all_reduce(leaders, flat, inner)
     C.broadcast(local, flat, 0)
     if op is C.ReduceOp.AVG:
         C._divide(flat, ch.size)   # the same bits on every rank: the same division of them
+
+
+def _reduce_to_leader(local, flat, op):
+    """Local rank 0 gets the host's reduction (adding in local rank order)."""
+    if local.rank != 0:
+        local.send(0, flat, copy=True)
+        return
+    ufunc = C._UFUNC[op]
+    for q in range(1, local.size):
+        ufunc(flat, local.recv(q, flat.size, flat.dtype).array, out=flat)
 
 
 def broadcast(ch, flat, src):
