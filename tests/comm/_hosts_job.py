@@ -70,6 +70,19 @@ def job_collectives():
     comm.destroy()
 
 
+def job_exact():
+    """Only the flat-versus-two-level comparison (for odd placements of ranks)."""
+    pg = comm.init_from_env(timeout=60)
+    t = pg._engine.t
+    lay = hier.Layout(t.hosts, pg.rank)
+    exact = {}
+    for mode in ("flat", "two_level"):
+        t.collectives = mode
+        exact[mode] = _exact(pg)
+    print("RESULT " + json.dumps({"exact": exact, "hosts": lay.hosts}), flush=True)
+    comm.destroy()
+
+
 def job_train():
     import disttrain as torch
     import disttrain.distributed as dist
@@ -131,5 +144,5 @@ def job_recipe():
 
 
 if __name__ == "__main__":
-    {"collectives": job_collectives, "train": job_train, "recipe": job_recipe,
+    {"collectives": job_collectives, "train": job_train, "recipe": job_recipe, "exact": job_exact,
      "loop": job_loop}[sys.argv[1]](*sys.argv[2:])

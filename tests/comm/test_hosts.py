@@ -98,6 +98,16 @@ def test_two_level_equals_flat_exactly(collectives):
     assert all(s == shared[0] for s in shared)
 
 
+def test_uneven_interleaved_hosts(hosts):
+    """Hosts of 2, 2 and 1 ranks whose ranks interleave (0 2 | 1 4 | 3): leaders, padding
+    and block order still give exactly the flat results."""
+    where = [hosts[0], hosts[1], hosts[0], hosts[2], hosts[1]]
+    results = _run(where, "exact", "two_level", free_port())
+    assert results[0]["hosts"] == [[0, 2], [1, 4], [3]]
+    for result in results:
+        assert result["exact"]["two_level"] == result["exact"]["flat"]
+
+
 def test_ddp_across_hosts_equals_one_host(hosts):
     """DDP over 3 hosts x 2 ranks (two-level) trains the model that 6 ranks on one host
     do: the same parameters to float32 rounding, identical bits on every rank."""
