@@ -5,16 +5,17 @@ intra-host hops through the kernel; its latency grows with the number of ranks. 
 collective runs in three phases instead:
 
 1. within each host (the ranks reporting the same host at rendezvous): shared memory
-   (:mod:`.shm`) for large all-reduces, ipc sockets otherwise;
+   (:mod:`.shm`) for large all-reduces and broadcasts; small all-reduces send to the
+   leader, which adds in local rank order (one step however many ranks the host has);
 2. among one leader per host (the host's lowest group rank) over tcp: the flat
    algorithms of :mod:`.collectives` on the leaders only (a ring for large messages,
    recursive doubling for small ones), so only leaders send across hosts;
 3. back within each host, from its leader.
 
 Every element of a result is reduced by one fixed sequence of operations (the host's
-shared-memory owner, then the leaders' ring or doubling), and the other ranks copy it,
-so results are bitwise identical on every rank. They may differ in the last bits from the
-flat mode's (additions in another order); on integers they are equal.
+leader or shared-memory owner, then the leaders' ring or doubling), and the other ranks
+copy it, so results are bitwise identical on every rank. They may differ in the last bits
+from the flat mode's (additions in another order); on integers they are equal.
 
 ``DISTTRAIN_COLLECTIVES`` chooses: ``auto`` (default: two-level when the group spans more
 than one host and some host has more than one of its ranks), ``flat`` or ``two_level``.
@@ -26,6 +27,7 @@ from .env import MODES, mode_from_env
 
 __all__ = ["MODES", "mode_from_env", "active", "all_reduce", "broadcast", "all_gather",
            "reduce_scatter", "barrier"]
+
 
 class SubChannel:
     """The part of a collective's :class:`~.collectives.Channel` among ``members``
@@ -73,7 +75,7 @@ class Layout:
 
 
 def _layout(ch):
-    cache = ch.t.__dict__.setdefault("_layouts", {})
+    cache = ch.t.layouts   # per group: the hosts do not change while the transport lives
     key = (tuple(ch.ranks), ch.rank)
     if key not in cache:
         cache[key] = Layout([ch.t.hosts[r] for r in ch.ranks], ch.rank)

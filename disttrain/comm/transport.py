@@ -113,7 +113,8 @@ class Transport:
                  heartbeat_timeout=None, alarm=None):
         self.rank, self.size = rank, size
         self.collectives = mode_from_env()   # flat or two-level across hosts (see hier.py)
-        self.hosts = None
+        self.hosts = None      # global rank -> host identity, from the rendezvous
+        self.layouts = {}      # (group ranks, rank) -> hier.Layout
         self.hb_interval = heartbeat_interval or _env_float(
             "DISTTRAIN_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL)
         self.hb_timeout = heartbeat_timeout or _env_float(
