@@ -11,9 +11,13 @@ arrays; :mod:`~disttrain.comm.group` flattens, copies from GPU and writes back.
   instead: log2(n) exchanges of the whole array, lower latency for small messages. When
   every rank of the group is on this host, large arrays are staged through shared memory
   instead (:mod:`.shm`): no kernel copies, control messages only on the sockets.
-* broadcast: direct from the root when small, a pipelined chain when large.
+* broadcast: direct from the root when small, a pipelined chain when large (through the
+  root's shared-memory slots when every rank is on this host).
 * all_gather, reduce_scatter: rings over chunks; direct exchanges when small.
 * gather, scatter: direct to and from the root. barrier: a 1-byte all_reduce.
+
+When the group spans hosts, all_reduce, broadcast, all_gather, reduce_scatter and barrier
+run in two levels instead (within hosts, among one leader per host, back): :mod:`.hier`.
 
 Every rank computes each result in the same order (ring: one owner per chunk; recursive
 doubling: commutative pairwise steps), so results are bitwise identical on all ranks.
@@ -23,7 +27,7 @@ import enum
 
 import numpy as np
 
-from . import shm
+from . import hier, shm
 from .transport import format_sig
 from .wire import Kind
 
@@ -126,6 +130,8 @@ def all_reduce(ch, flat, op):
     """Reduce ``flat`` over the group with ``op``, in place, on every rank."""
     if ch.size == 1:
         return
+    if hier.active(ch):
+        return hier.all_reduce(ch, flat, op)
     if flat.nbytes <= SMALL_BYTES:
         _all_reduce_rd(ch, flat, op)
     elif ch.arena is not None and ch.arena.covers(ch.ranks):
@@ -196,6 +202,8 @@ def broadcast(ch, flat, src):
     n, r = ch.size, ch.rank
     if n == 1:
         return
+    if hier.active(ch):
+        return hier.broadcast(ch, flat, src)
     if flat.nbytes <= SMALL_BYTES:
         if r == src:
             for p in range(n):
@@ -204,6 +212,8 @@ def broadcast(ch, flat, src):
         else:
             np.copyto(flat, ch.recv(src, flat.size, flat.dtype).array)
         return
+    if ch.arena is not None and ch.arena.covers(ch.ranks):
+        return shm.broadcast(ch, flat, src, ch.arena)
     pos, nxt, prv = (r - src) % n, (r + 1) % n, (r - 1) % n   # a chain starting at src
     for a, b in _chunks(0, flat.size, flat.itemsize):
         if pos == 0:
@@ -216,6 +226,8 @@ def broadcast(ch, flat, src):
 def all_gather(ch, out, flat):
     """``out`` (``size * len(flat)`` elements) receives every rank's ``flat``, in rank order."""
     n, r, count = ch.size, ch.rank, flat.size
+    if hier.active(ch):
+        return hier.all_gather(ch, out, flat)
     np.copyto(out[r * count:(r + 1) * count], flat)
     if n == 1:
         return
@@ -244,6 +256,8 @@ def reduce_scatter(ch, out, flat, op):
     if n == 1:
         np.copyto(out, flat)
         return
+    if hier.active(ch):
+        return hier.reduce_scatter(ch, out, flat, op)
     if flat.nbytes <= SMALL_BYTES:
         for p in range(n):
             if p != r:
@@ -305,7 +319,9 @@ def scatter(ch, out, flat, src):
 
 def barrier(ch):
     """Return on every rank only once every rank has entered."""
-    if ch.size > 1:
+    if hier.active(ch):
+        hier.barrier(ch)
+    elif ch.size > 1:
         _all_reduce_rd(ch, np.zeros(1, np.uint8), ReduceOp.MAX)
 
 

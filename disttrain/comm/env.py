@@ -6,7 +6,8 @@ Checked in order, the first that is complete wins:
    ``LOCAL_WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``.
 2. Slurm (``srun``): ``SLURM_PROCID``, ``SLURM_NTASKS``, ``SLURM_LOCALID``,
    ``SLURM_NTASKS_PER_NODE``/``SLURM_TASKS_PER_NODE``; the master is the first host of
-   ``SLURM_JOB_NODELIST`` and the port is derived from ``SLURM_JOB_ID``.
+   ``SLURM_STEP_NODELIST`` (else ``SLURM_JOB_NODELIST``, ``SLURM_NODELIST``) and the port
+   is derived from ``SLURM_JOB_ID``.
 3. Open MPI (``mpirun``): ``OMPI_COMM_WORLD_RANK``, ``OMPI_COMM_WORLD_SIZE``,
    ``OMPI_COMM_WORLD_LOCAL_RANK``, ``OMPI_COMM_WORLD_LOCAL_SIZE``; MPICH/Intel MPI's
    ``PMI_RANK``/``PMI_SIZE`` likewise.
@@ -19,7 +20,7 @@ import os
 import re
 from dataclasses import dataclass
 
-__all__ = ["DistEnv", "discover", "DEFAULT_PORT"]
+__all__ = ["DistEnv", "discover", "DEFAULT_PORT", "MODES", "mode_from_env"]
 
 DEFAULT_PORT = 29500  # torch.distributed's default, so existing job scripts keep working
 
@@ -104,7 +105,9 @@ def _slurm(env):
     size = _int(env, "SLURM_NTASKS")
     per_node = env.get("SLURM_NTASKS_PER_NODE") or env.get("SLURM_TASKS_PER_NODE") or ""
     local_size = _first_count(per_node) or size
-    nodes = env.get("SLURM_JOB_NODELIST") or env.get("SLURM_NODELIST") or ""
+    # The step's nodes are where this srun's tasks run (a job may hold more).
+    nodes = env.get("SLURM_STEP_NODELIST") or env.get("SLURM_JOB_NODELIST") or \
+        env.get("SLURM_NODELIST") or ""
     addr = first_host(nodes) if nodes else "127.0.0.1"
     # Every task of the job computes the same port from the job id, without talking.
     port = 20000 + _int(env, "SLURM_JOB_ID", 0) % 10000 if env.get("SLURM_JOB_ID") else \
@@ -141,3 +144,17 @@ def first_host(nodelist):
         return prefix
     first = ranges.split(",")[0].split("-")[0]   # keeps zero padding: "07"
     return f"{prefix}{first}"
+
+
+MODES = ("auto", "flat", "two_level")
+
+
+def mode_from_env(environ=None):
+    """The collective algorithms asked for by ``DISTTRAIN_COLLECTIVES``: ``auto`` (default;
+    two-level when the ranks span hosts), ``flat`` or ``two_level`` (see :mod:`.hier`)."""
+    env = os.environ if environ is None else environ
+    raw = env.get("DISTTRAIN_COLLECTIVES") or "auto"
+    mode = raw.strip().lower().replace("-", "_")
+    if mode not in MODES:
+        raise ValueError(f"DISTTRAIN_COLLECTIVES={raw!r} is not one of {', '.join(MODES)}")
+    return mode

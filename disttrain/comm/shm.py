@@ -35,7 +35,7 @@ import uuid
 
 import numpy as np
 
-__all__ = ["Arena", "all_reduce", "SLOT_BYTES", "sweep_dead"]
+__all__ = ["Arena", "all_reduce", "broadcast", "SLOT_BYTES", "sweep_dead"]
 
 log = logging.getLogger("disttrain.comm")
 
@@ -205,6 +205,32 @@ def all_reduce(ch, flat, op, arena, ufunc, divide):
             qlo, qhi = parts[q]
             np.copyto(flat[a + qlo:a + qhi], slot(q, i)[qlo:qhi])
     _exchange(ch, peers)                              # done reading: slots reusable
+
+
+def broadcast(ch, flat, src, arena):
+    """Copy group rank ``src``'s ``flat`` to every rank through ``src``'s slots: the root
+    stages round i+1 while the others copy round i out (one exchange per round; a slot is
+    rewritten only after everyone has passed the exchange that follows reading it)."""
+    n, r, ranks = ch.size, ch.rank, ch.ranks
+    per = max(1, arena.slot_bytes // flat.itemsize)
+    rounds = [(a, min(a + per, flat.size)) for a in range(0, flat.size, per)]
+    peers = [q for q in range(n) if q != r]
+
+    def slot(i):
+        a, b = rounds[i]
+        return arena.slot(ranks[src], i, flat.dtype, b - a)
+
+    if r == src:
+        np.copyto(slot(0), flat[rounds[0][0]:rounds[0][1]])
+    _exchange(ch, peers)                              # round 0 staged
+    for i, (a, b) in enumerate(rounds):
+        if r == src:
+            if i + 1 < len(rounds):
+                na, nb = rounds[i + 1]
+                np.copyto(slot(i + 1), flat[na:nb])
+        else:
+            np.copyto(flat[a:b], slot(i))
+        _exchange(ch, peers)                          # round i read, round i+1 staged
 
 
 _TOKEN = np.empty(0, np.uint8)

@@ -1,7 +1,9 @@
 """Peer sockets between the ranks of one job: endpoints, matching, liveness, failure.
 
 Every rank binds one PULL socket and connects one PUSH socket to each peer's, so a
-message from A to B travels on A's PUSH and arrives, in order, on B's PULL. Ranks on
+message from A to B travels on A's PUSH and arrives, in order, on B's PULL. When the ranks
+span hosts and collectives are two-level (:mod:`.hier`), only each host's leader connects
+across hosts up front; other pairs connect on their first message, both ways. Ranks on
 the same host (same host name and network namespace) talk over ``ipc://`` (an abstract
 Unix socket on Linux); ranks on other hosts over ``tcp://`` on the one interface that
 routes to ``MASTER_ADDR``. A single-host job opens no TCP port but the store's.
@@ -41,6 +43,7 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from .auth import PlainAuthenticator, configure_client, configure_server
+from .env import mode_from_env
 from .shm import Arena
 from .store import resolve_ip, tcp_endpoint
 from .wire import (COPY_THRESHOLD, Kind, WireError, decode, dtype_name, encode, header,
@@ -109,6 +112,9 @@ class Transport:
     def __init__(self, rank, size, store, token, timeout, heartbeat_interval=None,
                  heartbeat_timeout=None, alarm=None):
         self.rank, self.size = rank, size
+        self.collectives = mode_from_env()   # flat or two-level across hosts (see hier.py)
+        self.hosts = None      # global rank -> host identity, from the rendezvous
+        self.layouts = {}      # (group ranks, rank) -> hier.Layout
         self.hb_interval = heartbeat_interval or _env_float(
             "DISTTRAIN_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL)
         self.hb_timeout = heartbeat_timeout or _env_float(
@@ -131,6 +137,8 @@ class Transport:
         self.auth = None
         self.ctx = zmq.Context(io_threads=IO_THREADS)
         self.push, self._monitors = {}, {}
+        self.last_seen = {}    # connected peer -> when anything last came from it
+        self.sparse = False    # across hosts, only leaders connected up front (see below)
         try:
             roster = store.join(size, rank, host_identity(), timeout)
             # The group's own token: messages (and connections) from anyone who did not
@@ -146,13 +154,12 @@ class Transport:
             configure_server(self.pull)
             self.poller = zmq.Poller()
             self.poller.register(self.pull, zmq.POLLIN)
-            self._rendezvous(store, [h for h, _ in roster["ranks"]], timeout)
+            self.hosts = [h for h, _ in roster["ranks"]]   # global rank -> host identity
+            self._rendezvous(store, self.hosts, timeout)
         except BaseException:
             self._discard()
             raise
-        now = time.monotonic()
-        self.last_seen = {p: now for p in self.peers}
-        self._next_hb = now
+        self._next_hb = time.monotonic()
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -168,10 +175,19 @@ class Transport:
             endpoints["tcp"] = self._bind_tcp(store.host)
         store.set(f"rdzv/ep/{self.rank}", msgpack.packb(endpoints))
         published = store.multi_get([f"rdzv/ep/{r}" for r in range(self.size)], timeout)
+        # Ranks on one host all connect; across hosts, with two-level collectives, only each
+        # host's leader (its lowest rank) connects to the other leaders up front. Any other
+        # pair connects when it first has something to send (a flat collective,
+        # point-to-point), so a host's processes do not each hold a connection to every
+        # process of every other host.
+        leaders = {h: hosts.index(h) for h in hosts}
+        self.sparse = self.collectives != "flat" and len(leaders) > 1
         for p in self.peers:
             theirs = msgpack.unpackb(published[p], raw=False)
             self.endpoints[p] = theirs["ipc"] if hosts[p] == me else theirs["tcp"]
-            self._connect(p, self.endpoints[p])
+            if (not self.sparse or hosts[p] == me
+                    or (leaders[me] == self.rank and leaders[hosts[p]] == p)):
+                self._connect(p, self.endpoints[p])
             shared = theirs.get("shm") if hosts[p] == me else None
             # Same slot size only: ranks must split arrays into the same rounds.
             if self.arena and shared and shared[1] == self.arena.slot_bytes:
@@ -220,6 +236,7 @@ class Transport:
         self._monitors[monitor] = peer
         sock.connect(endpoint)
         self.push[peer] = sock
+        self.last_seen[peer] = time.monotonic()   # heartbeats flow both ways from now on
 
     def set_wake(self, fd):
         """Also return from :meth:`pump` when ``fd`` (a pipe) becomes readable."""
@@ -249,12 +266,14 @@ class Transport:
             frames = encode(kind, self.token, self.rank, group, tag, seq, array, meta)
         if copy is None:
             copy = array is None or array.nbytes < COPY_THRESHOLD
+        if peer not in self.push:
+            self._connect(peer, self.endpoints[peer])   # first message to this peer
         return self.push[peer].send_multipart(frames, zmq.NOBLOCK, copy=copy,
                                               track=track and not copy)
 
     def _send_all(self, kind, meta=None):
         head = header(kind, self.token, self.rank, meta=meta)
-        for p in self.peers:
+        for p in list(self.push):
             if p not in self.gone:
                 try:
                     self.push[p].send(head, zmq.NOBLOCK)
@@ -339,7 +358,9 @@ class Transport:
         p = msg.sender
         if p == self.rank or p >= self.size:
             return self._warn(f"dropped a message from unknown rank {p}")
-        self.last_seen[p] = time.monotonic()
+        if p not in self.push and msg.kind != Kind.BYE:
+            self._connect(p, self.endpoints[p])   # it connected to us: answer, so that
+        self.last_seen[p] = time.monotonic()      # each side hears the other's heartbeats
         self.suspect.pop(p, None)
         if msg.kind == Kind.HEARTBEAT:
             return
@@ -376,11 +397,12 @@ class Transport:
                 raise self.error()
 
     def _on_abort(self, reporter, meta):
-        if not (isinstance(meta, list) and len(meta) == 3 and isinstance(meta[0], str)
-                and type(meta[1]) is int and isinstance(meta[2], str)):
+        if not (isinstance(meta, list) and len(meta) in (3, 4) and isinstance(meta[0], str)
+                and type(meta[1]) is int and isinstance(meta[2], str)
+                and (len(meta) == 3 or (type(meta[3]) is int and 0 <= meta[3] < self.size))):
             return self._warn(f"dropped a malformed abort from rank {reporter}")
-        kind, peer, detail = meta
-        self._fail(kind, peer, detail, reporter)
+        kind, peer, detail = meta[:3]
+        self._fail(kind, peer, detail, meta[3] if len(meta) == 4 else reporter)
 
     def _on_monitor(self, monitor, peer):
         while True:
@@ -411,7 +433,7 @@ class Transport:
                 self._fail("rendezvous", -1, why)
         self._send_all(Kind.HEARTBEAT)
         self._drain()  # judge silence only on what has really arrived by now
-        for p in self.peers:
+        for p in list(self.push):
             quiet = now - self.last_seen[p]
             if p not in self.gone and quiet > self.hb_timeout:
                 self._fail("peer", p, f"nothing heard from it for {quiet:.1f} s")
@@ -425,6 +447,8 @@ class Transport:
         self.failure = (kind, peer, detail, reporter, self.op)
         if reporter is None:
             self._send_all(Kind.ABORT, [kind, peer, detail])
+        elif self.sparse:   # not every rank is connected to every other: pass it on
+            self._send_all(Kind.ABORT, [kind, peer, detail, reporter])
 
     def fail_mismatch(self, detail):
         """Record that this rank found ranks running different collectives; the error."""

@@ -74,3 +74,20 @@ def test_master_without_launcher_is_honoured():
     env = discover({"MASTER_ADDR": "10.0.0.2", "MASTER_PORT": "12355"})
     assert (env.rank, env.world_size, env.master_addr, env.master_port, env.source) == \
         (0, 1, "10.0.0.2", 12355, "none")
+
+
+def test_collectives_mode_from_env():
+    from disttrain.comm.env import mode_from_env
+    assert mode_from_env({}) == "auto"
+    assert mode_from_env({"DISTTRAIN_COLLECTIVES": "two-level"}) == "two_level"
+    assert mode_from_env({"DISTTRAIN_COLLECTIVES": "FLAT"}) == "flat"
+    with pytest.raises(ValueError, match="DISTTRAIN_COLLECTIVES='ring' is not one of auto, "
+                                         "flat, two_level"):
+        mode_from_env({"DISTTRAIN_COLLECTIVES": "ring"})
+
+
+def test_slurm_step_nodelist_names_the_master():
+    """An srun step runs on its own nodes, which need not start with the job's first."""
+    env = discover({"SLURM_PROCID": "3", "SLURM_NTASKS": "4", "SLURM_JOB_ID": "77",
+                    "SLURM_JOB_NODELIST": "gpu[01-08]", "SLURM_STEP_NODELIST": "gpu[05-06]"})
+    assert (env.rank, env.master_addr, env.master_port) == (3, "gpu05", 20077)

@@ -1,0 +1,184 @@
+"""Two-level collectives for groups whose ranks span several hosts.
+
+A flat ring over every rank crosses the network once per host per step and also sends
+intra-host hops through the kernel; its latency grows with the number of ranks. Here a
+collective runs in three phases instead:
+
+1. within each host (the ranks reporting the same host at rendezvous): shared memory
+   (:mod:`.shm`) for large all-reduces and broadcasts; small all-reduces send to the
+   leader, which adds in local rank order (one step however many ranks the host has);
+2. among one leader per host (the host's lowest group rank) over tcp: the flat
+   algorithms of :mod:`.collectives` on the leaders only (a ring for large messages,
+   recursive doubling for small ones), so only leaders send across hosts;
+3. back within each host, from its leader.
+
+Every element of a result is reduced by one fixed sequence of operations (the host's
+leader or shared-memory owner, then the leaders' ring or doubling), and the other ranks
+copy it, so results are bitwise identical on every rank. They may differ in the last bits
+from the flat mode's (additions in another order); on integers they are equal.
+
+``DISTTRAIN_COLLECTIVES`` chooses: ``auto`` (default: two-level when the group spans more
+than one host and some host has more than one of its ranks), ``flat`` or ``two_level``.
+"""
+import numpy as np
+
+from . import collectives as C
+from .env import MODES, mode_from_env
+
+__all__ = ["MODES", "mode_from_env", "active", "all_reduce", "broadcast", "all_gather",
+           "reduce_scatter", "barrier"]
+
+
+class SubChannel:
+    """The part of a collective's :class:`~.collectives.Channel` among ``members``
+    (group ranks, increasing), renumbered 0..len-1.
+
+    Messages keep the parent's numbering per peer, so phases that follow one another
+    on the same pair of ranks never confuse their messages.
+    """
+    sub = True
+
+    def __init__(self, ch, members):
+        self.parent, self.members = ch, members
+        self.t, self.group, self.tag, self.sig = ch.t, ch.group, ch.tag, ch.sig
+        self.deadline = ch.deadline
+        self.ranks = [ch.ranks[m] for m in members]
+        self.rank, self.size = members.index(ch.rank), len(members)
+
+    @property
+    def arena(self):
+        return self.parent.arena
+
+    def send(self, peer, *args, **kwargs):
+        self.parent.send(self.members[peer], *args, **kwargs)
+
+    def recv(self, peer, count=None, dtype=None):
+        return self.parent.recv(self.members[peer], count, dtype)
+
+    def finish(self):
+        self.parent.finish()
+
+
+class Layout:
+    """Which group ranks share a host: ``hosts`` (lists of group ranks, ordered by their
+    lowest rank), this rank's host index ``me`` and each host's ``leader``."""
+
+    def __init__(self, hosts_of, rank):
+        by = {}
+        for g, host in enumerate(hosts_of):
+            by.setdefault(host, []).append(g)
+        self.hosts = sorted(by.values(), key=lambda ranks: ranks[0])
+        self.host_of = {g: h for h, ranks in enumerate(self.hosts) for g in ranks}
+        self.leaders = [ranks[0] for ranks in self.hosts]
+        self.me = self.host_of[rank]
+        self.widest = max(len(ranks) for ranks in self.hosts)
+
+
+def _layout(ch):
+    cache = ch.t.layouts   # per group: the hosts do not change while the transport lives
+    key = (tuple(ch.ranks), ch.rank)
+    if key not in cache:
+        cache[key] = Layout([ch.t.hosts[r] for r in ch.ranks], ch.rank)
+    return cache[key]
+
+
+def active(ch):
+    """Whether this collective runs in two levels (see the module docstring)."""
+    if ch.t is None or ch.size == 1 or getattr(ch, "sub", False):
+        return False
+    mode = getattr(ch.t, "collectives", "flat")
+    if mode == "flat" or getattr(ch.t, "hosts", None) is None:
+        return False
+    lay = _layout(ch)
+    if mode == "two_level":
+        return True
+    return len(lay.hosts) > 1 and lay.widest > 1
+
+
+def _levels(ch):
+    lay = _layout(ch)
+    local = SubChannel(ch, lay.hosts[lay.me])
+    leaders = SubChannel(ch, lay.leaders) if ch.rank == lay.leaders[lay.me] else None
+    return lay, local, leaders
+
+
+def _sum_op(op):
+    return C.ReduceOp.SUM if op is C.ReduceOp.AVG else op
+
+
+def all_reduce(ch, flat, op):
+    """Reduce within the host, across the leaders, then copy back within the host."""
+    _, local, leaders = _levels(ch)
+    inner = _sum_op(op)
+    if flat.nbytes <= C.SMALL_BYTES:
+        _reduce_to_leader(local, flat, inner)   # one step, whatever the host's rank count
+    else:
+        C.all_reduce(local, flat, inner)        # shared memory
+    if leaders is not None:
+        C.all_reduce(leaders, flat, inner)
+    C.broadcast(local, flat, 0)
+    if op is C.ReduceOp.AVG:
+        C._divide(flat, ch.size)   # the same bits on every rank: the same division of them
+
+
+def _reduce_to_leader(local, flat, op):
+    """Local rank 0 gets the host's reduction (adding in local rank order)."""
+    if local.rank != 0:
+        local.send(0, flat, copy=True)
+        return
+    ufunc = C._UFUNC[op]
+    for q in range(1, local.size):
+        ufunc(flat, local.recv(q, flat.size, flat.dtype).array, out=flat)
+
+
+def broadcast(ch, flat, src):
+    """Within the root's host, across the leaders, then within every other host."""
+    lay, local, leaders = _levels(ch)
+    home = lay.host_of[src]
+    if home == lay.me:
+        C.broadcast(local, flat, local.members.index(src))
+    if leaders is not None:
+        C.broadcast(leaders, flat, home)
+    if home != lay.me:
+        C.broadcast(local, flat, 0)
+
+
+def all_gather(ch, out, flat):
+    """Gather at each leader, all-gather the hosts' blocks among leaders, copy back."""
+    lay, local, leaders = _levels(ch)
+    count, width = flat.size, lay.widest
+    mine = np.zeros(width * count, flat.dtype)    # hosts may differ in size: pad to widest
+    C.gather(local, mine[:local.size * count], flat, 0)
+    if leaders is not None:
+        every = np.empty(len(lay.hosts) * width * count, flat.dtype)
+        C.all_gather(leaders, every, mine)
+        for h, ranks in enumerate(lay.hosts):
+            for i, g in enumerate(ranks):
+                src = (h * width + i) * count
+                np.copyto(out[g * count:(g + 1) * count], every[src:src + count])
+    C.broadcast(local, out, 0)
+
+
+def reduce_scatter(ch, out, flat, op):
+    """Reduce within the host, reduce-scatter hosts' blocks among leaders, scatter back."""
+    lay, local, leaders = _levels(ch)
+    count, width, inner = out.size, lay.widest, _sum_op(op)
+    work = flat.copy()                 # the caller's input stays untouched
+    C.all_reduce(local, work, inner)
+    mine = np.zeros(width * count, flat.dtype)
+    if leaders is not None:
+        # Each host's ranks' blocks side by side (padded), so a leader owns one span.
+        spans = np.zeros(len(lay.hosts) * width * count, flat.dtype)
+        for h, ranks in enumerate(lay.hosts):
+            for i, g in enumerate(ranks):
+                dst = (h * width + i) * count
+                np.copyto(spans[dst:dst + count], work[g * count:(g + 1) * count])
+        C.reduce_scatter(leaders, mine, spans, inner)
+    C.scatter(local, out, mine[:local.size * count], 0)
+    if op is C.ReduceOp.AVG:
+        C._divide(out, ch.size)
+
+
+def barrier(ch):
+    """Every rank's host reports to its leader, the leaders meet, and leaders release."""
+    all_reduce(ch, np.zeros(1, np.uint8), C.ReduceOp.MAX)
