@@ -1,7 +1,8 @@
 """``disttrain.autograd``: Function, backward, grad, gradcheck, grad-mode switches, and the
 ``functional`` (Jacobians, Hessians), ``graph`` (saved-tensor hooks), ``profiler`` and
 ``function`` (``once_differentiable``) submodules."""
-from ..core.autograd import Function, backward, grad
+from ..core.autograd import Function
+from ..core.engine import backward, grad
 from ..core.grad_mode import no_grad, enable_grad, set_grad_enabled
 from ..core.gradcheck import gradcheck, gradgradcheck
 from ..core.tensor import Tensor as Variable

@@ -6,7 +6,7 @@ from . import dtype as _dt
 from .grad_mode import state as _grad_state
 from .ops import elementwise as E, index as I, shape as S, linalg as L
 from .ops._util import check_cast
-from .autograd import check_inplace_view, rebase_view
+from .views import check_inplace_view, rebase_view
 from .tensor import Tensor
 
 __all__ = ["apply_inplace"]

@@ -1,8 +1,8 @@
 """Tensor: an array, its gradient and its link into the graph. The math lives in ops/."""
 import numpy as np
 
-from . import autograd, dtype as _dt
-from .autograd import RemovableHandle
+from . import dtype as _dt
+from .hooks import RemovableHandle
 from .device import (device_of, as_device, is_cuda_array, current_cuda_index,
                      device as _device_cls)
 
@@ -143,7 +143,8 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate this tensor's gradient into the leaves (see ``autograd.backward``)."""
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        from .engine import backward   # the engine builds on Tensor: import on use
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         t = Tensor._make(self._data, False)
@@ -491,4 +492,3 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
                "complex128": "ComplexDoubleTensor"}
 
-autograd._Tensor = Tensor

@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from ..comm import ReduceOp
-from ..core import autograd as _engine
+from ..core import engine as _engine
 from ..core.autograd import AccumulateGrad
 from ..core.device import array_module
 from ..core.tensor import Tensor

@@ -45,6 +45,7 @@ import numpy as np
 
 from ..core import random as _random
 from ..core.serialization import load as _load, save as _save
+from ._groups import is_initialized, _group as _world_group
 
 __all__ = ["save", "load_latest", "load", "list_checkpoints", "Checkpoint", "step_dir"]
 
@@ -74,10 +75,9 @@ class _Solo:
 
 
 def _group(group):
-    from . import is_initialized, _group as world
     if group is not None:
         return group
-    return world(None) if is_initialized() else _Solo()
+    return _world_group(None) if is_initialized() else _Solo()
 
 
 def _gather(group, obj):
