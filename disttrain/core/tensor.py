@@ -47,6 +47,15 @@ class Tensor:
 
     ``Tensor(2, 3)`` makes an uninitialised float tensor of that size and ``Tensor([1, 2])``
     one from data, as PyTorch's legacy constructor does; prefer ``disttrain.tensor``.
+
+    This class body holds the data, the autograd state, conversions and printing. Every other
+    method (``__add__``, ``sum``, ``view``, ``add_`` ...) is bound onto the class by the method
+    tables, and only there: ``core/methods.py`` (operators, arithmetic, comparisons, shapes,
+    in-place forms; it imports the other two), ``core/methods_math.py`` (special functions,
+    linear algebra, complex numbers) and ``core/more_methods.py`` (the ``functions.more_*``
+    family, Tensor-only names, random fills, ``new_*``, memory layout and sharing). Each
+    binds ``T.name = ...`` or lists the name in a per-topic loop, so
+    ``grep -n "__add__" disttrain/core/*methods*.py`` finds a method.
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version",
