@@ -113,6 +113,7 @@ class Erf(Function):
 
 # ---------------------------------------------------------------------------- activations
 class LeakyRelu(Function):
+    """Fused: one select instead of where/mul, on every activation of a model (the hot path)."""
     node_name = "LeakyReluBackward0"
 
     @staticmethod
@@ -297,6 +298,8 @@ def _gelu_grad2(x, approximate):
 
 
 class Silu(Function):
+    """Fused: x * sigmoid(x) in one pass, one node and one saved input instead of two (hot
+    path)."""
     node_name = "SiluBackward0"
 
     @staticmethod
@@ -375,6 +378,8 @@ class Softplus(Function):
 
 
 class Hardtanh(Function):
+    """Fused: clip with PyTorch's gradient, zero at the bounds themselves (clamp's passes
+    there)."""
     node_name = "HardtanhBackward0"
 
     @staticmethod
