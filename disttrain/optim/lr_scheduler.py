@@ -30,6 +30,8 @@ __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR
            "ConstantLR", "LinearLR", "ExponentialLR", "SequentialLR", "PolynomialLR",
            "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR"]
+from ._schedulers import (ChainedScheduler, CosineAnnealingWarmRestarts, CyclicLR,  # noqa: F401
+                          OneCycleLR, ReduceLROnPlateau, SequentialLR)
 from ._lr_base import (EPOCH_DEPRECATION_WARNING, LRScheduler, _LRScheduler,  # noqa: F401
                        _check_optimizer, _copy, _format_param, _group_values,
                        _set_group_value, _track_step_called)
@@ -335,7 +337,3 @@ class CosineAnnealingLR(LRScheduler):
         return [self.eta_min + (base - self.eta_min) *
                 (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
                 for base in self.base_lrs]
-
-
-from ._schedulers import (ChainedScheduler, CosineAnnealingWarmRestarts,  # noqa: E402
-                          CyclicLR, OneCycleLR, ReduceLROnPlateau, SequentialLR)
