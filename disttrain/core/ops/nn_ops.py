@@ -298,8 +298,9 @@ def _gelu_grad2(x, approximate):
 
 
 class Silu(Function):
-    """Fused: x * sigmoid(x) in one pass, one node and one saved input instead of two (hot
-    path)."""
+    """Fused: x * sigmoid(x) as one node keeping one saved input instead of two arrays.
+    Not for speed: forward + backward of 256x1024 float32 measured 1.1-1.7 ms against 0.8 ms
+    composed."""
     node_name = "SiluBackward0"
 
     @staticmethod
@@ -379,7 +380,7 @@ class Softplus(Function):
 
 class Hardtanh(Function):
     """Fused: clip with PyTorch's gradient, zero at the bounds themselves (clamp's passes
-    there)."""
+    there, so clamp cannot stand in; it is about 2x faster, 0.4 vs 0.9 ms at 256x1024)."""
     node_name = "HardtanhBackward0"
 
     @staticmethod
