@@ -71,6 +71,9 @@ _SUBMODULES = (
     "testing",
     "utils",
     "version",
+    "fft",
+    "linalg",
+    "special",
 )
 
 
@@ -83,10 +86,6 @@ def __getattr__(name):
     # Subpackages load on first use (see _SUBMODULES); the layers below nn/optim never
     # import them.
     if name in _SUBMODULES:
-        mod = _lazy(name)
-        globals()[name] = mod
-        return mod
-    if name in ("special", "linalg", "fft"):
         mod = _lazy(name)
         globals()[name] = mod
         return mod
