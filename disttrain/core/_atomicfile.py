@@ -9,7 +9,7 @@ import os
 import stat
 import uuid
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "fsync_dir"]
 
 
 def atomic_write(path, write):
@@ -39,7 +39,7 @@ def atomic_write(path, write):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def _open_unnamed(directory):
@@ -64,7 +64,9 @@ def _link_unnamed(fd, directory, name):
         os.close(dir_fd)
 
 
-def _fsync_dir(directory):
+def fsync_dir(directory):
+    """Make a rename or a new name in ``directory`` durable; a no-op where the filesystem
+    cannot fsync a directory."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

@@ -7,10 +7,10 @@ the ctx *is* the graph node (its class is named like PyTorch's, e.g. ``MulBackwa
 
 Built-in forwards may return raw arrays (``apply`` wraps them); backwards are written
 with Tensor ops so that ``create_graph=True`` yields higher-order gradients, and run with
-recording off otherwise, so they cost no graph building. The engine that runs the graph is
-in engine.py, in-place writes to views in views.py; both are re-exported here.
+recording off otherwise, so they cost no graph building. The engine that runs the graph
+(``backward``, ``grad``) is in engine.py, in-place writes to views in views.py; both build on
+this module and are imported from there.
 """
-import importlib
 import itertools
 import re
 import traceback
@@ -22,26 +22,11 @@ from . import grad_mode  # noqa: F401  (other modules reach it through autograd)
 from .grad_mode import state as _grad_state
 from .hooks import RemovableHandle
 from .ops._complex_grad import COMPLEX_GRAD_OPS
+from .tensor import Tensor as _Tensor
 
-__all__ = ["Function", "backward", "grad", "BackwardNode", "AccumulateGrad", "RemovableHandle"]
+__all__ = ["Function", "BackwardNode", "AccumulateGrad", "RemovableHandle"]
 
 _seq = itertools.count()
-_Tensor = None   # set by tensor.py: autograd sits below Tensor in the import order
-
-# engine.py and views.py build on this module, so their names are bound on first use
-# (see __getattr__) rather than imported here, which would be an import cycle
-_ABOVE = {"backward": "engine", "grad": "engine", "run_backward": "engine",
-          "queue_callback": "engine", "check_inplace_view": "views", "rebase_view": "views",
-          "CopySlices": "views"}
-
-
-def __getattr__(name):
-    where = _ABOVE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{where}", __package__), name)
-    globals()[name] = value       # later lookups find it without coming here
-    return value
 
 
 class _FreedSaved:
@@ -218,6 +203,7 @@ class AccumulateGrad:
 def _edge(t):
     """The (node, output_nr) a gradient for ``t`` flows into, or None."""
     if t._base is not None:
+        from .views import _refresh_view   # views.py builds on this module: import on use
         _refresh_view(t)
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
@@ -508,9 +494,3 @@ class _Anomaly:
 
 anomaly = _Anomaly()
 
-
-def _refresh_view(t):
-    """views.py's ``_refresh_view``, bound here on first use (views.py builds on this module)."""
-    global _refresh_view
-    from .views import _refresh_view
-    _refresh_view(t)

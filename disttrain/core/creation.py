@@ -500,17 +500,6 @@ def _normal_sample(g, shape, mean=0.0, std=1.0, dtype=None):
     return g.normal(mean, std, shape)
 
 
-Tensor.uniform_ = _rand_inplace(_uniform_sample, by_dtype=True)
-Tensor.normal_ = _rand_inplace(_normal_sample, by_dtype=True)
-Tensor.bernoulli_ = _rand_inplace(lambda g, s, p=0.5: g.random(s) < p)
-Tensor.exponential_ = _rand_inplace(lambda g, s, lambd=1.0: g.exponential(1.0 / lambd, s))
-Tensor.random_ = _rand_inplace(lambda g, s, a=0, b=None: g.integers(a if b is not None else 0,
-                                                                     b if b is not None else
-                                                                     (a or 2 ** 24), s))
-Tensor.bernoulli = lambda self, p=None, generator=None: bernoulli(self, p, generator=generator)
-Tensor.multinomial = lambda self, n, replacement=False, generator=None: multinomial(
-    self, n, replacement, generator=generator)
-
 
 def _new(fn):
     def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
@@ -519,17 +508,6 @@ def _new(fn):
                   requires_grad=requires_grad, **kw)
     return method
 
-
-Tensor.new_zeros = _new(zeros)
-Tensor.new_ones = _new(ones)
-Tensor.new_empty = _new(empty)
-Tensor.new_full = lambda self, size, fill_value, *, dtype=None, device=None, \
-    requires_grad=False: full(size, fill_value, dtype=dtype or self.dtype,
-                              device=device if device is not None else self.device,
-                              requires_grad=requires_grad)
-Tensor.new_tensor = lambda self, data, *, dtype=None, device=None, requires_grad=False: tensor(
-    data, dtype=dtype or (data.dtype if isinstance(data, Tensor) else self.dtype),
-    device=device if device is not None else self.device, requires_grad=requires_grad)
 
 
 def _legacy_new(t, args, dtype, device):

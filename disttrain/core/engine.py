@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from . import autograd as _autograd    # its _Tensor is set by tensor.py, so read it on use
+from .tensor import Tensor
 from .autograd import AccumulateGrad, Function, _FREED, _edge, _ndarray, anomaly
 from .device import array_module as _array_module
 from .grad_mode import state as _grad_state
@@ -20,7 +20,7 @@ __all__ = ["backward", "grad", "run_backward", "queue_callback"]
 def _zeros_for(meta):
     shape, dt, array_type = meta
     xp = np if array_type is _ndarray else _array_module(array_type(0))
-    return _autograd._Tensor._make(xp.zeros(shape, dt), False)
+    return Tensor._make(xp.zeros(shape, dt), False)
 
 
 def _graph(root_nodes, targets):
@@ -185,7 +185,6 @@ def _run_pre_hooks(node, grads):
 def _call_node(node, grads, state):
     """Run one node's backward and hand each input gradient on to the node it flows into."""
     retain_graph, needed, deps, buffers, owned, heap, counter = state
-    Tensor = _autograd._Tensor
     if node._materialize and None in grads:
         for i, g in enumerate(grads):
             if g is None:
@@ -329,7 +328,6 @@ class _CopyGrad(Function):
 
 
 def _accumulate(t, g, owned, create_graph):
-    Tensor = _autograd._Tensor
     if t._hooks:
         for h in list(t._hooks.values()):
             r = h(g)
@@ -354,7 +352,6 @@ def _accumulate(t, g, owned, create_graph):
 
 
 def _make_root_grads(tensors, grad_tensors, create_graph):
-    Tensor = _autograd._Tensor
     out = []
     for i, t in enumerate(tensors):
         if not t.requires_grad:

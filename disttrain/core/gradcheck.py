@@ -1,7 +1,7 @@
 """Finite-difference checks of analytical gradients (float64), as ``torch.autograd.gradcheck``."""
 import numpy as np
 
-from .autograd import grad as _grad
+from .engine import grad as _grad
 from .grad_mode import no_grad, enable_grad
 from .tensor import Tensor
 

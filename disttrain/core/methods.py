@@ -1,4 +1,6 @@
-"""Tensor's operators, math methods and in-place ``_`` forms, bound from ``functions``."""
+"""Tensor's method tables, first part: operators, math methods and in-place ``_`` forms bound
+from ``functions``. Importing it binds them all: it imports ``methods_math`` and
+``more_methods`` at its end (see the ``Tensor`` docstring)."""
 import numpy as np
 
 from . import functions as F
@@ -6,7 +8,7 @@ from . import dtype as _dt
 from .grad_mode import state as _grad_state
 from .ops import elementwise as E, index as I, shape as S, linalg as L
 from .ops._util import check_cast
-from .autograd import check_inplace_view, rebase_view
+from .views import check_inplace_view, rebase_view
 from .tensor import Tensor
 
 __all__ = ["apply_inplace"]
@@ -156,7 +158,7 @@ T.view_as = lambda self, other: self.view(other.shape)
 T.reshape_as = lambda self, other: self.reshape(other.shape)
 T.expand_as = lambda self, other: self.expand(other.shape)
 T.type_as = lambda self, other: self.to(other.dtype)
-from . import tensor_extras  # noqa: E402,F401  (contiguous(memory_format), sharing)
+from . import tensor_extras  # noqa: E402,F401  (layouts and sharing; bound in more_methods)
 T.T = property(lambda self: self.permute(*reversed(range(self.dim()))))
 T.mT = property(lambda self: self.transpose(-2, -1))
 T.H = T.T

@@ -10,6 +10,8 @@ from .device import array_module, is_cuda_array, is_pinned_array, pinned_copy
 from .grad_mode import state as _grad_state
 from .methods import apply_inplace
 from .tensor import Tensor
+from . import creation as _C
+from .tensor_extras import contiguous, is_contiguous, is_shared, share_memory_
 
 __all__ = []
 
@@ -422,3 +424,40 @@ def _resize_as(self, tensor):
 
 T.as_subclass, T.module_load, T.resize, T.resize_as = (_as_subclass, _module_load, _resize,
                                                        _resize_as)
+
+
+# ------------------------------------------------------- random fills and new_* (creation.py)
+T.uniform_ = _C._rand_inplace(_C._uniform_sample, by_dtype=True)
+T.normal_ = _C._rand_inplace(_C._normal_sample, by_dtype=True)
+T.bernoulli_ = _C._rand_inplace(lambda g, s, p=0.5: g.random(s) < p)
+T.exponential_ = _C._rand_inplace(lambda g, s, lambd=1.0: g.exponential(1.0 / lambd, s))
+T.random_ = _C._rand_inplace(lambda g, s, a=0, b=None: g.integers(a if b is not None else 0,
+                                                                b if b is not None else
+                                                                (a or 2 ** 24), s))
+T.bernoulli = lambda self, p=None, generator=None: _C.bernoulli(self, p, generator=generator)
+T.multinomial = lambda self, n, replacement=False, generator=None: _C.multinomial(
+    self, n, replacement, generator=generator)
+T.new_zeros = _C._new(_C.zeros)
+T.new_ones = _C._new(_C.ones)
+T.new_empty = _C._new(_C.empty)
+T.new_full = lambda self, size, fill_value, *, dtype=None, device=None, \
+    requires_grad=False: _C.full(size, fill_value, dtype=dtype or self.dtype,
+                                 device=device if device is not None else self.device,
+                                 requires_grad=requires_grad)
+T.new_tensor = lambda self, data, *, dtype=None, device=None, requires_grad=False: _C.tensor(
+    data, dtype=dtype or (data.dtype if isinstance(data, Tensor) else self.dtype),
+    device=device if device is not None else self.device, requires_grad=requires_grad)
+
+
+# ------------------------------------------- memory layout, sharing, kinds (tensor_extras.py)
+T.share_memory_ = share_memory_
+T.is_shared = is_shared
+T.is_contiguous = is_contiguous
+T.contiguous = contiguous
+
+# Device and layout kinds disttrain does not have: each is truthfully False.
+for _name in ("is_xpu", "is_sparse", "is_sparse_csr", "is_mps", "is_meta", "is_quantized",
+              "is_mkldnn", "is_nested", "is_ipu", "is_vulkan", "is_hpu", "is_maia", "is_mtia",
+              "is_xla"):
+    setattr(T, _name, property(lambda self: False))
+T.is_cpu = property(lambda self: not is_cuda_array(self._data))

@@ -1,8 +1,8 @@
 """Tensor: an array, its gradient and its link into the graph. The math lives in ops/."""
 import numpy as np
 
-from . import autograd, dtype as _dt
-from .autograd import RemovableHandle
+from . import dtype as _dt
+from .hooks import RemovableHandle
 from .device import (device_of, as_device, is_cuda_array, current_cuda_index,
                      device as _device_cls)
 
@@ -47,6 +47,15 @@ class Tensor:
 
     ``Tensor(2, 3)`` makes an uninitialised float tensor of that size and ``Tensor([1, 2])``
     one from data, as PyTorch's legacy constructor does; prefer ``disttrain.tensor``.
+
+    This class body holds the data, the autograd state, conversions and printing. Every other
+    method (``__add__``, ``sum``, ``view``, ``add_`` ...) is bound onto the class by the method
+    tables, and only there: ``core/methods.py`` (operators, arithmetic, comparisons, shapes,
+    in-place forms; it imports the other two), ``core/methods_math.py`` (special functions,
+    linear algebra, complex numbers) and ``core/more_methods.py`` (the ``functions.more_*``
+    family, Tensor-only names, random fills, ``new_*``, memory layout and sharing). Each
+    binds ``T.name = ...`` or lists the name in a per-topic loop, so
+    ``grep -n "__add__" disttrain/core/*methods*.py`` finds a method.
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version",
@@ -143,7 +152,8 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate this tensor's gradient into the leaves (see ``autograd.backward``)."""
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        from .engine import backward   # the engine builds on Tensor: import on use
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         t = Tensor._make(self._data, False)
@@ -491,4 +501,3 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
                "complex128": "ComplexDoubleTensor"}
 
-autograd._Tensor = Tensor

@@ -102,16 +102,3 @@ def is_shared(self):
     """Whether the tensor's data is in shared memory (always True for CUDA tensors, as in
     PyTorch)."""
     return is_cuda_array(self._data) or sharedmem.is_shared_array(self._data)
-
-
-Tensor.share_memory_ = share_memory_
-Tensor.is_shared = is_shared
-Tensor.is_contiguous = is_contiguous
-Tensor.contiguous = contiguous
-
-# Device and layout kinds disttrain does not have: each is truthfully False.
-for _name in ("is_xpu", "is_sparse", "is_sparse_csr", "is_mps", "is_meta", "is_quantized",
-              "is_mkldnn", "is_nested", "is_ipu", "is_vulkan", "is_hpu", "is_maia", "is_mtia",
-              "is_xla"):
-    setattr(Tensor, _name, property(lambda self: False))
-Tensor.is_cpu = property(lambda self: not is_cuda_array(self._data))

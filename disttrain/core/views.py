@@ -5,8 +5,8 @@ base is written in place, the view's graph node is re-derived by replaying that 
 """
 import re
 
-from . import autograd as _autograd
 from .autograd import Function, _MULTI_VIEW
+from .tensor import Tensor
 from .device import array_module as _array_module
 from .grad_mode import state as _grad_state
 
@@ -44,7 +44,7 @@ def rebase_view(t, res):
     base, chain = t._base, getattr(t, "_view_chain", None)
     if base is None or type(chain) is not tuple or not _shares_memory(t._data, base._data):
         return False
-    old = _autograd._Tensor._make(base._data, base._requires_grad)
+    old = Tensor._make(base._data, base._requires_grad)
     old.grad_fn, old._output_nr = base.grad_fn, base._output_nr
     prev = _grad_state.enabled
     _grad_state.enabled = True
@@ -106,10 +106,10 @@ class CopySlices(Function):
             prev = _grad_state.enabled
             _grad_state.enabled = False
             try:
-                _replay_view(_autograd._Tensor._make(keep), ctx.chain)._data[...] = 0
+                _replay_view(Tensor._make(keep), ctx.chain)._data[...] = 0
             finally:
                 _grad_state.enabled = prev
-            g_base = g * _autograd._Tensor._make(keep)
+            g_base = g * Tensor._make(keep)
         if ctx.needs_input_grad[1]:
             g_src = _replay_view(g, ctx.chain)
         return g_base, g_src, None

@@ -6,6 +6,7 @@ as PyTorch does, or a :class:`~disttrain.comm.Work` with ``async_op=True``. Root
 (``src``/``dst``) are global ranks, translated to the group's numbering.
 """
 from . import _objects
+from ._groups import GroupMember, _group
 from ._future import WorkHandle
 from ..comm import ReduceOp
 from ..core.tensor import Tensor
@@ -17,7 +18,6 @@ __all__ = ["all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_t
 
 
 def _pg(group):
-    from . import GroupMember, _group
     if group is GroupMember.NON_GROUP_MEMBER:
         return None   # this rank is not in the group: nothing to do, as in PyTorch
     return _group(group)

@@ -12,16 +12,18 @@ Per iteration (a forward with gradient sync, then its backward):
    on every rank, so all ranks issue the same collectives in the same order.
 3. At the end of backward (an engine callback) every bucket still waiting is started
    with what it holds and all are awaited. The last bucket carries one extra slot: the
-   number of gradients this rank never received. Its sum over ranks is zero on a
-   correct iteration; otherwise every rank learns it from that same all-reduce and
-   raises, so no rank waits for a gradient that will never come and none hangs.
+   number of gradients this rank never received. The bucket is averaged, so the slot
+   comes back as the mean count over ranks: zero on a correct iteration, above zero when
+   any rank missed one; every rank learns it from that same all-reduce and raises, so no
+   rank waits for a gradient that will never come and none hangs. (With a communication
+   hook, which owns the buffers, the count travels in its own SUM all-reduce.)
 """
 import time
 
 import numpy as np
 
 from ..comm import ReduceOp
-from ..core import autograd as _engine
+from ..core import engine as _engine
 from ..core.autograd import AccumulateGrad
 from ..core.device import array_module
 from ..core.tensor import Tensor

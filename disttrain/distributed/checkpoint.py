@@ -44,7 +44,9 @@ from collections import namedtuple
 import numpy as np
 
 from ..core import random as _random
+from ..core._atomicfile import atomic_write, fsync_dir as _fsync_dir
 from ..core.serialization import load as _load, save as _save
+from ._groups import is_initialized, _group as _world_group
 
 __all__ = ["save", "load_latest", "load", "list_checkpoints", "Checkpoint", "step_dir"]
 
@@ -74,10 +76,9 @@ class _Solo:
 
 
 def _group(group):
-    from . import is_initialized, _group as world
     if group is not None:
         return group
-    return world(None) if is_initialized() else _Solo()
+    return _world_group(None) if is_initialized() else _Solo()
 
 
 def _gather(group, obj):
@@ -270,14 +271,8 @@ def _publish(reports, tmp, final, directory, step, world_size, keep_last):
 
 
 def _write_manifest(final, manifest):
-    path = os.path.join(final, MANIFEST)
-    part = path + ".part"
-    with open(part, "w") as fh:
-        json.dump(manifest, fh, indent=1, sort_keys=True)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.rename(part, path)
-    _fsync_dir(final)
+    text = json.dumps(manifest, indent=1, sort_keys=True)
+    atomic_write(os.path.join(final, MANIFEST), lambda fh: fh.write(text.encode()))
 
 
 def _replace_dir(new, old):
@@ -315,14 +310,6 @@ def _exchange(a, b):
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), b)
-
-
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _remove_stale_tmp(directory):

@@ -5,6 +5,7 @@ from ..core.device import array_module
 from ..core.grad_mode import state as _grad_state
 from ..nn.modules.module import Module
 from ._reducer import Reducer
+from ._groups import _world
 
 __all__ = ["DistributedDataParallel"]
 
@@ -53,7 +54,6 @@ class DistributedDataParallel(Module):
                  find_unused_parameters=False, check_reduction=False,
                  gradient_as_bucket_view=True, static_graph=False, **kwargs):
         super().__init__()
-        from . import _world
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel expects a Module, got "
                             f"{type(module).__name__}")

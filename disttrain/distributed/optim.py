@@ -21,6 +21,7 @@ from ..core.tensor import Tensor
 from ..optim._homes import FlatBuffer, tiling, grad_home, param_home, set_param_home
 from ..optim.optimizer import Optimizer, _closure_loss
 from . import _objects
+from ._groups import _group
 from .ddp import _by_kind, _sync_states, broadcast_pieces
 
 __all__ = ["DistributedOptimizer", "broadcast_parameters", "broadcast_optimizer_state",
@@ -28,7 +29,6 @@ __all__ = ["DistributedOptimizer", "broadcast_parameters", "broadcast_optimizer_
 
 
 def _pg(group):
-    from . import _group
     return _group(group)
 
 

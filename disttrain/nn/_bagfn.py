@@ -28,7 +28,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         tensor([[0., 1.],
                 [3., 4.]])
     """
-    from .functional import embedding
+    from ._basicfn import embedding
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
     if per_sample_weights is not None and mode != "sum":

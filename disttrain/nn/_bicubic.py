@@ -14,6 +14,13 @@ __all__ = ["cubic_weights", "bicubic_resize"]
 _A = -0.75
 
 
+def _coord_scale(n_in, n_out, scale, align_corners):
+    """PyTorch's source/destination ratio for one axis (every interpolation mode's)."""
+    if align_corners:
+        return (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    return 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+
+
 def cubic_weights(t):
     """The four cubic-convolution weights of taps -1, 0, 1, 2 for fractional offsets ``t``."""
     def near(x):
@@ -25,7 +32,6 @@ def cubic_weights(t):
 
 
 def _matrix(n_in, n_out, scale, align_corners):
-    from ._resample import _coord_scale
     s = _coord_scale(n_in, n_out, scale, align_corners)
     dst = np.arange(n_out, dtype=np.float64)
     src = s * dst if align_corners else s * (dst + 0.5) - 0.5

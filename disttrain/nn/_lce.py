@@ -143,7 +143,8 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
         >>> F.linear_cross_entropy(x, w, t).dim()
         0
     """
-    from .functional import cross_entropy, linear
+    from ._functional_loss import cross_entropy
+    from ._basicfn import linear
     if input.dim() < 1 or input.dim() > 2:
         raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.dim()}")
     if linear_weight.dim() < 2:

@@ -38,7 +38,7 @@ def tanhshrink(input):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU whose negative slope is drawn uniformly from [lower, upper] per element in
     training (from the default generator), and is (lower + upper) / 2 otherwise."""
-    from .functional import leaky_relu
+    from ._basicfn import leaky_relu
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     slope = _c.empty(*input.shape, dtype=input.dtype, device=input.device).uniform_(lower, upper)
@@ -53,19 +53,19 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 
 def selu_(input):
     """In-place :func:`selu`."""
-    from .functional import selu
+    from ._basicfn import selu
     return selu(input, True)
 
 
 def celu_(input, alpha=1.0):
     """In-place :func:`celu`."""
-    from .functional import celu
+    from ._basicfn import celu
     return celu(input, alpha, True)
 
 
 def threshold_(input, threshold, value):
     """In-place :func:`threshold`."""
-    from .functional import threshold as _threshold
+    from ._basicfn import threshold as _threshold
     return _threshold(input, threshold, value, True)
 
 

@@ -25,7 +25,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 
     With ``swap`` the negative distance is min(d(a, n), d(p, n)).
     """
-    from .functional import pairwise_distance
+    from ._basicfn import pairwise_distance
     reduction = _reduction(reduction, size_average, reduce)
     _check_triplet(anchor, positive, negative)
     d_pos = pairwise_distance(anchor, positive, p, eps)
@@ -38,7 +38,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
                                       margin=1.0, swap=False, reduction="mean"):
     """max(d(a, p) - d(a, n) + margin, 0) with any distance (default: pairwise_distance)."""
-    from .functional import pairwise_distance
+    from ._basicfn import pairwise_distance
     if margin <= 0:
         raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than "
                          f"0, got {margin} instead")
@@ -78,7 +78,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         z = z * z
     if weight is not None:
         z = z * weight.index_select(0, t).unsqueeze(1)
-    from ..nn.functional import one_hot
+    from ._basicfn import one_hot
     z = z.masked_fill(one_hot(t, c).bool(), 0.0)
     loss = z.sum(1) / c
     if input.dim() == 1 and reduction == "none":
@@ -101,7 +101,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     # targets before the first -1 count; a row's target set as a (N, C) 0/1 mask
     valid = (t >= 0).long().cumprod(1).bool()
     idx = t.masked_fill(~valid, 0)
-    from .functional import one_hot
+    from ._basicfn import one_hot
     is_target = (one_hot(idx, c) * valid.long().unsqueeze(-1)).sum(1) > 0
     xj = x.gather(1, idx)                                # (N, C) target scores (by slot)
     z = (1 - (xj.unsqueeze(2) - x.unsqueeze(1))).clamp(min=0)   # (N, slot, class)
@@ -115,7 +115,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
                                 reduction="mean"):
     """-mean_i (y_i·log σ(x_i) + (1 - y_i)·log σ(-x_i)) per sample (one-vs-all)."""
-    from .functional import logsigmoid
+    from ._basicfn import logsigmoid
     reduction = _reduction(reduction, size_average, reduce)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:

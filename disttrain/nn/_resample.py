@@ -13,6 +13,7 @@ from ..core.autograd import Function
 from ..core.device import array_module
 from ..core.tensor import Tensor
 from ._poolfn import adaptive_avg_pool1d, adaptive_avg_pool2d
+from ._bicubic import bicubic_resize, _coord_scale
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
@@ -157,13 +158,6 @@ def _sizes_and_scales(input, size, scale_factor, recompute):
     return sizes, ([None] * nd if recompute else scales)
 
 
-def _coord_scale(n_in, n_out, scale, align_corners):
-    """PyTorch's source/destination ratio for one axis."""
-    if align_corners:
-        return (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-    return 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
-
-
 def _nearest_index(n_in, n_out, scale, exact):
     s = np.float32(_coord_scale(n_in, n_out, scale, False))
     dst = np.arange(n_out, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0))
@@ -219,7 +213,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                   f"implemented")
     sizes, scales = _sizes_and_scales(input, size, scale_factor, recompute_scale_factor)
     if mode == "bicubic":
-        from ._bicubic import bicubic_resize
         return bicubic_resize(input, sizes, scales, align_corners)
     if mode == "area":
         if input.dim() == 3:

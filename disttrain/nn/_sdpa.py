@@ -217,7 +217,7 @@ def _keep_mask(query, key, value, rep, keep, mask, p):
     """The dropout keep-mask over the weights' shape, scaled by 1/(1-p), from the default
     generator (so ``manual_seed`` makes it repeatable)."""
     import numpy as np
-    from .functional import _dropout_mask
+    from ._basicfn import _dropout_mask
     kshape = list(key.shape[:-2])
     if rep > 1:
         kshape[-1] *= rep

@@ -236,9 +236,9 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
 
 
 def _lp_pool(input, nd, norm_type, kernel_size, stride, ceil_mode):
-    from . import functional as F
+    from ._poolfn import avg_pool1d, avg_pool2d
     k = _ntuple(kernel_size, nd)
-    pool = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: avg_pool3d}[nd]
+    pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[nd]
     s = stride if stride is not None else k
     out = pool(input.pow(norm_type), k, s, 0, ceil_mode)
     # sign(x)·relu(|x|)·(kernel area), then the p-th root (PyTorch's formula)
@@ -366,7 +366,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         disttrain.Size([1, 4, 3, 3, 3])
     """
     from ._spatial import _conv_padding, _check_common
-    from . import functional as F
+    from ._spatial import conv2d
     from ._resample import pad as _pad
     if input.dim() not in (4, 5):
         raise RuntimeError(f"Expected 4D (unbatched) or 5D (batched) input to conv3d, but got "
@@ -394,7 +394,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     for i in range(k[0]):
         xs = x.narrow(2, i * d[0], s[0] * (od - 1) + 1)[:, :, ::s[0]]
         xs = xs.transpose(1, 2).reshape(n * od, c, *x.shape[3:])
-        y = F.conv2d(xs, weight[:, :, i], None, s[1:], 0, d[1:], groups)
+        y = conv2d(xs, weight[:, :, i], None, s[1:], 0, d[1:], groups)
         acc = y if acc is None else acc + y
     o = weight.shape[0]
     out = acc.reshape(n, od, o, *acc.shape[2:]).transpose(1, 2)
@@ -460,7 +460,7 @@ def _cat(ts, dim):
 def conv_tbc(input, weight, bias, pad=0):
     """1-d convolution of time-batch-channel input (T, B, C) with a (K, C, O) kernel:
     (T + 2·pad - K + 1, B, O)."""
-    from . import functional as F
+    from ._spatial import conv1d
     if input.dim() != 3:
         raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
     if weight.dim() != 3:
@@ -468,5 +468,5 @@ def conv_tbc(input, weight, bias, pad=0):
                            "out_channels.")
     if bias.dim() != 1:
         raise RuntimeError("Bias must be 1-D")
-    out = F.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
     return out.permute(2, 0, 1)

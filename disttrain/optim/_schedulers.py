@@ -6,8 +6,8 @@ import warnings
 from bisect import bisect_right
 from functools import partial
 
-from .lr_scheduler import (EPOCH_DEPRECATION_WARNING, LRScheduler, _check_optimizer,
-                           _format_param, _group_values, _set_group_value)
+from ._lr_base import (EPOCH_DEPRECATION_WARNING, LRScheduler, _check_optimizer,
+                       _format_param, _group_values, _set_group_value)
 
 __all__ = ["SequentialLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR"]

@@ -1,5 +1,7 @@
 """Stochastic gradient descent, optionally with (Nesterov) momentum."""
+from ..core.device import array_module
 from ..core.grad_mode import no_grad
+from ..core.tensor import Tensor
 from ._flat import grad_term
 from .optimizer import Optimizer, _flat_step
 
@@ -104,22 +106,22 @@ def _flat_sgd(xp, p, g, buf, t1, t2, *, first, lr, momentum, dampening, weight_d
 
 def sgd(params, d_p_list, momentum_buffer_list, *, weight_decay, momentum, lr, dampening,
         nesterov, maximize):
-    """Functional SGD, one tensor at a time: the reference the flat step is checked against.
+    """Functional SGD (PyTorch's ``torch.optim.sgd.sgd``): the optimizer's own update,
+    ``_flat_sgd``, applied to one tensor at a time.
 
     Updates ``params`` in place; entries of ``momentum_buffer_list`` that are ``None`` are
-    replaced by new buffers.
+    replaced by new buffers (the first gradient, as in PyTorch).
     """
     with no_grad():
         for i, param in enumerate(params):
-            grad = d_p_list[i] if not maximize else -d_p_list[i]
-            if weight_decay != 0:
-                grad = grad.add(param, alpha=weight_decay)
-            if momentum != 0:
-                buf = momentum_buffer_list[i]
-                if buf is None:
-                    buf = grad.detach().clone()
-                    momentum_buffer_list[i] = buf
-                else:
-                    buf.mul_(momentum).add_(grad, alpha=1 - dampening)
-                grad = grad.add(buf, alpha=momentum) if nesterov else buf
-            param.add_(grad, alpha=-lr)
+            p, g = param._data, d_p_list[i]._data
+            xp = array_module(p)
+            buf = momentum_buffer_list[i]
+            first = buf is None
+            if momentum != 0 and first:
+                buf = momentum_buffer_list[i] = Tensor._make(xp.empty_like(p))
+            _flat_sgd(xp, p, g, None if buf is None else buf._data, xp.empty_like(p),
+                      xp.empty_like(p), first=first, lr=lr, momentum=momentum,
+                      dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+                      maximize=maximize)
+            param._version[0] += 1

@@ -1,11 +1,11 @@
-"""SGD: PyTorch's updates, its errors and repr, and the flat step against the per-tensor one."""
+"""SGD: PyTorch's updates (the optimizer and the functional ``sgd``), its errors and repr."""
 import pytest
 
 import disttrain
 from disttrain.optim import SGD
 from disttrain.optim.sgd import sgd
 
-from ._helpers import (assert_same, assert_values, check_float32, check_invalid,
+from ._helpers import (assert_values, check_float32, check_invalid,
                        run_reference, run_steps)
 
 # Parameters after the three steps of _helpers.GRADS, computed by PyTorch 2.13 (float64).
@@ -46,14 +46,17 @@ def test_matches_pytorch_float32_state_and_repr():
     check_float32(SGD, EXPECTED[-1][0], EXPECTED_F32, STATE_F32, REPR, rtol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs", [k for k, _ in EXPECTED])
-def test_flat_step_equals_functional_reference(kwargs):
-    """The flat-buffer step gives the per-tensor functional ``sgd``'s values."""
-    params, _ = run_steps(SGD, kwargs)
+@pytest.mark.parametrize("kwargs,expected", EXPECTED, ids=[str(k) for k, _ in EXPECTED])
+def test_functional_sgd_matches_pytorch(kwargs, expected):
+    """The functional ``sgd`` (one tensor at a time, new momentum buffers made for it) gives
+    PyTorch's parameters."""
     hyper = dict(lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  maximize=False)
     hyper.update(kwargs)
-    assert_same(params, run_reference(sgd, [[None, None]], **hyper), rtol=1e-14)
+    buffers = [None, None]
+    assert_values(run_reference(sgd, [buffers], **hyper), expected)
+    if hyper["momentum"]:
+        assert all(isinstance(b, disttrain.Tensor) for b in buffers)
 
 
 def test_momentum_buffer_starts_as_the_gradient():

@@ -14,7 +14,7 @@ __all__ = ["det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "chole
 
 
 def _linalg():
-    from ... import linalg
+    from .. import linalg
     return linalg
 
 

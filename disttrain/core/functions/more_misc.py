@@ -154,13 +154,17 @@ def zero_(input):
 # ------------------------------------------------------------------- dropout and sampling
 def _dropout_fn(kind, inplace):
     def fn(input, p, train):
-        from ...nn import functional as NF
         if p < 0 or p > 1:
             raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
-        if kind == "dropout":
-            return NF.dropout(input, p, train, inplace)
         if not train or p == 0:
             return input
+        if kind == "dropout":
+            # nn.functional.dropout's draw: one keep-mask scaled by 1/(1-p) (all zeros at p=1)
+            from ..creation import empty
+            from ..methods import apply_inplace
+            mask = empty(*input.shape, dtype=input.dtype, device=input.device)
+            mask = mask.zero_() if p == 1 else mask.bernoulli_(1.0 - p).div_(1.0 - p)
+            return apply_inplace(input, lambda x: x * mask) if inplace else input * mask
         feature = kind.startswith("feature")
         alpha = kind.endswith("alpha_dropout")
         if feature and input.dim() < 2:

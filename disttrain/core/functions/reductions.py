@@ -115,7 +115,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p is None or p == "fro":
         p = 2
     elif p == "nuc":
-        from ... import linalg
+        from .. import linalg
         return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
     elif isinstance(p, str):
         raise RuntimeError(f"norm(): unsupported norm type '{p}'")

@@ -14,6 +14,7 @@ __all__ = []
 
 
 class Add(Function):
+    """Primitive: ``a + alpha * b`` with broadcasting."""
     node_name = "AddBackward0"
     graph_inputs = (0, 1)
 
@@ -109,6 +110,7 @@ class Rsub(RsubTensor):
 
 
 class Mul(Function):
+    """Primitive: ``a * b`` with broadcasting."""
     node_name = "MulBackward0"
     graph_inputs = (0, 1)
 
@@ -133,6 +135,7 @@ def _mul(x, y):
 
 
 class Div(Function):
+    """Primitive: true division ``a / b`` with broadcasting (integers promote to float)."""
     node_name = "DivBackward0"
     graph_inputs = (0, 1)
 
@@ -277,6 +280,7 @@ class FmodScalar(Fmod):
 
 
 class Neg(Function):
+    """Primitive: ``-x``."""
     node_name = "NegBackward0"
 
     @staticmethod

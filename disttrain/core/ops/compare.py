@@ -107,6 +107,7 @@ def _first_clash(shapes):
 
 
 class Maximum(Function):
+    """Primitive: elementwise max (``_greater``) or min; ties split the gradient in half."""
     node_name = "MaximumBackward0"
     _greater = True
 
@@ -136,6 +137,7 @@ class Minimum(Maximum):
 
 
 class Where(Function):
+    """Primitive: ``cond ? a : b`` with broadcasting."""
     node_name = "WhereBackward0"
     graph_inputs = (1, 2)  # the two branches; the condition is no input
 

@@ -46,6 +46,7 @@ class Real(Function):
 
 
 class Imag(Function):
+    """Primitive: the imaginary part of a complex tensor."""
     node_name = "ImagBackward0"
     is_view = True
 

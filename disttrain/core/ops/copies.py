@@ -9,6 +9,7 @@ __all__ = []
 
 
 class Cast(Function):
+    """Primitive: a copy in another dtype; the gradient casts back."""
     node_name = "ToCopyBackward0"
 
     @staticmethod
@@ -33,6 +34,7 @@ class ToDevice(Cast):
 
 
 class Clone(Function):
+    """Primitive: a copy in new memory."""
     node_name = "CloneBackward0"
 
     @staticmethod

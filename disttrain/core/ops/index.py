@@ -299,6 +299,7 @@ class IndexPut(SetItem):
 
 
 class IndexSelect(Function):
+    """Primitive: entries at ``index`` along one dim."""
     node_name = "IndexSelectBackward0"
 
     @staticmethod
@@ -373,6 +374,7 @@ def _grid_of(x, index, d):
 
 
 class Gather(Function):
+    """Primitive: ``x[..., index, ...]`` along one dim, element by element."""
     node_name = "GatherBackward0"
 
     @staticmethod
@@ -494,6 +496,7 @@ class MaskedFillTensor(MaskedFill):
 
 
 class MaskedSelect(Function):
+    """Primitive: the entries where a (broadcast) mask is True, as a 1-d tensor."""
     node_name = "MaskedSelectBackward0"
 
     @staticmethod

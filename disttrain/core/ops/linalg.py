@@ -69,6 +69,7 @@ class Bmm(Matmul):
 
 
 class Dot(Matmul):
+    """Primitive: the inner product of two 1-d tensors (Matmul's forward, a simpler backward)."""
     node_name = "DotBackward0"
 
     @staticmethod
@@ -221,6 +222,7 @@ def einsum(equation, *operands):
 
 
 class Einsum(Function):
+    """Primitive: one einsum contraction; each gradient is the einsum with that operand left out."""
     node_name = "EinsumBackward0"
 
     @staticmethod

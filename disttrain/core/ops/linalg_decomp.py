@@ -132,6 +132,7 @@ def cholesky_info(a):
 
 
 class Cholesky(Function):
+    """Primitive: the Cholesky factor (a LAPACK decomposition; its gradient is the closed form)."""
     node_name = "LinalgCholeskyExBackward0"
 
     @staticmethod

@@ -175,6 +175,7 @@ def _inv_or_nan(xp, m):
 
 
 class Inv(Function):
+    """Primitive: the inverse of each square matrix (LAPACK)."""
     node_name = "LinalgInvExBackward0"
 
     @staticmethod
@@ -237,6 +238,7 @@ def _adjugate_t(xp, a):
 
 
 class Det(Function):
+    """Primitive: the determinant of each square matrix (LAPACK)."""
     node_name = "LinalgDetBackward0"
 
     @staticmethod
@@ -259,6 +261,7 @@ class Det(Function):
 
 
 class SlogDet(Function):
+    """Primitive: (sign, log|det|) of each square matrix (LAPACK)."""
     node_name = "LinalgSlogdetBackward0"
 
     @staticmethod
@@ -354,6 +357,8 @@ def _expm(xp, a):
 
 
 class MatrixExp(Function):
+    """Primitive: the matrix exponential (scaled Taylor sum); its gradient is a block-matrix
+    exp."""
     node_name = "LinalgMatrixExpBackward0"
 
     @staticmethod

@@ -107,6 +107,8 @@ def _clamped_log(xp, a):
 
 
 class BinaryCrossEntropy(Function):
+    """Fused: BCE with its log clamped at -100 as PyTorch's kernel does, which composed
+    log ops would not give."""
     node_name = "BinaryCrossEntropyBackward0"
 
     @staticmethod

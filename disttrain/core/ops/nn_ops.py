@@ -113,6 +113,7 @@ class Erf(Function):
 
 # ---------------------------------------------------------------------------- activations
 class LeakyRelu(Function):
+    """Fused: one select instead of where/mul, on every activation of a model (the hot path)."""
     node_name = "LeakyReluBackward0"
 
     @staticmethod
@@ -297,6 +298,9 @@ def _gelu_grad2(x, approximate):
 
 
 class Silu(Function):
+    """Fused: x * sigmoid(x) as one node keeping one saved input instead of two arrays.
+    Not for speed: forward + backward of 256x1024 float32 measured 1.1-1.7 ms against 0.8 ms
+    composed."""
     node_name = "SiluBackward0"
 
     @staticmethod
@@ -375,6 +379,8 @@ class Softplus(Function):
 
 
 class Hardtanh(Function):
+    """Fused: clip with PyTorch's gradient, zero at the bounds themselves (clamp's passes
+    there, so clamp cannot stand in; it is about 2x faster, 0.4 vs 0.9 ms at 256x1024)."""
     node_name = "HardtanhBackward0"
 
     @staticmethod

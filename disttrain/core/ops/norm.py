@@ -10,7 +10,8 @@ differentiated instead, so higher-order gradients stay exact.
 """
 from collections import namedtuple
 
-from ..autograd import Function, grad as _autograd_grad
+from ..autograd import Function
+from ..engine import grad as _autograd_grad
 from ..device import array_module
 from ..grad_mode import state as _grad_state
 from ..tensor import Tensor

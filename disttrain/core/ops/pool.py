@@ -312,6 +312,8 @@ class AvgPool2d(Function):
 
 
 class AvgPoolAdjoint(Function):
+    """Primitive: the adjoint of average pooling (its backward), differentiable for double
+    backward."""
     node_name = "AvgPool2DBackwardBackward0"
 
     @staticmethod
@@ -397,6 +399,7 @@ def adaptive_max_forward(x, out_hw):
 
 
 class AdaptiveMaxPool2d(Function):
+    """Primitive: adaptive 2-d max pooling, returning the argmax indices (not differentiable)."""
     node_name = "AdaptiveMaxPool2DBackward0"
 
     @staticmethod

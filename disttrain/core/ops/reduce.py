@@ -63,6 +63,7 @@ def _sum_dtype(arr, dtype):
 
 
 class Sum(Function):
+    """Primitive: sum over dims."""
     node_name = "SumBackward1"
 
     @staticmethod
@@ -77,6 +78,7 @@ class Sum(Function):
 
 
 class SumAll(Sum):
+    """Primitive: sum of every element (Sum's fast path: the gradient is one expand)."""
     node_name = "SumBackward0"
 
     @staticmethod
@@ -86,6 +88,7 @@ class SumAll(Sum):
 
 
 class Mean(Function):
+    """Primitive: mean over dims."""
     node_name = "MeanBackward1"
 
     @staticmethod
@@ -110,6 +113,7 @@ class Mean(Function):
 
 
 class MeanAll(Mean):
+    """Primitive: mean of every element (Mean's fast path: the gradient is one expand)."""
     node_name = "MeanBackward0"
 
     @staticmethod
@@ -165,6 +169,7 @@ def _prod_excluding(x, dims):
 
 
 class Cumsum(Function):
+    """Primitive: cumulative sum along a dim."""
     node_name = "CumsumBackward0"
 
     @staticmethod
@@ -179,6 +184,7 @@ class Cumsum(Function):
 
 
 class Cumprod(Function):
+    """Primitive: cumulative product along a dim (zeros take a separate, exact backward)."""
     node_name = "CumprodBackward0"
 
     @staticmethod
@@ -312,6 +318,8 @@ class ArgMin(ArgMax):
 
 
 class Var(Function):
+    """Fused: the variance in one node (composed, mean/sub/square/sum would be four nodes
+    keeping the centred copy)."""
     node_name = "VarBackward0"
 
     @staticmethod
@@ -353,6 +361,7 @@ def _centered(x, dims):
 
 
 class Std(Function):
+    """Fused: standard deviation as sqrt(var) in one node, sharing var's pass."""
     node_name = "StdBackward0"
 
     @staticmethod
@@ -488,6 +497,7 @@ def _share_ties(ctx, g):
 
 
 class LogSumExp(Function):
+    """Fused: log(sum(exp(x))) shifted by the max, which composed ops would overflow."""
     node_name = "LogsumexpBackward0"
 
     @staticmethod

@@ -91,6 +91,7 @@ def reshape(x, shape):
 
 
 class Transpose(Function):
+    """Primitive: a view with two dims swapped."""
     node_name = "TransposeBackward0"
     is_view = True
 
@@ -109,6 +110,7 @@ class T(Transpose):
 
 
 class Permute(Function):
+    """Primitive: a view with the dims reordered."""
     node_name = "PermuteBackward0"
     is_view = True
 
@@ -137,6 +139,7 @@ def permute(x, dims):
 
 
 class Expand(Function):
+    """Primitive: a broadcast view to a larger shape."""
     node_name = "ExpandBackward0"
     is_view = True
 
@@ -179,6 +182,7 @@ def expand(x, sizes):
 
 
 class Repeat(Function):
+    """Primitive: the tensor tiled ``reps`` times along each dim."""
     node_name = "RepeatBackward0"
 
     @staticmethod
@@ -200,6 +204,7 @@ class Repeat(Function):
 
 
 class Cat(Function):
+    """Primitive: tensors joined along an existing dim."""
     node_name = "CatBackward0"
 
     @staticmethod
@@ -258,6 +263,7 @@ def cat(tensors, dim=0):
 
 
 class Stack(Function):
+    """Primitive: tensors joined along a new dim."""
     node_name = "StackBackward0"
 
     @staticmethod
@@ -287,6 +293,7 @@ def stack(tensors, dim=0):
 
 
 class Split(Function):
+    """Primitive: consecutive slices of ``sizes`` along a dim, one node for all parts."""
     node_name = "SplitWithSizesBackward0"
     is_view = True
 
@@ -387,6 +394,7 @@ class SqueezeDims(Squeeze):
 
 
 class Unsqueeze(Function):
+    """Primitive: a view with a new dim of size 1."""
     node_name = "UnsqueezeBackward0"
     is_view = True
 
@@ -401,6 +409,7 @@ class Unsqueeze(Function):
 
 
 class Flip(Function):
+    """Primitive: the order of entries reversed along dims."""
     node_name = "FlipBackward0"
 
     @staticmethod

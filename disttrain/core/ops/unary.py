@@ -98,6 +98,7 @@ Square = _unary("Square", "PowBackward0", lambda xp, x: x * x, lambda g, x: g * 
 
 
 class Round(Function):
+    """Primitive: round to ``decimals``; its gradient is zero almost everywhere."""
     node_name = "RoundBackward0"
 
     @staticmethod

@@ -10,7 +10,7 @@ __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_n
 
 def parameters_to_vector(parameters):
     """All parameters flattened and concatenated into one 1-d tensor."""
-    from ... import cat
+    from ...core.functions import cat
     return cat([p.reshape(-1) for p in parameters])
 
 

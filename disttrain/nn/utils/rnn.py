@@ -71,15 +71,15 @@ class PackedSequence(_PackedSequenceBase):
         return self.to("cpu")
 
     def double(self):
-        from ... import float64
+        from ...core.dtype import float64
         return self.to(dtype=float64)
 
     def float(self):
-        from ... import float32
+        from ...core.dtype import float32
         return self.to(dtype=float32)
 
     def half(self):
-        from ... import float16
+        from ...core.dtype import float16
         return self.to(dtype=float16)
 
     @property

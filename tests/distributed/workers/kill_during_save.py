@@ -31,7 +31,7 @@ def die_after(fn):
 
 
 if where == "before_rename":
-    checkpoint._fsync_dir = die        # called on the finished temporary directory
+    checkpoint._write_manifest = die_after(checkpoint._write_manifest)
 elif where == "before_manifest":
     checkpoint._write_manifest = die
 elif where == "resave_before_swap":

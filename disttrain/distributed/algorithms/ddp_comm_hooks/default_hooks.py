@@ -7,8 +7,8 @@ hooks ``state`` is the process group (None: the default group), as in PyTorch::
 """
 from ....comm import ReduceOp
 from ....core.tensor import Tensor
-from ... import _group
-from ..._future import Future
+from ..._groups import _group
+from ....futures import Future
 
 __all__ = ["allreduce_hook", "fp16_compress_hook"]
 

@@ -4,7 +4,7 @@
 ``disttrain.amp.GradScaler('cuda', ...)``; see ``disttrain.amp``. Without a GPU both warn and
 disable themselves, so a training loop written for AMP runs as plain float32 training.
 """
-from . import amp as _amp
+from .. import amp as _amp
 
 __all__ = ["autocast", "GradScaler"]
 

@@ -1,5 +1,5 @@
 """``disttrain.cuda``: whether a GPU is there, which one is current, and its memory use."""
-from .core import device as _device
+from ..core import device as _device
 
 __all__ = ["is_available", "device_count", "set_device", "current_device", "synchronize",
            "memory_allocated", "max_memory_allocated", "memory_reserved",
@@ -89,7 +89,7 @@ def empty_cache():
 
 def manual_seed(seed):
     """GPU tensors draw from the same host generator, so this seeds it too."""
-    from .core.random import manual_seed as _seed
+    from ..core.random import manual_seed as _seed
     _seed(seed)
 
 
@@ -304,8 +304,4 @@ class stream:
         return False
 
 
-# ``disttrain.cuda.amp`` (autocast, GradScaler). This module is a file, not a package, so the
-# submodule is registered by name for ``from disttrain.cuda.amp import GradScaler`` to work.
-import sys as _sys  # noqa: E402
-from . import cuda_amp as amp  # noqa: E402
-_sys.modules[f"{__name__}.amp"] = amp
+from . import amp  # noqa: E402,F401  (``disttrain.cuda.amp``: PyTorch's older AMP spelling)
