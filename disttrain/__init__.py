@@ -23,6 +23,7 @@ from .core.tensor_str import set_printoptions
 from .core import random  # noqa: F401  (disttrain.random.manual_seed, get_rng_state, ...)
 from .core import autograd as _autograd_core
 from . import amp, autograd, cuda  # noqa: F401  (cuda.amp builds on amp)
+from .amp import autocast  # noqa: F401,E402  (torch.autocast is torch.amp.autocast)
 from .core.tensor_extras import (memory_format, contiguous_format, channels_last,
                                  channels_last_3d, preserve_format)
 from ._runtime import *  # noqa: F401,F403  (threads, determinism, default device, compile)
@@ -95,8 +96,4 @@ def __getattr__(name):
     if name == "summary":
         from .summary import summary
         return summary
-    if name == "autocast":
-        # torch.autocast is torch.amp.autocast: ``with torch.autocast("cuda", ...)``
-        from .amp import autocast
-        return autocast
     raise AttributeError(f"module 'disttrain' has no attribute '{name}'")

@@ -17,7 +17,8 @@ arrays; :mod:`~disttrain.comm.group` flattens, copies from GPU and writes back.
 * gather, scatter: direct to and from the root. barrier: a 1-byte all_reduce.
 
 When the group spans hosts, all_reduce, broadcast, all_gather, reduce_scatter and barrier
-run in two levels instead (within hosts, among one leader per host, back): :mod:`.hier`.
+run in two levels instead (within hosts, among one leader per host, back): :mod:`.hier`,
+which builds on these; the process group picks one or the other per call.
 
 Every rank computes each result in the same order (ring: one owner per chunk; recursive
 doubling: commutative pairwise steps), so results are bitwise identical on all ranks.
@@ -27,7 +28,7 @@ import enum
 
 import numpy as np
 
-from . import hier, shm
+from . import shm
 from .transport import format_sig
 from .wire import Kind
 
@@ -130,8 +131,6 @@ def all_reduce(ch, flat, op):
     """Reduce ``flat`` over the group with ``op``, in place, on every rank."""
     if ch.size == 1:
         return
-    if hier.active(ch):
-        return hier.all_reduce(ch, flat, op)
     if flat.nbytes <= SMALL_BYTES:
         _all_reduce_rd(ch, flat, op)
     elif ch.arena is not None and ch.arena.covers(ch.ranks):
@@ -202,8 +201,6 @@ def broadcast(ch, flat, src):
     n, r = ch.size, ch.rank
     if n == 1:
         return
-    if hier.active(ch):
-        return hier.broadcast(ch, flat, src)
     if flat.nbytes <= SMALL_BYTES:
         if r == src:
             for p in range(n):
@@ -226,8 +223,6 @@ def broadcast(ch, flat, src):
 def all_gather(ch, out, flat):
     """``out`` (``size * len(flat)`` elements) receives every rank's ``flat``, in rank order."""
     n, r, count = ch.size, ch.rank, flat.size
-    if hier.active(ch):
-        return hier.all_gather(ch, out, flat)
     np.copyto(out[r * count:(r + 1) * count], flat)
     if n == 1:
         return
@@ -256,8 +251,6 @@ def reduce_scatter(ch, out, flat, op):
     if n == 1:
         np.copyto(out, flat)
         return
-    if hier.active(ch):
-        return hier.reduce_scatter(ch, out, flat, op)
     if flat.nbytes <= SMALL_BYTES:
         for p in range(n):
             if p != r:
@@ -319,9 +312,7 @@ def scatter(ch, out, flat, src):
 
 def barrier(ch):
     """Return on every rank only once every rank has entered."""
-    if hier.active(ch):
-        hier.barrier(ch)
-    elif ch.size > 1:
+    if ch.size > 1:
         _all_reduce_rd(ch, np.zeros(1, np.uint8), ReduceOp.MAX)
 
 

@@ -23,7 +23,7 @@ import time
 import msgpack
 import numpy as np
 
-from . import collectives as C
+from . import collectives as C, hier
 from .collectives import Channel, ReduceOp
 from .env import discover
 from .store import MAX_MESSAGE, RendezvousError, Store
@@ -60,6 +60,12 @@ def _reduce_op(op, name, dtype):
     if op is ReduceOp.AVG and dtype == np.bool_:
         raise TypeError(f"{name}: ReduceOp.AVG is not defined for bool arrays")
     return op
+
+
+def _algorithms(ch):
+    """The module whose algorithms run a collective on ``ch``: two-level (``hier``) when the
+    ranks span hosts and that mode is on, else the flat ones (``collectives``)."""
+    return hier if hier.active(ch) else C
 
 
 def _host(arr, name, writable=False):
@@ -286,7 +292,7 @@ class ProcessGroup:
         op = _reduce_op(op, "all_reduce", flat.dtype)
 
         def run(ch):
-            C.all_reduce(ch, flat, op)
+            _algorithms(ch).all_reduce(ch, flat, op)
             if back:
                 _write_back(arr, flat)
             return arr
@@ -304,7 +310,7 @@ class ProcessGroup:
         flat, back = _host(arr, "broadcast", writable=self.rank != src)
 
         def run(ch):
-            C.broadcast(ch, flat, src)
+            _algorithms(ch).broadcast(ch, flat, src)
             if back and self.rank != src:
                 _write_back(arr, flat)
             return arr
@@ -321,7 +327,7 @@ class ProcessGroup:
                              f"{self.size} x input {arr.shape})")
 
         def run(ch):
-            C.all_gather(ch, oflat, flat)
+            _algorithms(ch).all_gather(ch, oflat, flat)
             if back:
                 _write_back(out, oflat)
             return out
@@ -335,7 +341,7 @@ class ProcessGroup:
         staging = np.empty(self.size * flat.size, flat.dtype)
 
         def run(ch):
-            C.all_gather(ch, staging, flat)
+            _algorithms(ch).all_gather(ch, staging, flat)
             for i, out in enumerate(out_list):
                 _write_back(out, staging[i * flat.size:(i + 1) * flat.size])
             return out_list
@@ -353,7 +359,7 @@ class ProcessGroup:
                              f"{self.size} x output {out.shape})")
 
         def run(ch):
-            C.reduce_scatter(ch, oflat, flat, op)
+            _algorithms(ch).reduce_scatter(ch, oflat, flat, op)
             if back:
                 _write_back(out, oflat)
             return out
@@ -403,7 +409,8 @@ class ProcessGroup:
 
     def barrier(self, async_op=True):
         """Complete on every rank only after every rank has issued it."""
-        return self._issue("barrier", ["barrier", "", "uint8", [1], -1], C.barrier,
+        return self._issue("barrier", ["barrier", "", "uint8", [1], -1],
+                           lambda ch: _algorithms(ch).barrier(ch),
                            async_op=async_op)
 
     def broadcast_obj(self, obj=None, src=0, async_op=True):
