@@ -6,7 +6,7 @@ import disttrain as T
 from . import constraints
 from ._linalg import cholesky, inverse_spd, solve_lower
 from .distribution import Distribution
-from .utils import lazy_property
+from .utils import _expand_params, lazy_property
 
 __all__ = ["MultivariateNormal"]
 
@@ -76,9 +76,8 @@ class MultivariateNormal(Distribution):
         cov_shape = loc_shape + tuple(self.event_shape)
         new.loc = self.loc.expand(*loc_shape)
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for p in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if p in self.__dict__:
-                setattr(new, p, self.__dict__[p].expand(*cov_shape))
+        _expand_params(self, new, cov_shape, ("covariance_matrix", "scale_tril",
+                                              "precision_matrix"))
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
