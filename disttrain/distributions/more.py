@@ -5,10 +5,9 @@ import disttrain as T
 
 from . import constraints
 from .continuous import Normal, _LocScale
-from .discrete import _bce_with_logits
+from .discrete import _BinaryParams, _bce_with_logits
 from .distribution import Distribution
-from .utils import (_expand_params, _probs_or_logits, broadcast_all, lazy_property,
-                    logits_to_probs, probs_to_logits)
+from .utils import _expand_params, _probs_or_logits, broadcast_all
 
 __all__ = ["Gumbel", "Cauchy", "HalfNormal", "Geometric"]
 
@@ -139,7 +138,7 @@ class HalfNormal(Distribution):
         return self.base_dist.entropy() - math.log(2)
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryParams):
     """The number of failures before the first success of trials with success probability
     ``probs`` (or ``sigmoid(logits)``)."""
 
@@ -163,14 +162,6 @@ class Geometric(Distribution):
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self):
