@@ -36,24 +36,16 @@ class MultivariateNormal(Distribution):
                 (precision_matrix is not None) != 1:
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
                              "scale_tril may be specified.")
-        if scale_tril is not None:
-            if scale_tril.dim() < 2:
-                raise ValueError("scale_tril matrix must be at least two-dimensional, with "
-                                 "optional leading batch dimensions")
-            batch_shape = T.broadcast_shapes(scale_tril.shape[:-2], loc.shape[:-1])
-            self.scale_tril = scale_tril.expand(*(tuple(batch_shape) + (-1, -1)))
-        elif covariance_matrix is not None:
-            if covariance_matrix.dim() < 2:
-                raise ValueError("covariance_matrix must be at least two-dimensional, with "
-                                 "optional leading batch dimensions")
-            batch_shape = T.broadcast_shapes(covariance_matrix.shape[:-2], loc.shape[:-1])
-            self.covariance_matrix = covariance_matrix.expand(*(tuple(batch_shape) + (-1, -1)))
-        else:
-            if precision_matrix.dim() < 2:
-                raise ValueError("precision_matrix must be at least two-dimensional, with "
-                                 "optional leading batch dimensions")
-            batch_shape = T.broadcast_shapes(precision_matrix.shape[:-2], loc.shape[:-1])
-            self.precision_matrix = precision_matrix.expand(*(tuple(batch_shape) + (-1, -1)))
+        name, matrix, label = next(
+            g for g in (("scale_tril", scale_tril, "scale_tril matrix"),
+                        ("covariance_matrix", covariance_matrix, "covariance_matrix"),
+                        ("precision_matrix", precision_matrix, "precision_matrix"))
+            if g[1] is not None)
+        if matrix.dim() < 2:
+            raise ValueError(f"{label} must be at least two-dimensional, with optional leading "
+                             f"batch dimensions")
+        batch_shape = T.broadcast_shapes(matrix.shape[:-2], loc.shape[:-1])
+        setattr(self, name, matrix.expand(*(tuple(batch_shape) + (-1, -1))))
         self.loc = loc.expand(*(tuple(batch_shape) + (-1,)))
         event_shape = self.loc.shape[-1:]
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
