@@ -137,8 +137,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        return T.full(tuple(self._extended_shape()), float("nan"), dtype=self.probs.dtype,
-                      device=self.probs.device)
+        return self._filled(float("nan"), self.probs)
 
     @property
     def mode(self):
@@ -146,8 +145,7 @@ class Categorical(Distribution):
 
     @property
     def variance(self):
-        return T.full(tuple(self._extended_shape()), float("nan"), dtype=self.probs.dtype,
-                      device=self.probs.device)
+        return self._filled(float("nan"), self.probs)
 
     def sample(self, sample_shape=T.Size()):
         if not isinstance(sample_shape, T.Size):

@@ -54,13 +54,11 @@ class Cauchy(_LocScale):
 
     @property
     def mean(self):
-        return T.full(tuple(self._extended_shape()), float("nan"), dtype=self.loc.dtype,
-                      device=self.loc.device)
+        return self._filled(float("nan"), self.loc)
 
     @property
     def variance(self):
-        return T.full(tuple(self._extended_shape()), float("inf"), dtype=self.loc.dtype,
-                      device=self.loc.device)
+        return self._filled(float("inf"), self.loc)
 
     def rsample(self, sample_shape=T.Size()):
         shape = self._extended_shape(sample_shape)
