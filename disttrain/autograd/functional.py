@@ -69,37 +69,48 @@ def _validate_v(v, other, is_other_tuple):
                                f"{el_other.shape} but got {el_v.shape}.")
 
 
+# strict mode's errors, by what was found not to depend on the inputs ({i}: the index)
+_NOT_REQUIRING_GRAD = {
+    "outputs": "Output {i} of the user-provided function does not require gradients. The outputs "
+               "must be computed in a differentiable manner from the input when running in "
+               "strict mode.",
+    "grad_inputs": "The gradient with respect to input {i} is independent of the inputs of the "
+                   "user-provided function. This is not allowed in strict mode.",
+    "jacobian": "While computing the hessian, found that the jacobian of the user-provided "
+                "function with respect to input {i} is independent of the input. This is not "
+                "allowed in strict mode. You should ensure that your function is twice "
+                "differentiable and that the jacobian depends on the inputs (this would be "
+                "violated by a linear function for example).",
+    "hessian": "The hessian of the user-provided function with respect to input {i} is "
+               "independent of the input. This is not allowed in strict mode. You should "
+               "ensure that your function is thrice differentiable and that the hessian depends "
+               "on the inputs.",
+}
+_NO_GRADIENT = {
+    "back": "The output of the user-provided function is independent of input {i}. This is not "
+            "allowed in strict mode.",
+    "back_trick": "The gradient with respect to the input is independent of entry {i} in the "
+                  "grad_outputs when using the double backward trick to compute forward mode "
+                  "gradients. This is not allowed in strict mode.",
+    "double_back": "The jacobian of the user-provided function is independent of input {i}. "
+                   "This is not allowed in strict mode.",
+    "double_back_trick": "The hessian of the user-provided function is independent of entry {i} "
+                         "in the grad_jacobian. This is not allowed in strict mode as it "
+                         "prevents from using the double backward trick to replace forward "
+                         "mode AD.",
+}
+
+
 def _check_requires_grad(inputs, input_type, strict):
     if not strict:
         return
-    if input_type not in ("outputs", "grad_inputs", "jacobian", "hessian"):
+    if input_type not in _NOT_REQUIRING_GRAD:
         raise RuntimeError("Invalid input_type to _check_requires_grad")
     for i, inp in enumerate(inputs):
         if inp is None:
-            raise RuntimeError(f"The output of the user-provided function is independent of "
-                               f"input {i}. This is not allowed in strict mode.")
+            raise RuntimeError(_NO_GRADIENT["back"].format(i=i))
         if not inp.requires_grad:
-            if input_type == "hessian":
-                raise RuntimeError(f"The hessian of the user-provided function with respect to "
-                                   f"input {i} is independent of the input. This is not allowed "
-                                   f"in strict mode. You should ensure that your function is "
-                                   f"thrice differentiable and that the hessian depends on the "
-                                   f"inputs.")
-            if input_type == "jacobian":
-                raise RuntimeError(f"While computing the hessian, found that the jacobian of "
-                                   f"the user-provided function with respect to input {i} is "
-                                   f"independent of the input. This is not allowed in strict "
-                                   f"mode. You should ensure that your function is twice "
-                                   f"differentiable and that the jacobian depends on the "
-                                   f"inputs (this would be violated by a linear function for "
-                                   f"example).")
-            if input_type == "grad_inputs":
-                raise RuntimeError(f"The gradient with respect to input {i} is independent of "
-                                   f"the inputs of the user-provided function. This is not "
-                                   f"allowed in strict mode.")
-            raise RuntimeError(f"Output {i} of the user-provided function does not require "
-                               f"gradients. The outputs must be computed in a differentiable "
-                               f"manner from the input when running in strict mode.")
+            raise RuntimeError(_NOT_REQUIRING_GRAD[input_type].format(i=i))
 
 
 def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None):
@@ -121,26 +132,61 @@ def _fill_in_zeros(grads, refs, strict, create_graph, stage):
     for i, (g, r) in enumerate(zip(grads, refs)):
         if g is None:
             if strict:
-                if stage == "back":
-                    raise RuntimeError(f"The output of the user-provided function is "
-                                       f"independent of input {i}. This is not allowed in "
-                                       f"strict mode.")
-                if stage == "back_trick":
-                    raise RuntimeError(f"The gradient with respect to the input is independent "
-                                       f"of entry {i} in the grad_outputs when using the double "
-                                       f"backward trick to compute forward mode gradients. This "
-                                       f"is not allowed in strict mode.")
-                if stage == "double_back":
-                    raise RuntimeError(f"The jacobian of the user-provided function is "
-                                       f"independent of input {i}. This is not allowed in "
-                                       f"strict mode.")
-                raise RuntimeError(f"The hessian of the user-provided function is independent "
-                                   f"of entry {i} in the grad_jacobian. This is not allowed in "
-                                   f"strict mode as it prevents from using the double backward "
-                                   f"trick to replace forward mode AD.")
+                raise RuntimeError(_NO_GRADIENT.get(stage, _NO_GRADIENT["double_back_trick"])
+                                   .format(i=i))
             g = r.new_zeros(tuple(r.shape))
         res.append(g)
     return tuple(res)
+
+
+_V_NONE_OUTPUT = ("The vector v can only be None if the user-provided function returns a "
+                  "single Tensor with a single element.")
+_V_NONE_INPUT = ("The vector v can only be None if the input to the user-provided function is "
+                 "a single Tensor with a single element.")
+
+
+def _prepare_inputs(inputs, create_graph, fn_name):
+    """The inputs as a tuple of tensors that track gradients (and whether a tuple was given)."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
+    return is_inputs_tuple, _grad_preprocess(inputs, create_graph, True)
+
+
+def _prepare_v(v, other, is_other_tuple, create_graph, fn_name, none_message):
+    """``v`` as a tuple matching ``other`` in number and shapes; None only where ``other`` is a
+    single one-element tensor."""
+    if v is None:
+        if len(other) != 1 or other[0].numel() != 1:
+            raise RuntimeError(none_message)
+        return None
+    _, v = _as_tuple(v, "v", fn_name)
+    v = _grad_preprocess(v, create_graph, False)
+    _validate_v(v, other, is_other_tuple)
+    return v
+
+
+def _call(func, inputs, strict, fn_name):
+    """``func(*inputs)`` as a tuple of tensors (and whether it returned a tuple)."""
+    is_outputs_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
+                                          fn_name)
+    _check_requires_grad(outputs, "outputs", strict)
+    return is_outputs_tuple, outputs
+
+
+def _check_single_element(is_outputs_tuple, outputs, fn_name):
+    if is_outputs_tuple or not isinstance(outputs[0], Tensor):
+        raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
+    if outputs[0].numel() != 1:
+        raise RuntimeError(f"The Tensor returned by the function given to {fn_name} should "
+                           f"contain a single element")
+
+
+def _outputs_and_product(outputs, is_outputs_tuple, product, is_product_tuple, create_graph):
+    """The ``(outputs, product)`` pair the product functions return, detached unless
+    ``create_graph``."""
+    outputs = _grad_postprocess(outputs, create_graph)
+    product = _grad_postprocess(product, create_graph)
+    return (_tuple_postprocess(outputs, is_outputs_tuple),
+            _tuple_postprocess(product, is_product_tuple))
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
@@ -154,62 +200,28 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         strict (bool): raise when an output does not depend on an input.
     """
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
-        inputs = _grad_preprocess(inputs, create_graph, True)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "vjp")
-        _check_requires_grad(outputs, "outputs", strict)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vjp")
-            v = _grad_preprocess(v, create_graph, False)
-            _validate_v(v, outputs, is_outputs_tuple)
-        else:
-            if len(outputs) != 1 or outputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the user-provided function "
-                                   "returns a single Tensor with a single element.")
+        is_inputs_tuple, inputs = _prepare_inputs(inputs, create_graph, "vjp")
+        is_outputs_tuple, outputs = _call(func, inputs, strict, "vjp")
+        v = _prepare_v(v, outputs, is_outputs_tuple, create_graph, "vjp", _V_NONE_OUTPUT)
         grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
         vjp_ = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    vjp_ = _grad_postprocess(vjp_, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(vjp_, is_inputs_tuple))
+    return _outputs_and_product(outputs, is_outputs_tuple, vjp_, is_inputs_tuple, create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), J v)``: the outputs and the Jacobian-vector product at ``inputs``
     (computed by the double-backward trick)."""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _grad_preprocess(inputs, create_graph, True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = _grad_preprocess(v, create_graph, False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        else:
-            if len(inputs) != 1 or inputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the input to the "
-                                   "user-provided function is a single Tensor with a single "
-                                   "element.")
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "jvp")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_inputs_tuple, inputs = _prepare_inputs(inputs, create_graph, "jvp")
+        v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "jvp", _V_NONE_INPUT)
+        is_outputs_tuple, outputs = _call(func, inputs, strict, "jvp")
         # u is a dummy cotangent: d/du (u^T J) v = J v
         grad_outputs = tuple(o.new_zeros(tuple(o.shape)).requires_grad_(True) for o in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict)
-        if create_graph:
-            with enable_grad():
-                grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=True)
-                jvp_ = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
-        else:
-            grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=False)
-            jvp_ = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
-    outputs = _grad_postprocess(outputs, create_graph)
-    jvp_ = _grad_postprocess(jvp_, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(jvp_, is_outputs_tuple))
+        grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
+        jvp_ = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
+    return _outputs_and_product(outputs, is_outputs_tuple, jvp_, is_outputs_tuple, create_graph)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
@@ -241,12 +253,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-"
                                       "reverse Hessian isonly implemented for `vectorize=True`.")
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _grad_preprocess(inputs, create_graph, True)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "jacobian")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_inputs_tuple, inputs = _prepare_inputs(inputs, create_graph, "jacobian")
+        is_outputs_tuple, outputs = _call(func, inputs, strict, "jacobian")
         jacobian_ = []
         for i, out in enumerate(outputs):
             jac_i = [[] for _ in range(len(inputs))]
@@ -286,16 +294,9 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
 
     def ensure_single_output_function(*inp):
-        out = func(*inp)
-        is_out_tuple, t_out = _as_tuple(out, "outputs of the user-provided function",
-                                        "hessian")
-        _check_requires_grad(t_out, "outputs", strict)
-        if is_out_tuple or not isinstance(out, Tensor):
-            raise RuntimeError("The function given to hessian should return a single Tensor")
-        if out.numel() != 1:
-            raise RuntimeError("The Tensor returned by the function given to hessian should "
-                               "contain a single element")
-        return out.squeeze()
+        is_out_tuple, out = _call(func, inp, strict, "hessian")
+        _check_single_element(is_out_tuple, out, "hessian")
+        return out[0].squeeze()
 
     def jac_func(*inp):
         if outer_jacobian_strategy == "forward-mode":
@@ -310,70 +311,36 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return _tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))
 
 
+def _scalar_jacobian(func, inputs, v, create_graph, strict, fn_name):
+    """The common start of ``vhp`` and ``hvp``: the prepared inputs and ``v``, the single
+    output of ``func`` and its gradient, kept differentiable."""
+    is_inputs_tuple, inputs = _prepare_inputs(inputs, create_graph, fn_name)
+    v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, fn_name, _V_NONE_INPUT)
+    is_outputs_tuple, outputs = _call(func, inputs, strict, fn_name)
+    _check_single_element(is_outputs_tuple, outputs, fn_name)
+    jac = _autograd_grad(outputs, inputs, create_graph=True)
+    _check_requires_grad(jac, "jacobian", strict)
+    return is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)`` for a scalar function ``func``."""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _grad_preprocess(inputs, create_graph, True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vhp")
-            v = _grad_preprocess(v, create_graph, False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        else:
-            if len(inputs) != 1 or inputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the input to the "
-                                   "user-provided function is a single Tensor with a single "
-                                   "element.")
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "vhp")
-        _check_requires_grad(outputs, "outputs", strict)
-        if is_outputs_tuple or not isinstance(outputs[0], Tensor):
-            raise RuntimeError("The function given to vhp should return a single Tensor")
-        if outputs[0].numel() != 1:
-            raise RuntimeError("The Tensor returned by the function given to vhp should contain "
-                               "a single element")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_jacobian(
+            func, inputs, v, create_graph, strict, "vhp")
         grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         vhp_ = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    vhp_ = _grad_postprocess(vhp_, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(vhp_, is_inputs_tuple))
+    return _outputs_and_product(outputs, is_outputs_tuple, vhp_, is_inputs_tuple, create_graph)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), H v)`` for a scalar function ``func`` (by the double-backward trick)."""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _grad_preprocess(inputs, create_graph, True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "hvp")
-            v = _grad_preprocess(v, create_graph, False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        else:
-            if len(inputs) != 1 or inputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the input to the "
-                                   "user-provided function is a single Tensor with a single "
-                                   "element.")
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "hvp")
-        _check_requires_grad(outputs, "outputs", strict)
-        if is_outputs_tuple or not isinstance(outputs[0], Tensor):
-            raise RuntimeError("The function given to hvp should return a single Tensor")
-        if outputs[0].numel() != 1:
-            raise RuntimeError("The Tensor returned by the function given to hvp should contain "
-                               "a single element")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_jacobian(
+            func, inputs, v, create_graph, strict, "hvp")
         grad_jac = tuple(i.new_zeros(tuple(i.shape)).requires_grad_(True) for i in inputs)
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict)
         grad_res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
         hvp_ = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back_trick")
-    outputs = _grad_postprocess(outputs, create_graph)
-    hvp_ = _grad_postprocess(hvp_, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(hvp_, is_inputs_tuple))
+    return _outputs_and_product(outputs, is_outputs_tuple, hvp_, is_inputs_tuple, create_graph)

@@ -1,12 +1,11 @@
 """Normal, Uniform, Exponential and Laplace distributions."""
 import math
-import numbers
 
 import disttrain as T
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import _broadcast_params
 
 __all__ = ["Normal", "Uniform", "Exponential", "Laplace"]
 
@@ -22,6 +21,11 @@ class _Expandable(Distribution):
 
     _params = ()
 
+    def _init_params(self, values, validate_args):
+        """Set the ``_params`` to ``values`` broadcast together and take their batch shape."""
+        batch_shape = _broadcast_params(self, self._params, values)
+        Distribution.__init__(self, batch_shape, validate_args=validate_args)
+
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(type(self), _instance)
         batch_shape = T.Size(batch_shape)
@@ -32,7 +36,24 @@ class _Expandable(Distribution):
         return new
 
 
-class Normal(_Expandable):
+class _LocScale(_Expandable):
+    """A location-scale family on the real line: ``loc`` and a positive ``scale``, its mode at
+    ``loc``."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+    _params = ("loc", "scale")
+
+    def __init__(self, loc, scale, validate_args=None):
+        self._init_params((loc, scale), validate_args)
+
+    @property
+    def mode(self):
+        return self.loc
+
+
+class Normal(_LocScale):
     """The normal distribution with mean ``loc`` and standard deviation ``scale``.
 
     Example::
@@ -41,26 +62,10 @@ class Normal(_Expandable):
         >>> m.sample()
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
     _mean_carrier_measure = 0
-    _params = ("loc", "scale")
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number):
-            batch_shape = T.Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
 
     @property
     def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
         return self.loc
 
     @property
@@ -108,12 +113,7 @@ class Uniform(_Expandable):
     _params = ("low", "high")
 
     def __init__(self, low, high, validate_args=None):
-        self.low, self.high = broadcast_all(low, high)
-        if isinstance(low, numbers.Number) and isinstance(high, numbers.Number):
-            batch_shape = T.Size()
-        else:
-            batch_shape = self.low.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._init_params((low, high), validate_args)
         if self._validate_args and not bool(T.lt(self.low, self.high).all()):
             raise ValueError(
                 f"Expected parameter low (Tensor of shape {tuple(self.low.shape)}) of "
@@ -182,9 +182,7 @@ class Exponential(_Expandable):
     _params = ("rate",)
 
     def __init__(self, rate, validate_args=None):
-        (self.rate,) = broadcast_all(rate)
-        batch_shape = T.Size() if isinstance(rate, numbers.Number) else self.rate.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._init_params((rate,), validate_args)
 
     @property
     def mean(self):
@@ -224,28 +222,11 @@ class Exponential(_Expandable):
         return 1.0 - self.rate.log()
 
 
-class Laplace(_Expandable):
+class Laplace(_LocScale):
     """The Laplace distribution with location ``loc`` and scale ``scale``."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-    _params = ("loc", "scale")
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number):
-            batch_shape = T.Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
 
     @property
     def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
         return self.loc
 
     @property

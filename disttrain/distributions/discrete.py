@@ -1,11 +1,10 @@
 """Bernoulli, Categorical and OneHotCategorical distributions."""
-import numbers
-
 import disttrain as T
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (_expand_params, _probs_or_logits, broadcast_all, lazy_property,
+                    logits_to_probs, probs_to_logits)
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical"]
 
@@ -15,7 +14,20 @@ def _bce_with_logits(logits, target):
     return logits.clamp(min=0) - logits * target + (-logits.abs()).exp().log1p()
 
 
-class Bernoulli(Distribution):
+class _BinaryParams(Distribution):
+    """A distribution of one success probability, given as ``probs`` or as ``logits``; the
+    other is computed when first asked for."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+
+class Bernoulli(_BinaryParams):
     """A coin flip: 1 with probability ``probs`` (or ``sigmoid(logits)``), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -24,27 +36,13 @@ class Bernoulli(Distribution):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            is_scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = T.Size() if is_scalar else self._param.size()
+        self._param, batch_shape = _probs_or_logits(self, probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = T.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(*batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(*batch_shape)
-            new._param = new.logits
+        new._param = _expand_params(self, new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -61,14 +59,6 @@ class Bernoulli(Distribution):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self):
@@ -123,13 +113,7 @@ class Categorical(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Categorical, _instance)
         batch_shape = T.Size(batch_shape)
-        param_shape = tuple(batch_shape) + (self._num_events,)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(*param_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(*param_shape)
-            new._param = new.logits
+        new._param = _expand_params(self, new, tuple(batch_shape) + (self._num_events,))
         new._num_events = self._num_events
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
@@ -153,8 +137,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        return T.full(tuple(self._extended_shape()), float("nan"), dtype=self.probs.dtype,
-                      device=self.probs.device)
+        return self._filled(float("nan"), self.probs)
 
     @property
     def mode(self):
@@ -162,8 +145,7 @@ class Categorical(Distribution):
 
     @property
     def variance(self):
-        return T.full(tuple(self._extended_shape()), float("nan"), dtype=self.probs.dtype,
-                      device=self.probs.device)
+        return self._filled(float("nan"), self.probs)
 
     def sample(self, sample_shape=T.Size()):
         if not isinstance(sample_shape, T.Size):

@@ -121,6 +121,11 @@ class Distribution:
         return T.Size(tuple(sample_shape) + tuple(self._batch_shape) +
                       tuple(self._event_shape))
 
+    def _filled(self, value, like):
+        """``value`` everywhere in the batch and event shape, in ``like``'s dtype and device
+        (for moments a distribution does not have)."""
+        return T.full(tuple(self._extended_shape()), value, dtype=like.dtype, device=like.device)
+
     def _validate_sample(self, value):
         if not isinstance(value, T.Tensor):
             raise ValueError("The value argument to log_prob must be a Tensor")

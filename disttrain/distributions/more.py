@@ -1,36 +1,21 @@
 """Gumbel, Cauchy, HalfNormal and Geometric distributions."""
 import math
-import numbers
 
 import disttrain as T
 
 from . import constraints
-from .continuous import Normal, _Expandable
-from .discrete import _bce_with_logits
+from .continuous import Normal, _LocScale
+from .discrete import _BinaryParams, _bce_with_logits
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _expand_params, _probs_or_logits, broadcast_all
 
 __all__ = ["Gumbel", "Cauchy", "HalfNormal", "Geometric"]
 
 _EULER = 0.57721566490153286060
 
 
-def _scalar_batch(*params):
-    return all(isinstance(p, numbers.Number) for p in params)
-
-
-class Gumbel(_Expandable):
+class Gumbel(_LocScale):
     """The Gumbel (type-I extreme value) distribution with ``loc`` and ``scale``."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-    _params = ("loc", "scale")
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch = T.Size() if _scalar_batch(loc, scale) else self.loc.size()
-        super().__init__(batch, validate_args=validate_args)
 
     def rsample(self, sample_shape=T.Size()):
         shape = self._extended_shape(sample_shape)
@@ -53,10 +38,6 @@ class Gumbel(_Expandable):
         return self.loc + self.scale * _EULER
 
     @property
-    def mode(self):
-        return self.loc
-
-    @property
     def stddev(self):
         return (math.pi / math.sqrt(6)) * self.scale
 
@@ -68,32 +49,16 @@ class Gumbel(_Expandable):
         return self.scale.log() + (1 + _EULER)
 
 
-class Cauchy(_Expandable):
+class Cauchy(_LocScale):
     """The Cauchy (Lorentz) distribution with ``loc`` and ``scale``; it has no mean."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-    _params = ("loc", "scale")
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch = T.Size() if _scalar_batch(loc, scale) else self.loc.size()
-        super().__init__(batch, validate_args=validate_args)
 
     @property
     def mean(self):
-        return T.full(tuple(self._extended_shape()), float("nan"), dtype=self.loc.dtype,
-                      device=self.loc.device)
-
-    @property
-    def mode(self):
-        return self.loc
+        return self._filled(float("nan"), self.loc)
 
     @property
     def variance(self):
-        return T.full(tuple(self._extended_shape()), float("inf"), dtype=self.loc.dtype,
-                      device=self.loc.device)
+        return self._filled(float("inf"), self.loc)
 
     def rsample(self, sample_shape=T.Size()):
         shape = self._extended_shape(sample_shape)
@@ -171,7 +136,7 @@ class HalfNormal(Distribution):
         return self.base_dist.entropy() - math.log(2)
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryParams):
     """The number of failures before the first success of trials with success probability
     ``probs`` (or ``sigmoid(logits)``)."""
 
@@ -179,17 +144,8 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
-        batch = T.Size() if isinstance(probs if probs is not None else logits,
-                                       numbers.Number) else param.size()
-        super().__init__(batch, validate_args=validate_args)
+        _, batch_shape = _probs_or_logits(self, probs, logits)
+        super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             if not bool((self.probs > 0).all()):
                 raise ValueError(
@@ -200,21 +156,10 @@ class Geometric(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = T.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(*batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(*batch_shape)
+        _expand_params(self, new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self):

@@ -6,7 +6,7 @@ import disttrain as T
 from . import constraints
 from ._linalg import cholesky, inverse_spd, solve_lower
 from .distribution import Distribution
-from .utils import lazy_property
+from .utils import _expand_params, lazy_property
 
 __all__ = ["MultivariateNormal"]
 
@@ -36,24 +36,16 @@ class MultivariateNormal(Distribution):
                 (precision_matrix is not None) != 1:
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
                              "scale_tril may be specified.")
-        if scale_tril is not None:
-            if scale_tril.dim() < 2:
-                raise ValueError("scale_tril matrix must be at least two-dimensional, with "
-                                 "optional leading batch dimensions")
-            batch_shape = T.broadcast_shapes(scale_tril.shape[:-2], loc.shape[:-1])
-            self.scale_tril = scale_tril.expand(*(tuple(batch_shape) + (-1, -1)))
-        elif covariance_matrix is not None:
-            if covariance_matrix.dim() < 2:
-                raise ValueError("covariance_matrix must be at least two-dimensional, with "
-                                 "optional leading batch dimensions")
-            batch_shape = T.broadcast_shapes(covariance_matrix.shape[:-2], loc.shape[:-1])
-            self.covariance_matrix = covariance_matrix.expand(*(tuple(batch_shape) + (-1, -1)))
-        else:
-            if precision_matrix.dim() < 2:
-                raise ValueError("precision_matrix must be at least two-dimensional, with "
-                                 "optional leading batch dimensions")
-            batch_shape = T.broadcast_shapes(precision_matrix.shape[:-2], loc.shape[:-1])
-            self.precision_matrix = precision_matrix.expand(*(tuple(batch_shape) + (-1, -1)))
+        name, matrix, label = next(
+            g for g in (("scale_tril", scale_tril, "scale_tril matrix"),
+                        ("covariance_matrix", covariance_matrix, "covariance_matrix"),
+                        ("precision_matrix", precision_matrix, "precision_matrix"))
+            if g[1] is not None)
+        if matrix.dim() < 2:
+            raise ValueError(f"{label} must be at least two-dimensional, with optional leading "
+                             f"batch dimensions")
+        batch_shape = T.broadcast_shapes(matrix.shape[:-2], loc.shape[:-1])
+        setattr(self, name, matrix.expand(*(tuple(batch_shape) + (-1, -1))))
         self.loc = loc.expand(*(tuple(batch_shape) + (-1,)))
         event_shape = self.loc.shape[-1:]
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
@@ -76,9 +68,8 @@ class MultivariateNormal(Distribution):
         cov_shape = loc_shape + tuple(self.event_shape)
         new.loc = self.loc.expand(*loc_shape)
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for p in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if p in self.__dict__:
-                setattr(new, p, self.__dict__[p].expand(*cov_shape))
+        _expand_params(self, new, cov_shape, ("covariance_matrix", "scale_tril",
+                                              "precision_matrix"))
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new

@@ -23,6 +23,38 @@ def broadcast_all(*values):
     return T.broadcast_tensors(*values)
 
 
+def _broadcast_params(owner, names, values):
+    """Set ``names`` on ``owner`` to ``values`` broadcast together; returns the batch shape:
+    theirs, or () when every value is a Python number."""
+    tensors = broadcast_all(*values)
+    for name, t in zip(names, tensors):
+        setattr(owner, name, t)
+    if all(isinstance(v, numbers.Number) for v in values):
+        return T.Size()
+    return tensors[0].size()
+
+
+def _probs_or_logits(owner, probs, logits):
+    """Set whichever of ``probs`` and ``logits`` is given (exactly one must be) on ``owner`` as
+    a tensor; returns it and the batch shape."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    name, value = ("probs", probs) if probs is not None else ("logits", logits)
+    batch_shape = _broadcast_params(owner, (name,), (value,))
+    return owner.__dict__[name], batch_shape
+
+
+def _expand_params(src, new, shape, names=("probs", "logits")):
+    """Set on ``new`` those of ``names`` that ``src`` holds (a lazy one not computed yet is
+    left to compute), expanded to ``shape``; returns the last one set."""
+    last = None
+    for name in names:
+        if name in src.__dict__:
+            last = src.__dict__[name].expand(*shape)
+            setattr(new, name, last)
+    return last
+
+
 def clamp_probs(probs):
     eps = T.finfo(probs.dtype).eps
     return probs.clamp(min=eps, max=1 - eps)

@@ -1,9 +1,8 @@
 """NAdam: Adam with Nesterov momentum."""
 import numpy as np
 
-from ._flat import grad_term
-from .adam import _lerp_
 from .optimizer import Optimizer, _check_betas, _check_nonnegative, _flat_step
+from .radam import _adam_moments
 
 __all__ = ["NAdam"]
 
@@ -76,16 +75,10 @@ class NAdam(Optimizer):
         for a, b, (step, mu_product) in fg.pieces(active, key, bounds):
             t1, t2, t3 = fg.scratch(3, b - a)
             p = fg.param[a:b]
-            if decoupled and wd != 0:
-                p *= 1 - lr * wd
-            d = grad_term(xp, p, fg.grad[a:b], t1, t2, group["maximize"],
-                          0 if decoupled else wd)
+            d = _adam_moments(xp, p, fg.grad[a:b], m[a:b], v[a:b], t1, t2, lr=lr, beta1=beta1,
+                              beta2=beta2, weight_decay=wd, decoupled=decoupled,
+                              maximize=group["maximize"])
             mu, mu_next = mu_at(step), mu_at(step + 1)
-            _lerp_(xp, m[a:b], d, 1 - beta1, t2)
-            v[a:b] *= beta2
-            xp.multiply(d, 1 - beta2, out=t2)
-            t2 *= d
-            v[a:b] += t2
             denom = xp.divide(v[a:b], 1 - beta2 ** step, out=t3)
             xp.sqrt(denom, out=denom)
             denom += eps

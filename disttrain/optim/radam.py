@@ -69,15 +69,9 @@ class RAdam(Optimizer):
             step = float(step)
             t1, t2, t3 = fg.scratch(3, b - a)
             p = fg.param[a:b]
-            if decoupled and wd != 0:
-                p *= 1 - lr * wd
-            d = grad_term(xp, p, fg.grad[a:b], t1, t2, group["maximize"],
-                          0 if decoupled else wd)
-            _lerp_(xp, m[a:b], d, 1 - beta1, t2)
-            v[a:b] *= beta2
-            xp.multiply(d, 1 - beta2, out=t2)
-            t2 *= d
-            v[a:b] += t2
+            _adam_moments(xp, p, fg.grad[a:b], m[a:b], v[a:b], t1, t2, lr=lr, beta1=beta1,
+                          beta2=beta2, weight_decay=wd, decoupled=decoupled,
+                          maximize=group["maximize"])
             bias_correction1 = 1 - beta1 ** step
             bias_correction2 = 1 - beta2 ** step
             upd = xp.divide(m[a:b], bias_correction1, out=t2)
@@ -92,3 +86,19 @@ class RAdam(Optimizer):
                 upd *= adaptive
                 upd *= rect
             p -= upd
+
+
+def _adam_moments(xp, p, g, m, v, t1, t2, *, lr, beta1, beta2, weight_decay, decoupled,
+                  maximize):
+    """Adam's first steps, in place: the weight decay (shrinking ``p`` when ``decoupled``,
+    else added to the gradient), then ``m`` and ``v`` moved towards the gradient and its
+    square. Returns the gradient term (held in ``t1`` or ``g``); ``t2`` is scratch."""
+    if decoupled and weight_decay != 0:
+        p *= 1 - lr * weight_decay
+    d = grad_term(xp, p, g, t1, t2, maximize, 0 if decoupled else weight_decay)
+    _lerp_(xp, m, d, 1 - beta1, t2)
+    v *= beta2
+    xp.multiply(d, 1 - beta2, out=t2)
+    t2 *= d
+    v += t2
+    return d

@@ -1,4 +1,6 @@
-"""Fixed parameters and gradients shared by the optimizer tests, and a runner over them."""
+"""Fixed parameters and gradients shared by the optimizer tests, a runner over them, and the
+checks every optimizer stepped on them shares."""
+import copy
 import re
 
 import numpy as np
@@ -59,9 +61,10 @@ def assert_same(params, ref, rtol=1e-13):
         np.testing.assert_allclose(p.detach().numpy(), r.detach().numpy(), rtol=rtol)
 
 
-def check_float32(cls, kwargs, expected, state, text, rtol=2e-6):
-    """Three float32 steps: the parameters, ``state_dict()["state"]`` and the repr."""
-    params, opt = run_steps(cls, kwargs, disttrain.float32)
+def check_float32(cls, kwargs, expected, state, text, rtol=2e-6, grads=GRADS):
+    """The float32 steps of ``grads``: the parameters, ``state_dict()["state"]`` and the
+    repr."""
+    params, opt = run_steps(cls, kwargs, disttrain.float32, grads=grads)
     assert_values(params, expected, rtol=rtol, atol=1e-7)
     assert_state(opt, state)
     assert repr(opt) == text
@@ -90,3 +93,58 @@ def assert_state(opt, expected, rtol=1e-6, atol=1e-7):
             np.testing.assert_allclose(t.numpy().ravel(), values, rtol=rtol, atol=atol)
             if name == "step":
                 assert t.dtype == disttrain.float32 and t.dim() == 0
+
+
+class StepChecks:
+    """The tests every optimizer stepped over ``P0`` shares; a ``Test*`` subclass names the
+    ``optimizer`` and its recorded values: ``EXPECTED``, [(kwargs, parameters after the steps
+    in float64)]; ``EXPECTED_F32``, ``STATE_F32`` and ``REPR`` for the last configuration in
+    float32; ``INVALID``, [(kwargs, PyTorch's ValueError message)]; and the ``grads`` of the
+    steps if not ``GRADS``."""
+
+    grads = GRADS
+
+    def pytest_generate_tests(self, metafunc):
+        if "expected" in metafunc.fixturenames:
+            metafunc.parametrize("kwargs,expected", self.EXPECTED,
+                                 ids=[str(k) for k, _ in self.EXPECTED])
+        elif "message" in metafunc.fixturenames:
+            metafunc.parametrize("kwargs,message", self.INVALID)
+
+    def test_matches_pytorch_float64(self, kwargs, expected):
+        """The steps (one with a missing grad) equal PyTorch's to float64 rounding."""
+        params, _ = run_steps(self.optimizer, kwargs, grads=self.grads)
+        assert_values(params, expected)
+
+    def test_matches_pytorch_float32_state_and_repr(self):
+        """In float32 the parameters, ``state_dict()["state"]`` (PyTorch's keys, in order) and
+        the repr match PyTorch's."""
+        check_float32(self.optimizer, self.EXPECTED[-1][0], self.EXPECTED_F32, self.STATE_F32,
+                      self.REPR, grads=self.grads)
+
+    def test_state_dict_round_trip(self):
+        """A saved state dict loaded into a fresh optimizer continues exactly as the
+        original."""
+        params, opt = run_steps(self.optimizer, self.EXPECTED[-1][0], grads=self.grads)
+        twin = [p.detach().clone().requires_grad_() for p in params]
+        other = self.optimizer(twin)
+        other.load_state_dict(copy.deepcopy(opt.state_dict()))
+        for ps, o in ((params, opt), (twin, other)):
+            for p in ps:
+                p.grad = disttrain.ones_like(p) * 0.3
+            o.step()
+        for p, q in zip(params, twin):
+            assert disttrain.equal(p, q)
+
+    def test_invalid_arguments(self, kwargs, message):
+        """Bad hyperparameters raise PyTorch's ValueError and message."""
+        check_invalid(self.optimizer, kwargs, message)
+
+
+class RefusesDifferentiable:
+    """For an optimizer that takes PyTorch's ``differentiable`` flag."""
+
+    def test_differentiable_is_refused(self):
+        """``differentiable=True`` raises instead of silently stepping outside autograd."""
+        with pytest.raises(NotImplementedError, match="differentiable=True is not supported"):
+            self.optimizer([disttrain.zeros(2, requires_grad=True)], differentiable=True)

@@ -1,90 +1,53 @@
 """Adafactor: PyTorch's updates, state, errors and repr. Matrices keep row and column
 statistics, vectors a full variance."""
-import copy
-
-import pytest
-
 import disttrain
 from disttrain.optim import Adafactor
 
-from ._helpers import assert_state, assert_values, check_invalid, run_steps
-
-# Parameters after the three steps of _helpers.GRADS, computed by PyTorch 2.13 (float64);
-# the float32 values, state and repr are for the last configuration.
-EXPECTED = [
-    ({'lr': 0.1},
-     [[0.41649488538402724, -1.077205498582168, 1.9770694553826937],
-      [0.08599555819927743, 0.19755828016439406, -0.33922780906931377, 0.4456338058697031]]),
-    ({'lr': 0.1, 'beta2_decay': -0.5, 'eps': (0.001, 0.01), 'd': 1.5},
-     [[0.41221764079353773, -1.074145915605391, 1.9389679946758693],
-      [0.08869349101967344, 0.19836631050680917, -0.33985793634530626, 0.439540426669167]]),
-    ({'lr': 0.1, 'weight_decay': 0.1, 'maximize': True},
-     [[0.5555860547708442, -0.8564952700214054, 1.947282118809814],
-      [0.11288072970857342, 0.19611528702609116, -0.2558635622961954, 0.3503362368752356]]),
-]
-EXPECTED_F32 = [[0.5555860996246338, -0.856495201587677, 1.947282075881958],
-                [0.11288073658943176,
-                 0.19611528515815735,
-                 -0.25586360692977905,
-                 0.3503362536430359]]
-STATE_F32 = {0: {'step': [3.0],
-                 'variance': [0.09274762868881226, 0.14747337996959686, 0.2067980319261551]},
-             1: {'step': [2.0],
-                 'row_var': [0.4756692349910736, 0.11955620348453522],
-                 'col_var': [0.25484445691108704, 0.3403809368610382]}}
-REPR = ('Adafactor (\n'
-        'Parameter Group 0\n'
-        '    beta2_decay: -0.8\n'
-        '    d: 1.0\n'
-        '    eps: (None, 0.001)\n'
-        '    foreach: None\n'
-        '    lr: 0.1\n'
-        '    maximize: True\n'
-        '    weight_decay: 0.1\n'
-        ')')
+from ._helpers import StepChecks, assert_values
 
 
-@pytest.mark.parametrize("kwargs,expected", EXPECTED, ids=[str(k) for k, _ in EXPECTED])
-def test_matches_pytorch_float64(kwargs, expected):
-    """Adafactor steps (one with a missing grad) equal PyTorch's to float64 rounding."""
-    params, _ = run_steps(Adafactor, kwargs)
-    assert_values(params, expected)
+class TestAdafactor(StepChecks):
+    optimizer = Adafactor
 
-
-def test_matches_pytorch_float32_state_and_repr():
-    """In float32 the parameters, ``state_dict()["state"]`` (PyTorch's keys, in order) and
-    the repr match PyTorch's."""
-    params, opt = run_steps(Adafactor, EXPECTED[-1][0], disttrain.float32)
-    assert_values(params, EXPECTED_F32, rtol=2e-6, atol=1e-7)
-    assert_state(opt, STATE_F32)
-    assert repr(opt) == REPR
-
-
-def test_state_dict_round_trip():
-    """A saved state dict loaded into a fresh optimizer continues exactly as the original."""
-    params, opt = run_steps(Adafactor, EXPECTED[-1][0])
-    twin = [p.detach().clone().requires_grad_() for p in params]
-    other = Adafactor(twin)
-    other.load_state_dict(copy.deepcopy(opt.state_dict()))
-    for ps, o in ((params, opt), (twin, other)):
-        for p in ps:
-            p.grad = disttrain.ones_like(p) * 0.3
-        o.step()
-    for p, q in zip(params, twin):
-        assert disttrain.equal(p, q)
-
-
-@pytest.mark.parametrize("kwargs,message", [
-                         ({'lr': -0.1}, 'Learning rate should be >= 0 but is: -0.1'),
-                         ({'beta2_decay': 0.5}, 'beta2_decay should be <= 0 but is: 0.5'),
-                         ({'eps': (-1.0, 0.001)}, 'epsilon1 should be >= 0 but is: -1.0'),
-                         ({'eps': (None, -1.0)}, 'epsilon2 should be >= 0 but is: -1.0'),
-                         ({'d': 0.5}, 'Clipping threshold d should be >= 1 but is: 0.5'),
-                         ({'weight_decay': -1}, 'weight_decay should be >= 0 but is: -1')])
-def test_invalid_arguments(kwargs, message):
-    """Bad hyperparameters raise PyTorch's ValueError and message."""
-    check_invalid(Adafactor, kwargs, message)
-
+    # Parameters after the three steps of _helpers.GRADS, computed by PyTorch 2.13 (float64);
+    # the float32 values, state and repr are for the last configuration.
+    EXPECTED = [
+        ({'lr': 0.1},
+         [[0.41649488538402724, -1.077205498582168, 1.9770694553826937],
+          [0.08599555819927743, 0.19755828016439406, -0.33922780906931377, 0.4456338058697031]]),
+        ({'lr': 0.1, 'beta2_decay': -0.5, 'eps': (0.001, 0.01), 'd': 1.5},
+         [[0.41221764079353773, -1.074145915605391, 1.9389679946758693],
+          [0.08869349101967344, 0.19836631050680917, -0.33985793634530626, 0.439540426669167]]),
+        ({'lr': 0.1, 'weight_decay': 0.1, 'maximize': True},
+         [[0.5555860547708442, -0.8564952700214054, 1.947282118809814],
+          [0.11288072970857342, 0.19611528702609116, -0.2558635622961954, 0.3503362368752356]]),
+    ]
+    EXPECTED_F32 = [[0.5555860996246338, -0.856495201587677, 1.947282075881958],
+                    [0.11288073658943176,
+                     0.19611528515815735,
+                     -0.25586360692977905,
+                     0.3503362536430359]]
+    STATE_F32 = {0: {'step': [3.0],
+                     'variance': [0.09274762868881226, 0.14747337996959686, 0.2067980319261551]},
+                 1: {'step': [2.0],
+                     'row_var': [0.4756692349910736, 0.11955620348453522],
+                     'col_var': [0.25484445691108704, 0.3403809368610382]}}
+    REPR = ('Adafactor (\n'
+            'Parameter Group 0\n'
+            '    beta2_decay: -0.8\n'
+            '    d: 1.0\n'
+            '    eps: (None, 0.001)\n'
+            '    foreach: None\n'
+            '    lr: 0.1\n'
+            '    maximize: True\n'
+            '    weight_decay: 0.1\n'
+            ')')
+    INVALID = [({'lr': -0.1}, 'Learning rate should be >= 0 but is: -0.1'),
+               ({'beta2_decay': 0.5}, 'beta2_decay should be <= 0 but is: 0.5'),
+               ({'eps': (-1.0, 0.001)}, 'epsilon1 should be >= 0 but is: -1.0'),
+               ({'eps': (None, -1.0)}, 'epsilon2 should be >= 0 but is: -1.0'),
+               ({'d': 0.5}, 'Clipping threshold d should be >= 1 but is: 0.5'),
+               ({'weight_decay': -1}, 'weight_decay should be >= 0 but is: -1')]
 
 
 def test_batched_matrices_factor_their_last_two_dimensions():
