@@ -10,7 +10,7 @@ from ..tensor import Tensor
 __all__ = ["binary_arrays", "apply_binary", "call_binary", "shape_of", "unbroadcast",
            "SumToSize", "as_array", "shape_str", "type_name", "c_type_name", "check_cast",
            "broadcast_msg", "float_array", "finite_max", "sigmoid_array", "select",
-           "keep_where"]
+           "keep_where", "on_1d"]
 
 _TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
@@ -69,6 +69,26 @@ def finite_max(xp, a, axis):
     return xp.where(xp.isfinite(m), m, 0)
 
 
+def on_1d(kernel):
+    """Run an array kernel that writes into its own temporaries (``out=``, ``copyto``) on
+    1-element arrays when it is given 0-d ones: numpy returns a scalar, not a 0-d array, from
+    a ufunc or arithmetic of 0-d arrays, and a scalar cannot be written into. Array arguments
+    of shape () go in with shape (1,); array results come back with shape ()."""
+    import functools
+
+    @functools.wraps(kernel)
+    def run(*args):
+        if not any(getattr(a, "ndim", 1) == 0 and hasattr(a, "reshape") for a in args):
+            return kernel(*args)
+        out = kernel(*(a.reshape(1) if getattr(a, "ndim", 1) == 0 and hasattr(a, "reshape")
+                       else a for a in args))
+        if isinstance(out, tuple):
+            return tuple(o.reshape(()) if hasattr(o, "reshape") else o for o in out)
+        return out.reshape(()) if hasattr(out, "reshape") else out
+    return run
+
+
+@on_1d
 def select(xp, cond, a, b):
     """``where(cond, a, b)`` for float arrays of one shape and dtype, by bit masks.
 
@@ -90,6 +110,7 @@ def select(xp, cond, a, b):
     return out.view(a.dtype)
 
 
+@on_1d
 def keep_where(xp, cond, a):
     """``where(cond, a, 0)`` by bit masks (see ``select``); zeros even where ``a`` is inf
     or nan."""
@@ -102,6 +123,7 @@ def keep_where(xp, cond, a):
     return mask.view(a.dtype)
 
 
+@on_1d
 def sigmoid_array(xp, x):
     """The logistic function, with ``exp`` of non-positive numbers only, so large ``|x|``
     neither overflows nor loses precision."""

@@ -6,7 +6,7 @@ from .. import dtype as _dt
 from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
-from ._util import (apply_binary, binary_arrays, call_binary, float_array, shape_of,
+from ._util import (apply_binary, binary_arrays, call_binary, float_array, on_1d, shape_of,
                     unbroadcast)
 from .complex_ops import conj_if_complex
 
@@ -330,6 +330,7 @@ class PowScalar(Function):
         return g * conj_if_complex(p * x ** (p - 1)), None
 
 
+@on_1d
 def _pow_by_products(xd, p):
     """``xd ** p`` by products, square roots and reciprocals for the exponents PyTorch
     special-cases the same way (2, 3, 0.5, -0.5, -1, -2), None for others. ``power`` is a

@@ -12,7 +12,7 @@ from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
 from .linalg import Linear
-from ._util import finite_max, float_array, select, sigmoid_array, unbroadcast
+from ._util import finite_max, float_array, on_1d, select, sigmoid_array, unbroadcast
 
 __all__ = []
 
@@ -44,6 +44,7 @@ _ERF32_LARGE = (-1.72853470e-5, 3.83197126e-4, -3.88396438e-3, 2.42546219e-2,
                 -1.06777877e-1, -6.34846687e-1, -1.28717512e-1)
 
 
+@on_1d
 def _erf_float32(x):
     """erf of a float32 (or narrower) array in float32, with few temporaries (each new array
     of this size costs page faults as well as its pass)."""
@@ -189,6 +190,8 @@ class Gelu(Function):
     @staticmethod
     def forward(ctx, x, approximate="none"):
         xd = float_array(x._data)
+        shape = xd.shape
+        xd = xd.reshape(-1) if xd.ndim == 0 else xd       # see on_1d
         xp = array_module(xd)
         ctx.approximate = approximate
         if ctx._recording:
@@ -205,7 +208,7 @@ class Gelu(Function):
             out += 1
         out *= xd
         out *= 0.5
-        return out
+        return out.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -232,6 +235,9 @@ class GeluBackward(Function):
     @staticmethod
     def forward(ctx, g, x, approximate, inner=None):
         xd, gd = float_array(x._data), g._data
+        shape = xd.shape
+        if xd.ndim == 0:                                # see on_1d
+            xd, gd = xd.reshape(1), gd.reshape(1)
         xp = array_module(xd)
         ctx.approximate = approximate
         if ctx._recording:
@@ -264,7 +270,7 @@ class GeluBackward(Function):
             cdf *= 0.5
             d += cdf
         d *= gd
-        return d
+        return d.reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -359,6 +365,8 @@ class Softplus(Function):
         ctx.beta, ctx.threshold = beta, threshold
         if ctx._recording:
             ctx.save_for_backward(x)
+        shape = xd.shape
+        xd = xd.reshape(-1) if xd.ndim == 0 else xd       # see on_1d
         bx = xd * beta
         # logaddexp(0, bx) as numpy computes it, max(bx, 0) + log1p(exp(-|bx|)), in place
         out = xp.abs(bx)
@@ -369,7 +377,7 @@ class Softplus(Function):
         if beta != 1:
             out /= beta
         xp.copyto(out, xd, where=bx > threshold)
-        return out.astype(xd.dtype, copy=False)
+        return out.astype(xd.dtype, copy=False).reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
