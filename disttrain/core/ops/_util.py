@@ -72,13 +72,15 @@ def finite_max(xp, a, axis):
 def on_1d(kernel):
     """Run an array kernel that writes into its own temporaries (``out=``, ``copyto``) on
     1-element arrays when it is given 0-d ones: numpy returns a scalar, not a 0-d array, from
-    a ufunc or arithmetic of 0-d arrays, and a scalar cannot be written into. Array arguments
-    of shape () go in with shape (1,); array results come back with shape ()."""
+    a ufunc or arithmetic of 0-d arrays, and a scalar cannot be written into. When every array
+    argument has shape (), they go in with shape (1,) and array results come back with
+    shape ()."""
     import functools
 
     @functools.wraps(kernel)
     def run(*args):
-        if not any(getattr(a, "ndim", 1) == 0 and hasattr(a, "reshape") for a in args):
+        dims = [a.ndim for a in args if hasattr(a, "ndim") and hasattr(a, "reshape")]
+        if not dims or max(dims) != 0:     # only when every array argument is 0-d
             return kernel(*args)
         out = kernel(*(a.reshape(1) if getattr(a, "ndim", 1) == 0 and hasattr(a, "reshape")
                        else a for a in args))
