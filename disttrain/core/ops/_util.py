@@ -69,6 +69,9 @@ def finite_max(xp, a, axis):
     return xp.where(xp.isfinite(m), m, 0)
 
 
+_ARRAY_TYPES = (np.ndarray, np.generic)   # cupy's ndarray is matched by its name
+
+
 def on_1d(kernel):
     """Run an array kernel that writes into its own temporaries (``out=``, ``copyto``) on
     1-element arrays when it is given 0-d ones: numpy returns a scalar, not a 0-d array, from
@@ -79,11 +82,10 @@ def on_1d(kernel):
 
     @functools.wraps(kernel)
     def run(*args):
-        dims = [a.ndim for a in args if hasattr(a, "ndim") and hasattr(a, "reshape")]
-        if not dims or max(dims) != 0:     # only when every array argument is 0-d
-            return kernel(*args)
-        out = kernel(*(a.reshape(1) if getattr(a, "ndim", 1) == 0 and hasattr(a, "reshape")
-                       else a for a in args))
+        arrays = [isinstance(a, _ARRAY_TYPES) or type(a).__name__ == "ndarray" for a in args]
+        if not any(arrays) or any(a.ndim for a, is_arr in zip(args, arrays) if is_arr):
+            return kernel(*args)         # only when every array argument is 0-d
+        out = kernel(*(a.reshape(1) if is_arr else a for a, is_arr in zip(args, arrays)))
         if isinstance(out, tuple):
             return tuple(o.reshape(()) if hasattr(o, "reshape") else o for o in out)
         return out.reshape(()) if hasattr(out, "reshape") else out
