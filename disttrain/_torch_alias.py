@@ -1,5 +1,6 @@
 """``import torch`` (and ``import torch.nn as nn``, ``from torch.utils.data import ...``)
-resolving to disttrain, for running a PyTorch program unchanged.
+resolving to disttrain, and ``import torchvision`` to ``disttrain.vision``, for running a
+PyTorch program unchanged.
 
 ``sys.modules["torch"] = disttrain`` alone is not enough: ``import torch.nn`` would then search
 disttrain's ``__path__`` and load ``disttrain/nn`` a second time under the name ``torch.nn``,
@@ -24,16 +25,16 @@ class _TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self._real_specs = {}
 
     def find_spec(self, name, path=None, target=None):
-        if name != "torch" and not name.startswith("torch."):
+        real = _real_name(name)
+        if real is None:
             return None
-        real = "disttrain" + name[len("torch"):]
         if importlib.util.find_spec(real) is None:
             return None            # ImportError names the torch module, as PyTorch's would
         return importlib.util.spec_from_loader(name, self, is_package=True)
 
     def create_module(self, spec):
         # the real module, not a new one: ``torch.nn.Module is disttrain.nn.Module``
-        module = importlib.import_module("disttrain" + spec.name[len("torch"):])
+        module = importlib.import_module(_real_name(spec.name))
         self._real_specs[spec.name] = module.__spec__
         return module
 
@@ -42,6 +43,17 @@ class _TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         real_spec = self._real_specs.pop(module.__spec__.name, None)
         if real_spec is not None:
             module.__spec__ = real_spec
+
+
+# alias prefix -> the disttrain package it stands for
+_PREFIXES = (("torchvision", "disttrain.vision"), ("torch", "disttrain"))
+
+
+def _real_name(name):
+    for alias, real in _PREFIXES:
+        if name == alias or name.startswith(alias + "."):
+            return real + name[len(alias):]
+    return None
 
 
 _FINDER = _TorchAlias()
@@ -59,6 +71,6 @@ def uninstall():
     """Undo :func:`install`: drop the finder and every ``torch`` alias from ``sys.modules``."""
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
-    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+    for name in [n for n in sys.modules if _real_name(n) is not None]:
         if getattr(sys.modules[name], "__name__", "").startswith("disttrain"):
             del sys.modules[name]

@@ -61,3 +61,22 @@ def test_as_torch_usage_errors():
     proc = subprocess.run([sys.executable, "-m", "disttrain.as_torch", "--path"], env=_env(),
                           capture_output=True, text=True, timeout=60)
     assert os.path.isfile(os.path.join(proc.stdout.strip(), "torch", "__init__.py"))
+
+
+def test_torchvision_imports_resolve_to_disttrain_vision(tmp_path):
+    """``from torchvision import datasets, transforms, models`` gets disttrain.vision, in the
+    program and in its DataLoader workers."""
+    script = tmp_path / "tv.py"
+    script.write_text(
+        "import torch, torchvision\n"
+        "from torchvision import datasets, transforms, models\n"
+        "import torchvision.transforms.functional as TF\n"
+        "import disttrain.vision\n"
+        "assert torchvision is disttrain.vision and TF is disttrain.vision.transforms.functional\n"
+        "ds = datasets.FakeData(8, (3, 8, 8), transform=transforms.ToTensor())\n"
+        "x, y = next(iter(torch.utils.data.DataLoader(ds, batch_size=4, num_workers=1)))\n"
+        "print(tuple(x.shape), models.resnet18(num_classes=3).fc.out_features)\n")
+    proc = subprocess.run([sys.executable, "-m", "disttrain.as_torch", str(script)],
+                          env=_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "(4, 3, 8, 8) 3"
