@@ -76,12 +76,14 @@ def test_mnist_transforms_and_loader(tmp_path):
 
 
 def test_mnist_never_downloads(tmp_path):
-    """Missing files name where they were looked for; download=True is refused."""
-    with pytest.raises(RuntimeError, match="MNIST file train-images-idx3-ubyte\\[.gz\\] not "
-                                           "found under .*never downloads"):
-        MNIST(tmp_path)
-    with pytest.raises(RuntimeError, match="download=True is not supported"):
-        MNIST(tmp_path, download=True)
+    """Missing files name where they were looked for, download=True or not; with the files
+    in place download=True just uses them, as torchvision does when they are there."""
+    for download in (False, True):
+        with pytest.raises(RuntimeError, match="MNIST file train-images-idx3-ubyte\\[.gz\\] "
+                                               "not found under .*Nothing is downloaded"):
+            MNIST(tmp_path, download=download)
+    make_mnist(tmp_path, "train", 4)
+    assert len(MNIST(tmp_path, download=True)) == 4
 
 
 def test_mnist_count_mismatch(tmp_path):

@@ -38,8 +38,9 @@ def test_mnist_family_reads_idx_files_as_pil_images(tmp_path, cls):
     np.testing.assert_allclose(x.numpy()[0], images[0] / 255.0, rtol=1e-6)
     assert repr(ds).startswith(f"Dataset {cls.__name__}\n    Number of datapoints: 5\n")
     assert "    Split: Test" in repr(ds)
-    with pytest.raises(RuntimeError, match="download=True is not supported"):
-        cls(tmp_path, download=True)
+    assert len(cls(tmp_path, train=False, download=True)) == 5      # files in place: used
+    with pytest.raises(RuntimeError, match="Nothing is downloaded, download=True included"):
+        cls(tmp_path / "empty", download=True)
 
 
 def _write_cifar(folder, files, label_bytes, n=4):

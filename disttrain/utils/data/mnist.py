@@ -112,8 +112,8 @@ def _find(root, stem, dataset="MNIST"):
                 if os.path.isfile(p):
                     return p
     raise RuntimeError(f"{dataset} file {names[0]}[.gz] not found under {root} (looked in "
-                       f"{root}/{dataset}/raw, {root}/raw and {root}). This dataset never "
-                       f"downloads: place the {dataset} files there.")
+                       f"{root}/{dataset}/raw, {root}/raw and {root}). Nothing is downloaded, "
+                       f"download=True included: place the {dataset} files there.")
 
 
 class MNIST(Dataset):
@@ -125,7 +125,8 @@ class MNIST(Dataset):
         train (bool): the 60k training set, else the 10k test set. Default: ``True``.
         transform (Callable, optional): applied to each image.
         target_transform (Callable, optional): applied to each label.
-        download (bool): must stay ``False``; files are never fetched.
+        download (bool): accepted as torchvision's: files already in place are used; nothing
+            is ever fetched, so missing files raise an error that says where to put them.
 
     Each sample is ``(image, label)``: image a ``uint8`` tensor of shape ``(28, 28)`` and
     label an ``int``. For torchvision's ``ToTensor()`` layout use
@@ -143,10 +144,6 @@ class MNIST(Dataset):
     def __init__(self, root, train=True, transform=None, target_transform=None,
                  download=False):
         name = type(self).__name__
-        if download:
-            raise RuntimeError(f"{name}: download=True is not supported (nothing is "
-                               f"downloaded); place the files under {os.fspath(root)}/{name}/raw "
-                               f"yourself")
         self.root = os.fspath(root)
         self.train = train
         self.transform = transform

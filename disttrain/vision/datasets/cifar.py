@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from .vision import VisionDataset, no_download
+from .vision import VisionDataset
 
 __all__ = ["CIFAR10", "CIFAR100"]
 
@@ -27,7 +27,8 @@ class CIFAR10(VisionDataset):
         root (str or os.PathLike): folder holding ``cifar-10-batches-bin``.
         train (bool): the 50k training images, else the 10k test images. Default: ``True``.
         transform, target_transform (callable, optional): applied to image and label.
-        download (bool): must stay ``False``: nothing downloads.
+        download (bool): accepted as torchvision's: files in place are used; nothing is
+            fetched, so missing files raise an error that says where to put them.
     """
 
     base_folder = "cifar-10-batches-bin"
@@ -42,7 +43,6 @@ class CIFAR10(VisionDataset):
                  download=False):
         super().__init__(root, transform=transform, target_transform=target_transform)
         folder = os.path.join(self.root, self.base_folder)
-        no_download(type(self).__name__, download, folder)
         self.train = train
         images, labels = [], []
         for name in self.train_list if train else self.test_list:
@@ -66,7 +66,7 @@ class CIFAR10(VisionDataset):
                     f"can run code)" if os.path.isdir(pickled) else "")
             raise RuntimeError(f"{type(self).__name__}: {path} not found. This dataset reads "
                                f"the binary version of CIFAR (the '{self.base_folder}' folder)"
-                               f"{hint}; nothing is downloaded.")
+                               f"{hint}; nothing is downloaded, download=True included.")
         raw = np.fromfile(path, dtype=np.uint8)
         record = self.label_bytes + _PIXELS
         if raw.size % record:

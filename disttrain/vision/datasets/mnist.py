@@ -15,7 +15,7 @@ class MNIST(_idx.MNIST, VisionDataset):
         root (str or os.PathLike): folder holding ``MNIST/raw`` (or the files directly).
         train (bool): the training set, else the test set. Default: ``True``.
         transform, target_transform (callable, optional): applied to image and label.
-        download (bool): must stay ``False``: nothing downloads.
+        download (bool): accepted: files in place are used, nothing is ever fetched.
     """
 
     def __init__(self, root, train=True, transform=None, target_transform=None,

@@ -6,12 +6,6 @@ from ...utils.data import Dataset
 __all__ = ["VisionDataset", "StandardTransform"]
 
 
-def no_download(name, download, where):
-    if download:
-        raise RuntimeError(f"{name}: download=True is not supported: disttrain.vision never "
-                           f"downloads. Place the files under {where} yourself.")
-
-
 class StandardTransform:
     """``transform`` on the input and ``target_transform`` on the target, as one callable."""
 
