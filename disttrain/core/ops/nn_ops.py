@@ -12,7 +12,7 @@ from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
 from .linalg import Linear
-from ._util import finite_max, float_array, select, sigmoid_array, unbroadcast
+from ._util import finite_max, float_array, select, sigmoid_array, softplus_array, unbroadcast
 
 __all__ = []
 
@@ -356,12 +356,7 @@ class Softplus(Function):
         if ctx._recording:
             ctx.save_for_backward(x)
         bx = xd * beta
-        # logaddexp(0, bx) as numpy computes it, max(bx, 0) + log1p(exp(-|bx|)), in place
-        out = xp.abs(bx)
-        xp.negative(out, out=out)
-        xp.exp(out, out=out)
-        xp.log1p(out, out=out)
-        out += xp.maximum(bx, 0)
+        out = softplus_array(xp, bx)
         if beta != 1:
             out /= beta
         xp.copyto(out, xd, where=bx > threshold)
