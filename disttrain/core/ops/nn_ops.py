@@ -121,7 +121,15 @@ class LeakyRelu(Function):
         ctx.slope = slope
         if ctx._recording:
             ctx.save_for_backward(x)
-        return select(array_module(xd), xd > 0, xd, xd * slope)
+        xp = array_module(xd)
+        if xd.dtype.kind != "f" or not slope > 0:
+            return select(xp, xd > 0, xd, xd * slope)
+        # x > 0 ? x : slope·x is the larger of the two for 0 < slope <= 1 and the smaller
+        # above (zeros keep their sign: slope·x has x's; slope 0 would make 0·inf a nan):
+        # two passes instead of select's mask arithmetic (4x faster), nan kept by both
+        out = xd * slope
+        (xp.maximum if slope <= 1 else xp.minimum)(out, xd, out=out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
