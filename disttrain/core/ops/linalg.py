@@ -24,7 +24,10 @@ class Matmul(Function):
         ctx.shapes = (a._data.shape, b._data.shape)
         if ctx._recording:
             ctx.save_for_backward(a, b)
-        return a._data @ b._data
+        ad, bd = a._data, b._data
+        if bd.ndim == 2 and ad.ndim > 2:
+            return _folded(ad, bd)
+        return ad @ bd
 
     @staticmethod
     def backward(ctx, g):
@@ -77,6 +80,16 @@ class Dot(Matmul):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         return (g * _cj(b) if na else None), (g * _cj(a) if nb else None)
+
+
+def _folded(ad, bd):
+    """``(..., k) @ (k, m)`` as one 2-d gemm on the leading dims folded into rows: numpy's
+    batched matmul runs one small gemm per leading index (2-3x slower for sequence batches
+    such as (32, 16, 256) @ (256, 1024)), and on views whose leading dims cannot merge (a
+    transposed batch-first tensor) the one copy of the fold is cheaper still."""
+    lead = ad.shape[:-1]
+    y = ad.reshape(math.prod(lead), ad.shape[-1]) @ bd
+    return y.reshape(*lead, bd.shape[-1])
 
 
 def matmul(a, b):
@@ -289,7 +302,7 @@ class Linear(Function):
                                f"{_dt.from_numpy_dtype(wd.dtype).name.title()}")
         if ctx._recording:
             ctx.save_for_backward(x, w)
-        y = xd @ wd.T
+        y = _folded(xd, wd.T) if xd.ndim > 2 else xd @ wd.T
         if b is not None:
             y += b._data
         return y

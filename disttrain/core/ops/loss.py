@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
-from ._util import unbroadcast
+from ._util import softplus_array, unbroadcast
 
 __all__ = []
 
@@ -150,7 +150,7 @@ class BinaryCrossEntropyWithLogits(Function):
     def forward(ctx, x, t, weight, pos_weight, reduction):
         xd, td = x._data, t._data
         xp = array_module(xd)
-        sp = xp.logaddexp(0, -xd)                     # softplus(-x) = -log(sigmoid(x))
+        sp = softplus_array(xp, -xd)                  # softplus(-x) = -log(sigmoid(x))
         lw = 1 if pos_weight is None else 1 + (pos_weight._data - 1) * td
         loss = (1 - td) * xd + lw * sp
         if weight is not None:
