@@ -129,10 +129,9 @@ class LeakyRelu(Function):
             return select(xp, xd > 0, xd, xd * slope)
         # x > 0 ? x : slope·x is the larger of the two for 0 < slope <= 1 and the smaller
         # above (zeros keep their sign: slope·x has x's; slope 0 would make 0·inf a nan):
-        # two passes instead of select's mask arithmetic (4x faster), nan kept by both
-        out = xd * slope
-        (xp.maximum if slope <= 1 else xp.minimum)(out, xd, out=out)
-        return out
+        # two passes instead of select's mask arithmetic (4x faster), nan kept by both; the
+        # second writes a new array, which a 0-d input needs (a ufunc gives it a scalar)
+        return (xp.maximum if slope <= 1 else xp.minimum)(xd * slope, xd)
 
     @staticmethod
     def backward(ctx, g):
