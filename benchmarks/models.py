@@ -28,7 +28,9 @@ alternating round by round so a busy machine slows both alike. A figure is the b
 mean step time in milliseconds: with one thread the process's CPU time (user + system, which
 a busy machine disturbs far less than the wall clock), otherwise the wall clock; the ratio is
 ours / PyTorch's. A model whose building block
-this tree lacks prints ``n/a: <missing name>``. Nothing is asserted: this prints a table.
+this tree lacks prints ``n/a: <missing name>``. A last table gives the image data pipeline's
+images/s (``benchmarks/vision_data.py``: ImageFolder + augmentation, 0 and 2 workers;
+``--no-data`` skips it). Nothing is asserted: this prints tables.
 """
 import argparse
 import json
@@ -383,6 +385,8 @@ def main():
                     help="comma-separated thread settings: numbers or 'default'")
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--no-data", action="store_true",
+                    help="skip the image data pipeline table (benchmarks/vision_data.py)")
     ap.add_argument("--child", choices=["torch", "disttrain"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     names = [n for n in args.models.split(",") if n]
@@ -429,6 +433,20 @@ def main():
             elif theirs is not None:
                 line += f" {theirs}"
             print(line)
+    if not args.no_data:
+        data_pipeline(args.no_torch)
+
+
+def data_pipeline(no_torch):
+    """The input side of an image model: ImageFolder + augmentation at 0 and 2 workers."""
+    import importlib.util
+    if importlib.util.find_spec("PIL") is None:
+        print("\ndata pipeline: n/a (needs Pillow: pip install 'disttrain[vision]')")
+        return
+    print("\ndata pipeline (benchmarks/vision_data.py):")
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vision_data.py")
+    subprocess.run([sys.executable, script, "--images", "256"] + (["--no-torch"] if no_torch
+                                                                   else []), check=False)
 
 
 if __name__ == "__main__":
