@@ -124,9 +124,11 @@ def _lerp_(xp, x, end, w, tmp):
         xp.subtract(end, tmp, out=x)
 
 
-def _flat_adam(xp, p, g, m, v, vmax, t1, t2, *, step, lr, beta1, beta2, eps, weight_decay,
-               maximize, decoupled):
-    """One Adam update of a flat slice in place; ``t1``/``t2`` are scratch."""
+def _adam_moments(xp, p, g, m, v, t1, t2, *, lr, beta1, beta2, weight_decay, decoupled,
+                  maximize):
+    """Adam's first steps, in place: the weight decay (shrinking ``p`` when ``decoupled``,
+    else added to the gradient), then ``m`` and ``v`` moved towards the gradient and its
+    square. Returns the gradient term (held in ``t1`` or ``g``); ``t2`` is scratch."""
     if decoupled and weight_decay != 0:
         p *= 1 - lr * weight_decay
     d = grad_term(xp, p, g, t1, t2, maximize, 0 if decoupled else weight_decay)
@@ -135,6 +137,14 @@ def _flat_adam(xp, p, g, m, v, vmax, t1, t2, *, step, lr, beta1, beta2, eps, wei
     xp.multiply(d, 1 - beta2, out=t2)
     t2 *= d
     v += t2
+    return d
+
+
+def _flat_adam(xp, p, g, m, v, vmax, t1, t2, *, step, lr, beta1, beta2, eps, weight_decay,
+               maximize, decoupled):
+    """One Adam update of a flat slice in place; ``t1``/``t2`` are scratch."""
+    _adam_moments(xp, p, g, m, v, t1, t2, lr=lr, beta1=beta1, beta2=beta2,
+                  weight_decay=weight_decay, decoupled=decoupled, maximize=maximize)
     step_size = lr / (1 - beta1 ** step)
     bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
     if vmax is not None:

@@ -1,8 +1,7 @@
 """RAdam: Adam whose adaptive step is switched on once the variance estimate is reliable."""
 import math
 
-from ._flat import grad_term
-from .adam import _lerp_
+from .adam import _adam_moments
 from .optimizer import Optimizer, _check_betas, _check_nonnegative, _flat_step
 
 __all__ = ["RAdam"]
@@ -86,19 +85,3 @@ class RAdam(Optimizer):
                 upd *= adaptive
                 upd *= rect
             p -= upd
-
-
-def _adam_moments(xp, p, g, m, v, t1, t2, *, lr, beta1, beta2, weight_decay, decoupled,
-                  maximize):
-    """Adam's first steps, in place: the weight decay (shrinking ``p`` when ``decoupled``,
-    else added to the gradient), then ``m`` and ``v`` moved towards the gradient and its
-    square. Returns the gradient term (held in ``t1`` or ``g``); ``t2`` is scratch."""
-    if decoupled and weight_decay != 0:
-        p *= 1 - lr * weight_decay
-    d = grad_term(xp, p, g, t1, t2, maximize, 0 if decoupled else weight_decay)
-    _lerp_(xp, m, d, 1 - beta1, t2)
-    v *= beta2
-    xp.multiply(d, 1 - beta2, out=t2)
-    t2 *= d
-    v += t2
-    return d
