@@ -105,10 +105,12 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     if not targets:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, "
                          "but none of the them have requires_grad=True.")
-    for t in targets:
-        if t.dtype.name not in ("float64", "complex128"):
+    for i, t in enumerate(inputs):
+        # (identity, not ``in``: ``==`` between tensors compares elementwise)
+        if (isinstance(t, Tensor) and t.requires_grad
+                and t.dtype.name not in ("float64", "complex128")):
             import warnings
-            warnings.warn(f"Input #{inputs.index(t) if t in inputs else 0} requires gradient "
+            warnings.warn(f"Input #{i} requires gradient "
                           f"and is not a double precision floating point. This check will "
                           f"likely fail if all the inputs are not of double precision floating "
                           f"point.")

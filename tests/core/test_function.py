@@ -357,3 +357,17 @@ def test_every_builtin_op_names_its_graph_node():
                if c._builtin and c.differentiable and not c.__name__.startswith("_")
                and "node_name" not in c.__dict__]
     assert unnamed == []
+
+
+def test_gradcheck_warns_about_single_precision_inputs():
+    """A float32 input that requires grad gets PyTorch's warning naming its position, not an
+    error from comparing tensors."""
+    import warnings
+    x = disttrain.ones(3, dtype=disttrain.float64, requires_grad=True)
+    y = disttrain.ones(3, dtype=disttrain.float32, requires_grad=True)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        disttrain.autograd.gradcheck(lambda a, b: a * b.double(), (x, y), atol=1e-2,
+                                     rtol=1e-2, raise_exception=False)
+    assert any("Input #1 requires gradient and is not a double precision" in str(w.message)
+               for w in rec)
