@@ -34,12 +34,8 @@ def _in_projection(query, key, value, e, in_proj_weight, in_proj_bias, separate,
 
 
 def _linear(x, w, b):
-    """``x @ w.T + b`` over the last dim, as one 2-d matmul: a strided 3-d input (the
-    sequence-first view of a batch-first tensor) would take numpy's slow batched path."""
-    lead = tuple(x.shape[:-1])
-    x2 = x.reshape(-1, x.shape[-1])
-    y = _linalg.Linear.apply(x2, w, b) if b is not None else _linalg.Linear.apply(x2, w)
-    return y.reshape(*lead, y.shape[-1])
+    """``x @ w.T + b`` over the last dim (Linear folds a strided 3-d input into one 2-d gemm)."""
+    return _linalg.Linear.apply(x, w, b) if b is not None else _linalg.Linear.apply(x, w)
 
 
 def _append_bias_kv(k, v, bias_k, bias_v, attn_mask, key_padding_mask):
