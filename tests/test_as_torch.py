@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "tests", "data")
+DATA = os.path.join(ROOT, "tests", "data", "programs")
 
 
 def _env():
@@ -80,3 +80,51 @@ def test_torchvision_imports_resolve_to_disttrain_vision(tmp_path):
                           env=_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "(4, 3, 8, 8) 3"
+
+
+def _write_idx(path, arr):
+    import gzip
+    head = bytes([0, 0, 0x08, arr.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in arr.shape)
+    with gzip.open(str(path) + ".gz", "wb") as fh:
+        fh.write(head + arr.astype("uint8").tobytes())
+
+
+def _fake_mnist(folder, train=640, test=200):
+    """Small MNIST-format files whose digits are learnable (brightness follows the label)."""
+    import numpy as np
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for split, n in (("train", train), ("t10k", test)):
+        labels = rng.integers(0, 10, n)
+        images = rng.integers(0, 60, (n, 28, 28)) + labels[:, None, None] * 19
+        _write_idx(folder / f"{split}-images-idx3-ubyte", images)
+        _write_idx(folder / f"{split}-labels-idx1-ubyte", labels)
+
+
+def test_pytorch_quickstart_tutorial_runs_unchanged(tmp_path):
+    """PyTorch's Quickstart (FashionMNIST with download=True over files in place, the
+    accelerator query, training, save and load with weights_only) runs as published."""
+    _fake_mnist(tmp_path / "data" / "FashionMNIST" / "raw")
+    proc = subprocess.run([sys.executable, "-m", "disttrain.as_torch",
+                           os.path.join(DATA, "quickstart.py")], cwd=tmp_path, env=_env(),
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    assert "Shape of X [N, C, H, W]: disttrain.Size([64, 1, 28, 28])" in out
+    assert "Using cpu device" in out and "Done!" in out and 'Predicted: "' in out
+    assert "(0): Linear(in_features=784, out_features=512, bias=True)" in out
+
+
+def test_pytorch_examples_mnist_runs_unchanged_and_saves_for_pytorch(tmp_path):
+    """pytorch/examples' mnist/main.py (Adadelta, StepLR, NLL loss) trains as published and
+    its --save-model file is PyTorch's format."""
+    _fake_mnist(tmp_path / "data" / "MNIST" / "raw")
+    work = tmp_path / "run"
+    work.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "disttrain.as_torch",
+                           os.path.join(DATA, "mnist_main.py"), "--save-model"], cwd=work,
+                          env=_env(), capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert "Train Epoch: 1 [0/640 (0%)]" in proc.stdout and "Test set: Average loss" in proc.stdout
+    import zipfile
+    assert zipfile.ZipFile(work / "mnist_cnn.pt").namelist()[0].endswith("/data.pkl")

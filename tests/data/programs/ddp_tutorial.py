@@ -1,3 +1,4 @@
+# PyTorch's DDP tutorial (basic and checkpoint demos), as published (used by tests/test_as_torch.py).
 import os, sys, tempfile
 import torch
 import torch.distributed as dist
