@@ -14,6 +14,7 @@ import numpy as np
 from ..autograd import Function
 from ..device import array_module
 from . import _depthwise as _dw
+from . import _winograd as _wg
 
 __all__ = ["ConvSpec", "Convolution", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose"]
 
@@ -114,6 +115,9 @@ def conv_forward(x, w, spec, keep_cols=False):
     if _dw.is_depthwise(w.shape, spec):
         out = _dw.depthwise_forward(xp, x, w, spec)
         return (out, None) if keep_cols else out
+    if _wg.applies(w.shape, spec, x.shape[0], _out_hw(x.shape, w.shape, spec)):
+        res = _wg.forward(xp, x, w, spec.padding, keep_cols)
+        return (res[0], (res[1], None)) if keep_cols else res
     n = x.shape[0]
     o, _, kh, kw = w.shape
     g = spec.groups
@@ -122,6 +126,13 @@ def conv_forward(x, w, spec, keep_cols=False):
     out = out.reshape(o, n, oh, pitch)[..., :ow]
     out = xp.ascontiguousarray(out.swapaxes(0, 1))
     return (out, (cols, pitch)) if keep_cols else out
+
+
+def _out_hw(x_shape, w_shape, spec):
+    (pt, pb), (pl, pr) = spec.padding
+    (th, tw), (dh, dw) = spec.stride, spec.dilation
+    return ((x_shape[2] + pt + pb - dh * (w_shape[2] - 1) - 1) // th + 1,
+            (x_shape[3] + pl + pr - dw * (w_shape[3] - 1) - 1) // tw + 1)
 
 
 def conv_input_grad(gy, w, in_shape, spec):
@@ -136,8 +147,9 @@ def conv_input_grad(gy, w, in_shape, spec):
     (th, tw), (dh, dw) = spec.stride, spec.dilation
     h, wd = in_shape[2], in_shape[3]
     hp, wp = h + pt + pb, wd + pl + pr
-    if (th, tw) == (1, 1) and o // g <= cg and 2 * (o // g) <= n * oh * ow and \
-            _as_forward(spec, kh, kw):
+    if (th, tw) == (1, 1) and _as_forward(spec, kh, kw) and (
+            o // g <= cg and 2 * (o // g) <= n * oh * ow or
+            _wg.applies(w.shape, spec, n, in_shape[2:])):
         return _input_grad_by_forward(gy, w, spec)
     wt = w.reshape(g, o // g, -1).transpose(0, 2, 1)
     if _flat_windows(spec, wp, kw, o / g / 64):
@@ -256,6 +268,9 @@ def conv_weight_grad(x, gy, w_shape, spec, cols=None):
     xp = array_module(gy)
     if _dw.is_depthwise(w_shape, spec):
         return _dw.depthwise_weight_grad(xp, x, gy, w_shape, spec)
+    if _wg.applies(w_shape, spec, gy.shape[0], gy.shape[2:]):
+        return _wg.weight_grad(xp, x, gy, w_shape, spec.padding,
+                               cols[0] if cols is not None else None)
     o = w_shape[0]
     g = spec.groups
     cols, pitch = cols if cols is not None else im2col(x, w_shape[2], w_shape[3], spec)[::2]
