@@ -255,3 +255,19 @@ def test_errors_match_pytorch(fn, exc, msg):
 def test_second_derivatives(fn):
     """Reduction backwards are differentiable themselves (create_graph): gradgradcheck."""
     assert gradgradcheck(fn, (leaf(randn(2, 3)),))
+@pytest.mark.parametrize("shape", [(3, 4, 5, 6), (2, 3, 7), (1, 5, 1, 1)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum_over_all_but_the_channel_axis(shape, dtype, keepdim):
+    """The per-channel sum (batch norm, conv bias gradients) takes a BLAS path for
+    contiguous float arrays: same values as numpy's reduction, also for a transposed input
+    (which takes numpy's path)."""
+    a = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    dims = (0,) + tuple(range(2, len(shape)))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for t, arr in [(disttrain.tensor(a), a),
+                   (disttrain.tensor(a).transpose(0, -1), a.swapaxes(0, -1))]:
+        got = t.sum(dims, keepdim=keepdim).numpy()
+        want = arr.sum(axis=dims, keepdims=keepdim)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)

@@ -6,7 +6,7 @@ from ..device import array_module
 from ..grad_mode import state as _grad_state
 from ..tensor import Tensor
 from .shape import Expand
-from ._util import finite_max, float_array, type_name
+from ._util import finite_max, float_array, sum_but_channels, type_name
 
 __all__ = []
 
@@ -70,6 +70,8 @@ class Sum(Function):
     def forward(ctx, x, dim=None, keepdim=False, dtype=None):
         xd = x._data
         dims = _note_dims(ctx, x, norm_dims(x, dim), keepdim)
+        if dtype is None and dims is not None and xd.dtype.kind == "f":
+            return sum_but_channels(xd, dims, keepdim)
         return xd.sum(axis=dims, keepdims=keepdim, dtype=_sum_dtype(xd, dtype))
 
     @staticmethod
