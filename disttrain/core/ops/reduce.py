@@ -106,7 +106,8 @@ class Mean(Function):
         dims = _note_dims(ctx, x, norm_dims(x, dim), keepdim)
         ctx.n = n = _numel(xd.shape, dims)
         with np.errstate(invalid="ignore", divide="ignore"):
-            s = xd.sum(axis=dims, keepdims=keepdim)
+            s = sum_but_channels(xd, dims, keepdim) if dims is not None and \
+                xd.dtype.kind == "f" else xd.sum(axis=dims, keepdims=keepdim)
             return s / xd.dtype.type(n) if n else s * xd.dtype.type(np.nan)
 
     @staticmethod
