@@ -157,3 +157,16 @@ def test_leaky_relu_selects_without_branches_and_differentiates_twice():
     assert g[:4] == [0.2, float("inf"), 1.0, 2.0] and np.isnan(g[4])
     x = disttrain.tensor([-2.0, -0.5, 0.7, 3.0], dtype=disttrain.float64, requires_grad=True)
     assert gradgradcheck(lambda t: F.leaky_relu(t, 0.2) * t, (x,))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_of_a_large_array_goes_through_in_blocks_with_the_same_values(dtype):
+    """More elements than one block of zeros, specials at the block edges, and a
+    non-contiguous view: relu gives numpy's maximum(x, 0) everywhere (nan kept)."""
+    n = 3 * (1 << 17) + 5
+    x = np.random.default_rng(3).standard_normal(n).astype(dtype)
+    x[[0, (1 << 17) - 1, 1 << 17, n - 1]] = [np.nan, -np.inf, np.inf, -0.0]
+    for arr in (x, x[::3]):
+        got = disttrain.relu(disttrain.tensor(arr)).numpy()
+        np.testing.assert_array_equal(got, np.maximum(arr, 0))
+        assert got.dtype == dtype

@@ -92,7 +92,27 @@ def on_1d(kernel):
     return run
 
 
-@on_1d
+_ZERO_BLOCKS = {}
+_ZERO_BLOCK = 1 << 17
+
+
+def relu_array(xp, x):
+    """``maximum(x, 0)``. numpy's maximum against a scalar runs a loop about 2.5x slower
+    than against an array of the same length, so a large contiguous float array goes
+    through in blocks against one cached block of zeros (which stays in cache)."""
+    if xp is not np or x.size <= 8192 or x.dtype.kind != "f" or not x.flags.c_contiguous:
+        return xp.maximum(x, 0)
+    zeros = _ZERO_BLOCKS.get(x.dtype)
+    if zeros is None:
+        zeros = _ZERO_BLOCKS[x.dtype] = np.zeros(_ZERO_BLOCK, x.dtype)
+    out = np.empty_like(x)
+    src, dst = x.reshape(-1), out.reshape(-1)
+    for a in range(0, src.size, _ZERO_BLOCK):
+        b = min(a + _ZERO_BLOCK, src.size)
+        np.maximum(src[a:b], zeros[:b - a], out=dst[a:b])
+    return out
+
+
 def sum_but_channels(a, axes, keepdims=True):
     """``a.sum(axis=axes, keepdims=keepdims)``. Over every axis but the channels (axis 1) of
     a contiguous float (N, C, ...) array (batch norm's statistics and gradients, a
@@ -108,6 +128,7 @@ def sum_but_channels(a, axes, keepdims=True):
     return a.sum(axis=axes, keepdims=keepdims)
 
 
+@on_1d
 def select(xp, cond, a, b):
     """``where(cond, a, b)`` for float arrays of one shape and dtype, by bit masks.
 
@@ -166,7 +187,7 @@ def softplus_array(xp, v):
     xp.negative(out, out=out)
     xp.exp(out, out=out)
     xp.log1p(out, out=out)
-    out += xp.maximum(v, 0)
+    out += relu_array(xp, v)
     return out
 
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..device import array_module
-from ._util import float_array, keep_where, sigmoid_array, type_name
+from ._util import float_array, keep_where, relu_array, sigmoid_array, type_name
 from .complex_ops import Conj
 
 __all__ = []
@@ -126,7 +126,7 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         xd = x._data
-        y = array_module(xd).maximum(xd, 0)
+        y = relu_array(array_module(xd), xd)
         if ctx._recording:
             ctx.save_for_backward(y)
         return y
