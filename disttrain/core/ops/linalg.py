@@ -284,6 +284,17 @@ def _einsum_grad(g, out, ops, specs, i):
     return gi
 
 
+def _x_wt(xd, wd):
+    """``x @ w.T``. For a short batch against a wide weight (at most 64 rows, at least 128
+    outputs) OpenBLAS runs ``w @ x.T`` faster, its transpose copied back being small
+    (MNIST's 32 x 9216 @ 9216 x 128: 1.43 -> 1.08 ms; a 64-row VAE layer 0.53 -> 0.44 ms);
+    from 256 rows the plain orientation is faster (measured on one core)."""
+    if xd.ndim == 2 and xd.shape[0] <= 64 and wd.shape[0] >= 128 and xd.shape[1] >= 128 \
+            and array_module(xd) is np:
+        return np.ascontiguousarray((wd @ xd.T).T)
+    return xd @ wd.T
+
+
 class Linear(Function):
     """``x @ w.T + b`` fused: one matmul and one add, the hot path of every MLP."""
 
@@ -302,7 +313,7 @@ class Linear(Function):
                                f"{_dt.from_numpy_dtype(wd.dtype).name.title()}")
         if ctx._recording:
             ctx.save_for_backward(x, w)
-        y = _folded(xd, wd.T) if xd.ndim > 2 else xd @ wd.T
+        y = _folded(xd, wd.T) if xd.ndim > 2 else _x_wt(xd, wd)
         if b is not None:
             y += b._data
         return y
