@@ -369,3 +369,18 @@ def test_conv2d_module_trains_kernel_to_target():
         loss.backward()
         conv.weight.data[:] -= 3e-2 * conv.weight.grad
     assert disttrain.allclose(conv.weight.data.reshape(1, 2), K, atol=0.05)
+
+
+@pytest.mark.parametrize("kw", [dict(stride=2, padding=1), dict(stride=1, padding=0),
+                                dict(stride=(2, 1), padding=(0, 1), groups=2)])
+def test_conv_transpose_backward_shares_columns_and_equals_the_recorded_path(kw):
+    """A plain backward of conv_transpose2d builds the columns of the incoming gradient once
+    for both the input and weight gradients; create_graph=True takes the differentiable
+    Functions instead. Both give the same gradients."""
+    x = seq(2, 4, 3, 3, requires_grad=True)
+    w = seq(4, 3, 3, 3, phase=1.0, requires_grad=True)
+    plain = disttrain.autograd.grad(weighted_loss(F.conv_transpose2d(x, w, **kw)), (x, w))
+    recorded = disttrain.autograd.grad(weighted_loss(F.conv_transpose2d(x, w, **kw)), (x, w),
+                                       create_graph=True)
+    for a, b in zip(plain, recorded):
+        assert disttrain.allclose(a, b.detach(), rtol=1e-13, atol=1e-13)

@@ -13,6 +13,8 @@ import numpy as np
 
 from ..autograd import Function
 from ..device import array_module
+from ..grad_mode import state as _grad_state
+from ..tensor import Tensor
 from . import _depthwise as _dw
 from . import _winograd as _wg
 
@@ -383,6 +385,17 @@ class ConvInputGrad(Function):
         gy, w = ctx.saved_tensors
         spec, needs = ctx._spec, ctx.needs_input_grad
         d_gy = d_w = d_b = None
+        if needs[0] and needs[1] and not _grad_state.enabled:
+            # Both gradients im2col ``ggx`` alike: build its columns once (the Functions
+            # below are only needed when this backward is itself differentiated).
+            nd = spec.nd
+            out, cols = conv_forward(_as4d(ggx._data, nd), _as4d(w._data, nd), spec, True)
+            w4 = _as4d(w._data, nd).shape
+            gw = conv_weight_grad(_as4d(ggx._data, nd), _as4d(gy._data, nd), w4, spec, cols)
+            d_gy = Tensor._make(out.reshape(gy.shape))
+            d_w = Tensor._make(gw.reshape(w.shape))
+            d_b = ggx.sum(_bias_axes(nd)) if needs[2] else None
+            return d_gy, d_w, d_b, None, None
         if needs[0]:
             d_gy = Convolution.apply(ggx, w, None, spec)
         if needs[1]:
