@@ -72,6 +72,7 @@ def job_collectives():
 
 def job_exact():
     """Only the flat-versus-two-level comparison (for odd placements of ranks)."""
+    shm.SLOT_BYTES = 64 << 10     # several shared-memory rounds per slice
     pg = comm.init_from_env(timeout=60)
     t = pg._engine.t
     lay = hier.Layout(t.hosts, pg.rank)
@@ -79,7 +80,9 @@ def job_exact():
     for mode in ("flat", "two_level"):
         t.collectives = mode
         exact[mode] = _exact(pg)
-    print("RESULT " + json.dumps({"exact": exact, "hosts": lay.hosts}), flush=True)
+    print("RESULT " + json.dumps({
+        "exact": exact, "hosts": lay.hosts,
+        "shm": bool(t.arena and t.arena.covers(lay.hosts[lay.me]))}), flush=True)
     comm.destroy()
 
 
