@@ -24,6 +24,9 @@ for H hosts, against 2(n-1)/n for a flat ring over all n ranks):
    in the order of their lowest rank) on slice i: the flat ring or recursive doubling;
 3. all-gather of the slices within each host.
 
+Slices go in pieces of ``PIPE_BYTES``, so that the host reduces and gathers some pieces
+in shared memory while others cross the network.
+
 Every element of a result is reduced by one fixed sequence of operations, and the other
 ranks copy it, so results are bitwise identical on every rank: on the leader path the
 host's leader or shared-memory owner (its own value, then its peers' in rank order), then
@@ -143,38 +146,94 @@ def all_reduce(ch, flat, op):
         C._divide(flat, ch.size)   # the same bits on every rank: the same division of them
 
 
+PIPE_BYTES = 1 << 20   # grain of a slice at which host and network phases overlap (measured)
+
+
 def _all_reduce_sliced(ch, lay, local, flat, op):
     """Local rank i owns slice i of the array (``ceil(len / L)`` elements; the last may be
     shorter): it gets the host's sum of it, all-reduces it with local rank i of every other
     host (so every rank of a host drives the network at once, on 1/L of the bytes), and
-    the host's ranks then copy each other's slices."""
+    the host's ranks then copy each other's slices.
+
+    Slices go in pieces of ``PIPE_BYTES``, each piece in a ring of its own across hosts
+    (a lane: its messages numbered apart). While piece k's ring waits for the network the
+    host reduces piece k+1; while piece k+1's first sends travel it gathers piece k. (Piece
+    k+1's ring starts only once piece k's has ended: started earlier, its sends queue
+    ahead of piece k's on the same connections and the whole was slower, measured.)
+    """
     inner, n_local, i = _sum_op(op), local.size, local.rank
     width = -(-flat.size // n_local)
-    bounds = [(min(q * width, flat.size), min((q + 1) * width, flat.size))
-              for q in range(n_local)]
-    a, b = bounds[i]
-    # Shared memory where this host has it (a per-host choice: the slices are the same).
-    arena = local.arena
-    shared = n_local > 1 and arena is not None and arena.covers(local.ranks)
-    if shared:
-        shm.reduce_scatter(local, flat, bounds, arena, C._UFUNC[inner])
-    elif n_local > 1:
-        padded = np.zeros(n_local * width, flat.dtype)
-        np.copyto(padded[:flat.size], flat)
-        mine = np.empty(width, flat.dtype)
-        C.reduce_scatter(local, mine, padded, inner)
-        np.copyto(flat[a:b], mine[:b - a])
-    cross = SubChannel(ch, [ranks[i] for ranks in lay.hosts])
-    C.all_reduce(cross, flat[a:b], inner)
-    if op is C.ReduceOp.AVG:
-        C._divide(flat[a:b], ch.size)
-    if shared:
-        shm.all_gather(local, flat, bounds, arena)
-    elif n_local > 1:
-        mine = np.zeros(width, flat.dtype)
-        np.copyto(mine[:b - a], flat[a:b])
-        C.all_gather(local, padded, mine)
-        np.copyto(flat, padded[:flat.size])
+    pieces = max(1, -(-width * flat.itemsize // PIPE_BYTES))
+    step = -(-width // pieces)
+
+    def bounds(k):   # piece k of every local rank's slice
+        return [(min(q * width + k * step, flat.size),
+                 min(q * width + min((k + 1) * step, width), flat.size))
+                for q in range(n_local)]
+
+    reduce_scatter, all_gather = _host_phases(local, flat, width, inner, pieces)
+    members = [ranks[i] for ranks in lay.hosts]
+    rings = [None] * pieces
+
+    def start(k):   # the ring of piece k, up to its first sends
+        a, b = bounds(k)[i]
+        lane = C.Channel(ch.t, ch.group, [ch.ranks[m] for m in members],
+                         members.index(ch.rank), ch.tag, ch.sig, ch.deadline)
+        lane.base = (k + 1) << 40
+        if len(members) > 1 and (b - a) * flat.itemsize > C.SMALL_BYTES:
+            rings[k] = C.ring_all_reduce_steps(lane, flat[a:b], inner)
+            next(rings[k])
+        else:
+            rings[k] = iter([C.all_reduce(lane, flat[a:b], inner)])
+
+    def finish(k):
+        for _ in rings[k]:
+            pass
+        rings[k] = None
+        if op is C.ReduceOp.AVG:
+            a, b = bounds(k)[i]
+            C._divide(flat[a:b], ch.size)
+
+    reduce_scatter(0, bounds(0))
+    start(0)
+    for k in range(pieces):
+        if k + 1 < pieces:
+            reduce_scatter(k + 1, bounds(k + 1))   # while piece k crosses the network
+        finish(k)
+        if k + 1 < pieces:
+            start(k + 1)
+        all_gather(k, bounds(k))                  # while piece k+1 crosses the network
+
+
+def _host_phases(local, flat, width, op, pieces):
+    """(reduce_scatter(k, bounds), all_gather(k, bounds)) for piece k: through shared
+    memory where this host has it (a per-host choice: the slices are the same), else a
+    socket ring over the whole padded array at the first and last piece."""
+    arena, n_local = local.arena, local.size
+    if n_local == 1:
+        return (lambda k, bounds: None), (lambda k, bounds: None)
+    if arena is not None and arena.covers(local.ranks):
+        ufunc = C._UFUNC[op]
+        return ((lambda k, bounds: shm.reduce_scatter(local, flat, bounds, arena, ufunc)),
+                (lambda k, bounds: shm.all_gather(local, flat, bounds, arena)))
+    padded = np.zeros(n_local * width, flat.dtype)
+    a, b = min(local.rank * width, flat.size), min((local.rank + 1) * width, flat.size)
+
+    def reduce_scatter(k, bounds):
+        if k == 0:
+            np.copyto(padded[:flat.size], flat)
+            mine = np.empty(width, flat.dtype)
+            C.reduce_scatter(local, mine, padded, op)
+            np.copyto(flat[a:b], mine[:b - a])
+
+    def all_gather(k, bounds):
+        if k == pieces - 1:
+            mine = np.zeros(width, flat.dtype)
+            np.copyto(mine[:b - a], flat[a:b])
+            C.all_gather(local, padded, mine)
+            np.copyto(flat, padded[:flat.size])
+
+    return reduce_scatter, all_gather
 
 
 def _reduce_to_leader(local, flat, op):
