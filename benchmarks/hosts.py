@@ -142,17 +142,23 @@ def local_time(m, per_host, nbytes):
 
 def two_level_time(m, hosts, per_host, nbytes):
     """Small: within the host, then the flat algorithm over the hosts' leaders. Large:
-    within the host, then per_host rings (or doublings) over the hosts at once, each on
-    1/per_host of the array, all through the host's one link: the link carries what one
-    leader's ring would, in as many steps."""
+    per_host rings (or doublings) over the hosts at once, each on 1/per_host of the array,
+    all through the host's one link: the link carries what one leader's ring would. Each
+    slice goes in pieces (``hier.PIPE_BYTES``, at least hosts x ``PIPE_STEP_BYTES``), one
+    ring after another, each with its own latency steps; the host's work on a piece
+    overlaps the network's on another, but for one piece's worth."""
     if nbytes <= 256 << 10:
         return local_time(m, per_host, nbytes) + flat_time(m, hosts, nbytes)
+    from disttrain.comm import hier
     part = nbytes / per_host
     if part <= 256 << 10:
         cross = rd_steps(hosts) * (m["a_net"] + nbytes / m["b_net"])
-    else:
-        cross = flat_time(m, hosts, nbytes)
-    return local_time(m, per_host, nbytes) + cross
+        return local_time(m, per_host, nbytes) + cross
+    grain = max(hier.PIPE_BYTES, hosts * hier.PIPE_STEP_BYTES)
+    pieces = math.ceil(part / grain)
+    cross = pieces * flat_time(m, hosts, nbytes / pieces)
+    within = local_time(m, per_host, nbytes)
+    return max(cross, within) + within / pieces
 
 
 def fit(results, per_host):

@@ -147,6 +147,8 @@ def all_reduce(ch, flat, op):
 
 
 PIPE_BYTES = 1 << 20   # grain of a slice at which host and network phases overlap (measured)
+PIPE_STEP_BYTES = 256 << 10   # at least this per ring step: each piece's ring pays its own
+                              # 2(H-1) latency steps, so more hosts mean larger pieces
 
 
 def _all_reduce_sliced(ch, lay, local, flat, op):
@@ -155,7 +157,8 @@ def _all_reduce_sliced(ch, lay, local, flat, op):
     host (so every rank of a host drives the network at once, on 1/L of the bytes), and
     the host's ranks then copy each other's slices.
 
-    Slices go in pieces of ``PIPE_BYTES``, each piece in a ring of its own across hosts
+    Slices go in pieces of ``PIPE_BYTES`` (or H x ``PIPE_STEP_BYTES`` for H hosts, if
+    larger), each piece in a ring of its own across hosts
     (a lane: its messages numbered apart). While piece k's ring waits for the network the
     host reduces piece k+1; while piece k+1's first sends travel it gathers piece k. (Piece
     k+1's ring starts only once piece k's has ended: started earlier, its sends queue
@@ -163,7 +166,8 @@ def _all_reduce_sliced(ch, lay, local, flat, op):
     """
     inner, n_local, i = _sum_op(op), local.size, local.rank
     width = -(-flat.size // n_local)
-    pieces = max(1, -(-width * flat.itemsize // PIPE_BYTES))
+    grain = max(PIPE_BYTES, len(lay.hosts) * PIPE_STEP_BYTES)
+    pieces = max(1, -(-width * flat.itemsize // grain))
     step = -(-width // pieces)
 
     def bounds(k):   # piece k of every local rank's slice

@@ -46,6 +46,7 @@ def _exact(pg):
 def job_collectives():
     shm.SLOT_BYTES = 64 << 10     # many shared-memory rounds without big arrays
     hier.PIPE_BYTES = 320 << 10   # and several pipelined pieces per slice
+    hier.PIPE_STEP_BYTES = 64 << 10
     pg = comm.init_from_env(timeout=60)
     t = pg._engine.t
     lay = hier.Layout(t.hosts, pg.rank)
@@ -75,6 +76,7 @@ def job_exact():
     """Only the flat-versus-two-level comparison (for odd placements of ranks)."""
     shm.SLOT_BYTES = 64 << 10     # several shared-memory rounds per slice
     hier.PIPE_BYTES = 320 << 10   # and several pipelined pieces
+    hier.PIPE_STEP_BYTES = 64 << 10
     pg = comm.init_from_env(timeout=60)
     t = pg._engine.t
     lay = hier.Layout(t.hosts, pg.rank)
