@@ -80,7 +80,8 @@ class SubChannel:
 
 class Layout:
     """Which group ranks share a host: ``hosts`` (lists of group ranks, ordered by their
-    lowest rank), this rank's host index ``me`` and each host's ``leader``."""
+    lowest rank), this rank's host index ``me``, each host's ``leader``, the most ranks a
+    host has (``widest``) and whether every host has that many (``even``)."""
 
     def __init__(self, hosts_of, rank):
         by = {}
@@ -167,7 +168,8 @@ def _all_reduce_sliced(ch, lay, local, flat, op):
     inner, n_local, i = _sum_op(op), local.size, local.rank
     width = -(-flat.size // n_local)
     grain = max(PIPE_BYTES, len(lay.hosts) * PIPE_STEP_BYTES)
-    pieces = max(1, -(-width * flat.itemsize // grain))
+    # One rank per host has no host phases to overlap: one ring, not several in turn.
+    pieces = 1 if n_local == 1 else max(1, -(-width * flat.itemsize // grain))
     step = -(-width // pieces)
 
     def bounds(k):   # piece k of every local rank's slice

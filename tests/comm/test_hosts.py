@@ -124,6 +124,15 @@ def test_even_hosts_sliced_with_and_without_shared_memory(hosts):
         assert result["exact"]["two_level"] == result["exact"]["flat"]
 
 
+def test_one_rank_per_host_forced_two_level(hosts):
+    """Three hosts of one rank each with ``two_level`` forced: no work within hosts, one
+    ring across them; still exactly the flat results."""
+    results = _run(hosts, "exact", "two_level", free_port())
+    assert results[0]["hosts"] == [[0], [1], [2]]
+    for result in results:
+        assert result["exact"]["two_level"] == result["exact"]["flat"]
+
+
 def test_ddp_across_hosts_equals_one_host(hosts):
     """DDP over 3 hosts x 2 ranks (two-level) trains the model that 6 ranks on one host
     do: the same parameters to float32 rounding, identical bits on every rank."""
