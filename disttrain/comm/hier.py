@@ -159,11 +159,11 @@ def _all_reduce_sliced(ch, lay, local, flat, op):
     the host's ranks then copy each other's slices.
 
     Slices go in pieces of ``PIPE_BYTES`` (or H x ``PIPE_STEP_BYTES`` for H hosts, if
-    larger), each piece in a ring of its own across hosts
-    (a lane: its messages numbered apart). While piece k's ring waits for the network the
-    host reduces piece k+1; while piece k+1's first sends travel it gathers piece k. (Piece
-    k+1's ring starts only once piece k's has ended: started earlier, its sends queue
-    ahead of piece k's on the same connections and the whole was slower, measured.)
+    larger), each piece in a ring of its own across hosts (a lane: its messages numbered
+    apart). While piece k's ring waits for the network the host reduces piece k+1; while
+    piece k+1's first sends travel it gathers piece k. (Piece k+1's ring starts only once
+    piece k's has ended: started earlier, its sends queue ahead of piece k's on the same
+    connections and the whole was slower, measured.)
     """
     inner, n_local, i = _sum_op(op), local.size, local.rank
     width = -(-flat.size // n_local)
@@ -173,7 +173,7 @@ def _all_reduce_sliced(ch, lay, local, flat, op):
     step = -(-width // pieces)
 
     def bounds(k):   # piece k of every local rank's slice
-        return [(min(q * width + k * step, flat.size),
+        return [(min(q * width + min(k * step, width), flat.size),
                  min(q * width + min((k + 1) * step, width), flat.size))
                 for q in range(n_local)]
 
