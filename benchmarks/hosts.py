@@ -12,8 +12,8 @@ calls on every rank):
 
 * latency: seconds per float32 SUM all_reduce of 8 B and 4 KB (best of rounds, slowest rank),
 * busbw at 1 MB and ``--large-mb`` MB: bytes / time * 2(n-1)/n, as nccl-tests reports it,
-* within one host (a subgroup of one host's ranks): small latency and large time, which
-  fix the intra-host level of the model.
+* within one host (a subgroup of one host's ranks): small all-reduce plus broadcast
+  latency and large all-reduce time, which fix the intra-host level of the model.
 
 Then the alpha-beta model (seconds = steps x alpha + bytes carried / beta, per level) is
 fitted to those figures and used to predict 8, 64 and 512 hosts of 8 workers: which
@@ -73,8 +73,11 @@ def worker(args):
     local = subs[lay.me]
     for nbytes in (8, args.large_mb * MB):
         x = np.zeros(nbytes // 4, np.float32)
-        run = lambda: (local.all_reduce(x, async_op=False).wait(),       # noqa: E731
-                       local.broadcast(x, 0, async_op=False).wait())
+        # Small: to the leader and back (two steps). Large: the reduce-scatter and
+        # all-gather around the cross-host phase, i.e. one shared-memory all-reduce.
+        run = ((lambda: (local.all_reduce(x, async_op=False).wait(),    # noqa: E731
+                         local.broadcast(x, 0, async_op=False).wait())) if nbytes == 8 else
+               (lambda: local.all_reduce(x, async_op=False).wait()))    # noqa: E731
         run()
         out[f"local/{nbytes}"] = _best(pg, run, _iters(nbytes), args.rounds)
     if rank == 0:
@@ -123,20 +126,39 @@ def flat_time(m, n, nbytes):
 
 
 def local_steps(per_host):
-    """Within a host: the ranks send to their leader, later the leader sends back."""
+    """Within a host: the ranks send to their leader, later the leader sends back (small);
+    a reduce-scatter, later an all-gather (large)."""
     return 2 if per_host > 1 else 0
 
 
 def local_time(m, per_host, nbytes):
-    """Within a host: shared-memory all-reduce and broadcast; their bytes per rank grow
-    as 2(L-1)/L and (L-1)/L... bounded by memory, so taken as the 2-rank figure."""
+    """Within a host: two steps, and a shared-memory all-reduce's bytes split around the
+    network phase; its bytes per rank grow as 2(L-1)/L... bounded by memory, so taken as
+    the 2-rank figure."""
     if per_host <= 1:
         return 0.0
     return local_steps(per_host) * m["a_loc"] + nbytes / m["b_loc"]
 
 
 def two_level_time(m, hosts, per_host, nbytes):
-    return local_time(m, per_host, nbytes) + flat_time(m, hosts, nbytes)
+    """Small: within the host, then the flat algorithm over the hosts' leaders. Large:
+    per_host rings (or doublings) over the hosts at once, each on 1/per_host of the array,
+    all through the host's one link: the link carries what one leader's ring would. Each
+    slice goes in pieces (``hier.PIPE_BYTES``, at least hosts x ``PIPE_STEP_BYTES``), one
+    ring after another, each with its own latency steps; the host's work on a piece
+    overlaps the network's on another, but for one piece's worth."""
+    if nbytes <= 256 << 10:
+        return local_time(m, per_host, nbytes) + flat_time(m, hosts, nbytes)
+    from disttrain.comm import hier
+    part = nbytes / per_host
+    if part <= 256 << 10:
+        cross = rd_steps(hosts) * (m["a_net"] + nbytes / m["b_net"])
+        return local_time(m, per_host, nbytes) + cross
+    grain = max(hier.PIPE_BYTES, hosts * hier.PIPE_STEP_BYTES)
+    pieces = math.ceil(part / grain)
+    cross = pieces * flat_time(m, hosts, nbytes / pieces)
+    within = local_time(m, per_host, nbytes)
+    return max(cross, within) + within / pieces
 
 
 def fit(results, per_host):

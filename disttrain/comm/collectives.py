@@ -64,6 +64,8 @@ class Channel:
         deadline (float): ``time.monotonic()`` after which waiting is an error.
     """
 
+    base = 0   # added to every message number: lanes of one collective use apart ranges
+
     def __init__(self, transport, group, ranks, rank, tag, sig, deadline):
         self.t, self.group, self.ranks = transport, group, ranks
         self.rank, self.size, self.tag = rank, len(ranks), tag
@@ -79,7 +81,7 @@ class Channel:
 
     def send(self, peer, array, frame=None, copy=None, track=False):
         """Send ``array`` (or forward received ``frame``) to group rank ``peer``."""
-        seq = self._sent[peer]
+        seq = self.base + self._sent[peer]
         self._sent[peer] += 1
         tracker = self.t.send(self.ranks[peer], Kind.DATA, self.group, self.tag, seq, array,
                               self.sig, frame, copy, track)
@@ -88,7 +90,7 @@ class Channel:
 
     def recv(self, peer, count=None, dtype=None):
         """The next message from group rank ``peer``; checks it belongs to this collective."""
-        seq = self._got[peer]
+        seq = self.base + self._got[peer]
         self._got[peer] += 1
         msg = self.t.recv(Kind.DATA, self.group, self.tag, self.ranks[peer], seq, self.deadline)
         if msg.meta != self.sig:
@@ -163,6 +165,13 @@ def _all_reduce_rd(ch, flat, op):
 
 
 def _all_reduce_ring(ch, flat, op):
+    for _ in ring_all_reduce_steps(ch, flat, op):
+        pass
+
+
+def ring_all_reduce_steps(ch, flat, op):
+    """The ring all-reduce as a generator: it pauses once, after this rank's first sends
+    (which travel meanwhile), so a caller can do other work before the rest."""
     ufunc, n, r = _UFUNC[op], ch.size, ch.rank
     nxt, prv = (r + 1) % n, (r - 1) % n
     chunks = [_chunks(a, b, flat.itemsize) for a, b in _split(0, flat.size, n)]
@@ -170,6 +179,7 @@ def _all_reduce_ring(ch, flat, op):
     # it only when its reduced value comes back, after the next rank has consumed it.
     for a, b in chunks[r]:
         ch.send(nxt, flat[a:b])
+    yield
     for step in range(n - 2):                       # reduce-scatter
         for a, b in chunks[(r - step - 1) % n]:
             msg = ch.recv(prv, b - a, flat.dtype)

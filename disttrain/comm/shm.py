@@ -20,6 +20,8 @@ ordinary collective messages: they carry the collective's signature (mismatches 
 caught) and waiting on them keeps liveness. Why three slots are safe: when I stage round
 i+1 into slot (i+1) mod 3 = (i-2) mod 3, every peer has sent me its exchange for round
 i-1, which it does only after copying round i-2 out of my slots.
+:func:`reduce_scatter` and :func:`all_gather` (the two halves, on ranges each rank owns,
+for :mod:`.hier`) go round by round the same way.
 
 A segment is unlinked as soon as every peer has mapped it (after the group's first
 barrier), and on every way out of a failed start: an error, or SIGTERM (see
@@ -35,7 +37,8 @@ import uuid
 
 import numpy as np
 
-__all__ = ["Arena", "all_reduce", "broadcast", "SLOT_BYTES", "sweep_dead"]
+__all__ = ["Arena", "all_reduce", "reduce_scatter", "all_gather", "broadcast", "SLOT_BYTES",
+           "sweep_dead"]
 
 log = logging.getLogger("disttrain.comm")
 
@@ -230,6 +233,77 @@ def broadcast(ch, flat, src, arena):
                 np.copyto(slot(i + 1), flat[na:nb])
         else:
             np.copyto(flat[a:b], slot(i))
+        _exchange(ch, peers)                          # round i read, round i+1 staged
+
+
+def reduce_scatter(ch, flat, bounds, arena, ufunc):
+    """Reduce ``flat`` over the group through the shared slots; rank q's range ``bounds[q]``
+    (a pair, contiguous) of its own ``flat`` ends holding the result, the rest of its
+    ``flat`` is left as it was.
+
+    Round i moves piece i of every range, one slot's n-th each, side by side in the
+    slots. Each rank reduces its own piece in place, its value first, then its peers' in
+    rank order, while staging round i+1; one exchange per round. The last exchange
+    follows the last reads, so the slots are free afterwards.
+    """
+    n, r, ranks = ch.size, ch.rank, ch.ranks
+    per = max(1, arena.slot_bytes // flat.itemsize // n)
+    rounds = max(1, max(-(-(hi - lo) // per) for lo, hi in bounds))
+    peers = [q for q in range(n) if q != r]
+
+    def piece(q, i):
+        lo, hi = bounds[q]
+        a = min(lo + i * per, hi)
+        return a, min(a + per, hi)
+
+    def slot(q, i, owner):   # in rank q's slot of round i, the piece that ``owner`` reduces
+        a, b = piece(owner, i)
+        return arena.slot(ranks[q], i, flat.dtype, n * per)[owner * per:owner * per + b - a]
+
+    def stage(i):
+        for q in peers:
+            a, b = piece(q, i)
+            np.copyto(slot(r, i, q), flat[a:b])
+
+    stage(0)
+    _exchange(ch, peers)                              # round 0 staged everywhere
+    for i in range(rounds):
+        a, b = piece(r, i)
+        mine = flat[a:b]
+        for q in peers:
+            ufunc(mine, slot(q, i, r), out=mine)
+        if i + 1 < rounds:
+            stage(i + 1)
+        _exchange(ch, peers)                          # round i read, round i+1 staged
+
+
+def all_gather(ch, flat, bounds, arena):
+    """Every rank's range ``bounds[rank]`` of its ``flat`` into that range of every rank's
+    ``flat``, through the owners' slots: each rank stages round i+1 of its range while
+    copying its peers' round i out; one exchange per round, the last one after the
+    last reads."""
+    n, r, ranks = ch.size, ch.rank, ch.ranks
+    per = max(1, arena.slot_bytes // flat.itemsize)
+    rounds = max(1, max(-(-(hi - lo) // per) for lo, hi in bounds))
+    peers = [q for q in range(n) if q != r]
+
+    def piece(q, i):
+        lo, hi = bounds[q]
+        a = min(lo + i * per, hi)
+        return a, min(a + per, hi)
+
+    def stage(i):
+        a, b = piece(r, i)
+        np.copyto(arena.slot(ranks[r], i, flat.dtype, b - a), flat[a:b])
+
+    stage(0)
+    _exchange(ch, peers)
+    for i in range(rounds):
+        if i + 1 < rounds:
+            stage(i + 1)
+        for q in peers:
+            a, b = piece(q, i)
+            np.copyto(flat[a:b], arena.slot(ranks[q], i, flat.dtype, b - a))
         _exchange(ch, peers)                          # round i read, round i+1 staged
 
 

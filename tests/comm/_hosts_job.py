@@ -45,6 +45,8 @@ def _exact(pg):
 
 def job_collectives():
     shm.SLOT_BYTES = 64 << 10     # many shared-memory rounds without big arrays
+    hier.PIPE_BYTES = 320 << 10   # and several pipelined pieces per slice
+    hier.PIPE_STEP_BYTES = 64 << 10
     pg = comm.init_from_env(timeout=60)
     t = pg._engine.t
     lay = hier.Layout(t.hosts, pg.rank)
@@ -72,6 +74,9 @@ def job_collectives():
 
 def job_exact():
     """Only the flat-versus-two-level comparison (for odd placements of ranks)."""
+    shm.SLOT_BYTES = 64 << 10     # several shared-memory rounds per slice
+    hier.PIPE_BYTES = 320 << 10   # and several pipelined pieces
+    hier.PIPE_STEP_BYTES = 64 << 10
     pg = comm.init_from_env(timeout=60)
     t = pg._engine.t
     lay = hier.Layout(t.hosts, pg.rank)
@@ -79,7 +84,9 @@ def job_exact():
     for mode in ("flat", "two_level"):
         t.collectives = mode
         exact[mode] = _exact(pg)
-    print("RESULT " + json.dumps({"exact": exact, "hosts": lay.hosts}), flush=True)
+    print("RESULT " + json.dumps({
+        "exact": exact, "hosts": lay.hosts,
+        "shm": bool(t.arena and t.arena.covers(lay.hosts[lay.me]))}), flush=True)
     comm.destroy()
 
 

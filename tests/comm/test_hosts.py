@@ -108,6 +108,31 @@ def test_uneven_interleaved_hosts(hosts):
         assert result["exact"]["two_level"] == result["exact"]["flat"]
 
 
+def test_even_hosts_sliced_with_and_without_shared_memory(hosts):
+    """Two hosts of two ranks placed 0 3 | 1 2, shared memory on the first only: local
+    rank i of each host all-reduces slice i across hosts (ranks 0 and 1, then 3 and 2),
+    the first host splits and gathers its slices through shared memory, the second over
+    sockets, and every result is still exactly the flat one."""
+    where = [hosts[0], hosts[1], hosts[1], hosts[0]]
+    port = free_port()
+    envs = [dict(RANK=r, WORLD_SIZE=4, MASTER_ADDR=hosts[0][1], MASTER_PORT=port,
+                 DISTTRAIN_SHM="1" if ns == hosts[0] else "0") for r, ns in enumerate(where)]
+    results = _run(where, "exact", "two_level", None, envs=envs)
+    assert results[0]["hosts"] == [[0, 3], [1, 2]]
+    assert [r["shm"] for r in results] == [True, False, False, True]
+    for result in results:
+        assert result["exact"]["two_level"] == result["exact"]["flat"]
+
+
+def test_one_rank_per_host_forced_two_level(hosts):
+    """Three hosts of one rank each with ``two_level`` forced: no work within hosts, one
+    ring across them; still exactly the flat results."""
+    results = _run(hosts, "exact", "two_level", free_port())
+    assert results[0]["hosts"] == [[0], [1], [2]]
+    for result in results:
+        assert result["exact"]["two_level"] == result["exact"]["flat"]
+
+
 def test_ddp_across_hosts_equals_one_host(hosts):
     """DDP over 3 hosts x 2 ranks (two-level) trains the model that 6 ranks on one host
     do: the same parameters to float32 rounding, identical bits on every rank."""
