@@ -72,7 +72,7 @@ def test_the_same_as_im2col_to_rounding(case, monkeypatch):
     monkeypatch.setattr(_winograd, "MIN_TILES", 1)
     xs, ws = case[0], case[1]
     assert _winograd.applies(ws, ConvSpec((1, 1), ((1, 1), (1, 1)), (1, 1), 1, 2), xs[0],
-                             xs[2:])
+                             xs[2:], np.dtype(np.float64))
     for a, b in zip(_results(case), direct):
         assert disttrain.allclose(a, b, rtol=1e-12, atol=1e-12)
 
@@ -99,7 +99,8 @@ def test_a_resnet_layer_at_the_default_thresholds_matches_im2col_in_float32(monk
                          requires_grad=True)
     g = disttrain.tensor(rng.standard_normal((1, 64, 32, 32)).astype(np.float32))
     spec = ConvSpec((1, 1), ((1, 1), (1, 1)), (1, 1), 1, 2)
-    assert _winograd.applies(tuple(w.shape), spec, 1, (32, 32))
+    assert _winograd.applies(tuple(w.shape), spec, 1, (32, 32), np.dtype(np.float32))
+    assert not _winograd.applies(tuple(w.shape), spec, 1, (32, 32), np.dtype(np.float16))
 
     def run():
         x.grad = w.grad = None

@@ -30,10 +30,12 @@ MIN_TILES = 256
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 
 
-def applies(w_shape, spec, batch, out_hw):
-    """A 3x3, stride-1, undilated, ungrouped convolution with many channels both ways and
-    many tiles, producing ``out_hw`` outputs per image for ``batch`` images."""
-    return (tuple(w_shape[2:]) == (3, 3) and spec.stride == (1, 1) and
+def applies(w_shape, spec, batch, out_hw, dtype):
+    """A 3x3, stride-1, undilated, ungrouped float32/float64 convolution with many channels
+    both ways and many tiles, producing ``out_hw`` outputs per image for ``batch`` images
+    (half precision would lose too much in the transforms)."""
+    return (dtype.kind == "f" and dtype.itemsize >= 4 and
+            tuple(w_shape[2:]) == (3, 3) and spec.stride == (1, 1) and
             spec.dilation == (1, 1) and spec.groups == 1 and
             min(w_shape[0], w_shape[1]) >= MIN_CHANNELS and
             batch * -(-out_hw[0] // 2) * -(-out_hw[1] // 2) >= MIN_TILES)

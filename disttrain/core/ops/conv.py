@@ -117,7 +117,7 @@ def conv_forward(x, w, spec, keep_cols=False):
     if _dw.is_depthwise(w.shape, spec):
         out = _dw.depthwise_forward(xp, x, w, spec)
         return (out, None) if keep_cols else out
-    if _wg.applies(w.shape, spec, x.shape[0], _out_hw(x.shape, w.shape, spec)):
+    if _wg.applies(w.shape, spec, x.shape[0], _out_hw(x.shape, w.shape, spec), x.dtype):
         res = _wg.forward(xp, x, w, spec.padding, keep_cols)
         return (res[0], (res[1], None)) if keep_cols else res
     n = x.shape[0]
@@ -151,7 +151,7 @@ def conv_input_grad(gy, w, in_shape, spec):
     hp, wp = h + pt + pb, wd + pl + pr
     if (th, tw) == (1, 1) and _as_forward(spec, kh, kw) and (
             o // g <= cg and 2 * (o // g) <= n * oh * ow or
-            _wg.applies(w.shape, spec, n, in_shape[2:])):
+            _wg.applies(w.shape, spec, n, in_shape[2:], gy.dtype)):
         return _input_grad_by_forward(gy, w, spec)
     wt = w.reshape(g, o // g, -1).transpose(0, 2, 1)
     if _flat_windows(spec, wp, kw, o / g / 64):
@@ -270,7 +270,7 @@ def conv_weight_grad(x, gy, w_shape, spec, cols=None):
     xp = array_module(gy)
     if _dw.is_depthwise(w_shape, spec):
         return _dw.depthwise_weight_grad(xp, x, gy, w_shape, spec)
-    if _wg.applies(w_shape, spec, gy.shape[0], gy.shape[2:]):
+    if _wg.applies(w_shape, spec, gy.shape[0], gy.shape[2:], gy.dtype):
         return _wg.weight_grad(xp, x, gy, w_shape, spec.padding,
                                cols[0] if cols is not None else None)
     o = w_shape[0]
