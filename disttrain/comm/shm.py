@@ -236,6 +236,16 @@ def broadcast(ch, flat, src, arena):
         _exchange(ch, peers)                          # round i read, round i+1 staged
 
 
+def _rounds(bounds, per):
+    """How many rounds move every rank's range ``bounds[q]`` ``per`` elements at a time,
+    and ``piece(q, i)``: the part of rank q's range that round i moves."""
+    def piece(q, i):
+        lo, hi = bounds[q]
+        a = min(lo + i * per, hi)
+        return a, min(a + per, hi)
+    return max(1, max(-(-(hi - lo) // per) for lo, hi in bounds)), piece
+
+
 def reduce_scatter(ch, flat, bounds, arena, ufunc):
     """Reduce ``flat`` over the group through the shared slots; rank q's range ``bounds[q]``
     (a pair, contiguous) of its own ``flat`` ends holding the result, the rest of its
@@ -248,13 +258,8 @@ def reduce_scatter(ch, flat, bounds, arena, ufunc):
     """
     n, r, ranks = ch.size, ch.rank, ch.ranks
     per = max(1, arena.slot_bytes // flat.itemsize // n)
-    rounds = max(1, max(-(-(hi - lo) // per) for lo, hi in bounds))
+    rounds, piece = _rounds(bounds, per)
     peers = [q for q in range(n) if q != r]
-
-    def piece(q, i):
-        lo, hi = bounds[q]
-        a = min(lo + i * per, hi)
-        return a, min(a + per, hi)
 
     def slot(q, i, owner):   # in rank q's slot of round i, the piece that ``owner`` reduces
         a, b = piece(owner, i)
@@ -284,13 +289,8 @@ def all_gather(ch, flat, bounds, arena):
     last reads."""
     n, r, ranks = ch.size, ch.rank, ch.ranks
     per = max(1, arena.slot_bytes // flat.itemsize)
-    rounds = max(1, max(-(-(hi - lo) // per) for lo, hi in bounds))
+    rounds, piece = _rounds(bounds, per)
     peers = [q for q in range(n) if q != r]
-
-    def piece(q, i):
-        lo, hi = bounds[q]
-        a = min(lo + i * per, hi)
-        return a, min(a + per, hi)
 
     def stage(i):
         a, b = piece(r, i)
