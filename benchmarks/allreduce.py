@@ -18,7 +18,10 @@ iterations, slowest rank). Printed per size:
 * sockets = busbw of the ZeroMQ socket ring alone (``DISTTRAIN_SHM=0``: what ranks on
   different hosts use), beside the default, which stages large arrays through shared
   memory among ranks of one host,
-* ratio = our busbw / gloo's busbw, measured in the same run.
+* ratio = our busbw / gloo's busbw, measured in the same run,
+* of memcpy = our busbw / the bytes per second one process copies with ``numpy.copyto``
+  on this machine (arrays of the size, measured before the workers start): how close
+  the shared-memory path comes to what the memory gives a single copy.
 
 Nothing is asserted: this prints a table.
 """
@@ -92,8 +95,7 @@ def worker(args):
         except ImportError:
             dist = None
     results = []
-    nbytes = args.min_bytes
-    while nbytes <= args.max_bytes:
+    for nbytes in _sizes(args):
         x = np.zeros(nbytes // 4, np.float32)   # zeros: sums never overflow to inf
         t = torch.zeros(nbytes // 4) if dist else None
         runs = {"ours": lambda: pg.all_reduce(x, async_op=False).wait(),
@@ -104,7 +106,6 @@ def worker(args):
                 run()
         best = _time_rounds(runs, _iters(nbytes), args.rounds, pg)
         results.append({"bytes": nbytes, **best})
-        nbytes *= 4
     if rank == 0:
         print("RESULT " + json.dumps(results), flush=True)
     if dist:
@@ -129,6 +130,15 @@ def run_size(nprocs, args):
     return json.loads(line[len("RESULT "):])
 
 
+def _sizes(args):
+    """The message sizes timed: from ``--min-bytes`` by factors of 4 up to ``--max-bytes``."""
+    out, n = [], args.min_bytes
+    while n <= args.max_bytes:
+        out.append(n)
+        n *= 4
+    return out
+
+
 def _size(nbytes):
     for unit, div in (("MB", 1 << 20), ("KB", 1 << 10)):
         if nbytes >= div:
@@ -136,12 +146,25 @@ def _size(nbytes):
     return f"{nbytes} B"
 
 
-def print_table(nprocs, rows):
+def memcpy_gbps(nbytes, rounds=5):
+    """GB/s one process copies between two arrays of ``nbytes`` (best of ``rounds``)."""
+    src = np.ones(max(nbytes // 4, 1), np.float32)
+    dst = np.empty_like(src)
+    np.copyto(dst, src)                 # the first touch of fresh pages is not the copy
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - start)
+    return src.nbytes / best / 1e9
+
+
+def print_table(nprocs, rows, memcpy):
     factor = 2 * (nprocs - 1) / nprocs
     print(f"\nall_reduce float32 SUM, {nprocs} processes on one host (best of rounds; GB/s)")
     print(f"{'size':>7} | {'latency':>9} {'algbw':>7} {'busbw':>7} | {'sockets':>7} | "
-          f"{'gloo lat':>9} {'busbw':>7} | {'ratio':>6}")
-    print("-" * 80)
+          f"{'gloo lat':>9} {'busbw':>7} | {'ratio':>6} | {'of memcpy':>9}")
+    print("-" * 92)
     for row in rows:
         n, ours, gloo = row["bytes"], row["ours"], row["gloo"]
         bus = n / ours * factor / 1e9
@@ -152,6 +175,7 @@ def print_table(nprocs, rows):
             line += f" {gloo * 1e6:>7.0f}us {gbus:>7.3f} | {bus / gbus:>5.2f}x"
         else:
             line += f" {'-':>9} {'-':>7} | {'-':>6}"
+        line += f" | {bus / memcpy[n]:>8.0%}"
         print(line, flush=True)
 
 
@@ -174,8 +198,12 @@ def main(argv=None):
         except ImportError:
             print("PyTorch is not importable: no gloo reference column", file=sys.stderr)
             args.torch = False
+    sizes = _sizes(args)
+    memcpy = {n: memcpy_gbps(n) for n in sizes}
+    print("memcpy, one process (numpy.copyto): " +
+          ", ".join(f"{_size(n)} {memcpy[n]:.2f} GB/s" for n in sizes))
     for nprocs in args.nprocs:
-        print_table(nprocs, run_size(nprocs, args))
+        print_table(nprocs, run_size(nprocs, args), memcpy)
 
 
 if __name__ == "__main__":
