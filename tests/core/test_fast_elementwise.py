@@ -170,3 +170,15 @@ def test_relu_of_a_large_array_goes_through_in_blocks_with_the_same_values(dtype
         got = disttrain.relu(disttrain.tensor(arr)).numpy()
         np.testing.assert_array_equal(got, np.maximum(arr, 0))
         assert got.dtype == dtype
+
+
+def test_relu_keeps_the_sign_bit_of_zero_and_nan_as_pytorch():
+    """PyTorch 2.13: relu(tensor([-0., 0., nan, -nan, -inf, 3.])) prints
+    tensor([-0., 0., nan, nan, 0., 3.]) with the sign bits of -0. and -nan kept."""
+    special = [-0.0, 0.0, np.nan, -np.nan, -np.inf, 3.0]
+    for n in (1, 4000):      # the direct path and the blocked one
+        x = np.tile(np.array(special, np.float32), n)
+        got = disttrain.relu(disttrain.tensor(x))
+        np.testing.assert_array_equal(np.signbit(got.numpy()), np.signbit(x) & (x != -np.inf))
+    assert str(disttrain.relu(disttrain.tensor(special))) == \
+        "tensor([-0., 0., nan, nan, 0., 3.])"

@@ -97,11 +97,13 @@ _ZERO_BLOCK = 1 << 17
 
 
 def relu_array(xp, x):
-    """``maximum(x, 0)``. numpy's maximum against a scalar runs a loop about 2.5x slower
-    than against an array of the same length, so a large contiguous float array goes
-    through in blocks against one cached block of zeros (which stays in cache)."""
+    """``maximum(0, x)``: zero first, so that -0.0 and nan keep their sign bit as in
+    PyTorch's relu (``maximum(x, 0)`` gives +0.0 for -0.0). numpy's maximum against a
+    scalar runs a loop about 2.5x slower than against an array of the same length, so a
+    large contiguous float array goes through in blocks against one cached block of zeros
+    (which stays in cache)."""
     if xp is not np or x.size <= 8192 or x.dtype.kind != "f" or not x.flags.c_contiguous:
-        return xp.maximum(x, 0)
+        return xp.maximum(0, x)
     zeros = _ZERO_BLOCKS.get(x.dtype)
     if zeros is None:
         zeros = _ZERO_BLOCKS[x.dtype] = np.zeros(_ZERO_BLOCK, x.dtype)
@@ -109,7 +111,7 @@ def relu_array(xp, x):
     src, dst = x.reshape(-1), out.reshape(-1)
     for a in range(0, src.size, _ZERO_BLOCK):
         b = min(a + _ZERO_BLOCK, src.size)
-        np.maximum(src[a:b], zeros[:b - a], out=dst[a:b])
+        np.maximum(zeros[:b - a], src[a:b], out=dst[a:b])
     return out
 
 
