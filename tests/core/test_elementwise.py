@@ -495,3 +495,14 @@ def test_rsub_and_scalar_first_operands_follow_pytorch():
     a = leaf([1., 2.])
     disttrain.add(2, a, alpha=3).backward(t([1., 2.], dtype=disttrain.float64))
     assert a.grad.tolist() == [3., 6.]
+
+
+def test_clamp_keeps_x_on_a_tie_of_signed_zeros_as_pytorch():
+    """PyTorch 2.13: clamp(tensor([-0., 0.]), min=0.) and (max=-0.) both print
+    tensor([-0., 0.]): x is kept when it equals the bound, for number and tensor bounds."""
+    x = disttrain.tensor([-0.0, 0.0])
+    for out in (disttrain.clamp(x, min=0.0), disttrain.clamp(x, max=-0.0),
+                disttrain.clamp(x, min=disttrain.tensor(0.0)),
+                disttrain.clamp(x, max=disttrain.tensor(-0.0))):
+        assert np.signbit(out.numpy()).tolist() == [True, False]
+        assert str(out) == "tensor([-0., 0.])"

@@ -27,10 +27,12 @@ class Clamp(Function):
         if isinstance(lo, float) or isinstance(hi, float):
             xd = float_array(xd)
         y = xd
+        # the bound first: on a tie (-0.0 against 0.0) numpy returns the second operand,
+        # and PyTorch keeps x
         if lo is not None:
-            y = xp.maximum(y, lo)
+            y = xp.maximum(lo, y)
         if hi is not None:
-            y = xp.minimum(y, hi)
+            y = xp.minimum(hi, y)
         if y is xd:
             y = xd.copy()
         if ctx._recording:
@@ -66,8 +68,8 @@ class ClampTensor(Function):
         except ValueError:
             shapes = [a.shape for a in arrs if a is not None]
             raise RuntimeError(broadcast_msg(*_first_clash(shapes))) from None
-        y = xd if lo is None else xp.maximum(xd, lo)
-        y = y if hi is None else xp.minimum(y, hi)
+        y = xd if lo is None else xp.maximum(lo, xd)     # x second: it wins ties, as in
+        y = y if hi is None else xp.minimum(hi, y)       # PyTorch (see Clamp)
         ctx.shapes = [shape_of(v) for v in (x, min, max)]
         if ctx._recording:
             ctx.save_for_backward(x, min, max)
