@@ -12,7 +12,9 @@ from disttrain.core.ops import conv as conv_ops
 
 @pytest.fixture
 def taken(monkeypatch):
-    """Counts the input gradients that went the forward-convolution way."""
+    """Counts the input gradients that went the forward-convolution way (small images would
+    take the batch-innermost col2im, which tests/nn/test_conv_batch_last.py covers)."""
+    monkeypatch.setattr(conv_ops, "BATCH_LAST_WIDTH", 0)
     calls = []
     real = conv_ops._input_grad_by_forward
 

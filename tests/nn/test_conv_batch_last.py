@@ -1,0 +1,74 @@
+"""Stride-1 input gradients of convolutions on small images (at most
+``conv.BATCH_LAST_WIDTH`` output columns) by col2im with the batch innermost: PyTorch's
+values, the other input-gradient ways' results to rounding, gradcheck and double backward,
+over padding ('same' with an even kernel), dilation and 1-d."""
+import pytest
+
+import disttrain
+import disttrain.nn.functional as F
+from disttrain.autograd import gradcheck, gradgradcheck
+from disttrain.core.ops import conv
+from tests.nn.spatial_data import fingerprint, seq, weighted_loss
+
+# (function, input shape, weight shape, kwargs) and PyTorch 2.13's (output shape, digests
+# of the input and weight gradients of ``weighted_loss``)
+CASES = [
+    (F.conv2d, (3, 4, 5, 5), (6, 4, 3, 3), dict(padding=1)),
+    (F.conv2d, (2, 2, 7, 6), (3, 2, 3, 2), dict(dilation=(2, 1), padding=(1, 1))),
+    (F.conv2d, (2, 3, 4, 6), (4, 3, 2, 3), dict(padding="same")),
+    (F.conv1d, (2, 3, 5), (5, 3, 3), dict(padding=1)),
+]
+TORCH = [
+    ((3, 6, 5, 5), (-18.155864, -0.599153), (-1.171611, 16.838644)),
+    ((2, 3, 5, 7), (3.912496, -9.815385), (-2.124335, 1.841721)),
+    ((2, 4, 4, 6), (-0.279474, 40.374521), (-3.246088, 5.124465)),
+    ((2, 5, 5), (-28.098841, -20.556417), (-2.458025, 5.677187)),
+]
+IDS = ["padding", "dilation", "same-even-kernel", "conv1d"]
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    calls = []
+    real = conv._col2im_batch_last
+
+    def spy(*args):
+        calls.append(1)
+        return real(*args)
+    monkeypatch.setattr(conv, "_col2im_batch_last", spy)
+    return calls
+
+
+def _grads(fn, xs, ws, kw):
+    x = seq(*xs, requires_grad=True)
+    w = seq(*ws, phase=1.0, requires_grad=True)
+    y = fn(x, w, **kw)
+    weighted_loss(y).backward()
+    return y, x.grad, w.grad
+
+
+@pytest.mark.parametrize("case,expected", list(zip(CASES, TORCH)), ids=IDS)
+def test_values_match_pytorch(case, expected, taken):
+    y, gx, gw = _grads(*case)
+    assert taken
+    assert tuple(y.shape) == expected[0]
+    assert fingerprint(gx) == pytest.approx(expected[1], abs=1e-5)
+    assert fingerprint(gw) == pytest.approx(expected[2], abs=1e-5)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_the_same_as_the_other_ways(case, monkeypatch):
+    fast = _grads(*case)
+    monkeypatch.setattr(conv, "BATCH_LAST_WIDTH", 0)
+    for a, b in zip(fast, _grads(*case)):
+        assert disttrain.allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_gradcheck_and_double_backward(case, taken):
+    fn, xs, ws, kw = case
+    x = seq(*xs, requires_grad=True)
+    w = seq(*ws, phase=1.0, requires_grad=True)
+    assert gradcheck(lambda a, b: fn(a, b, **kw), (x, w))
+    assert gradgradcheck(lambda a, b: fn(a, b, **kw), (x, w))
+    assert taken
