@@ -1,7 +1,7 @@
-"""Stride-1 input gradients of convolutions on small images (at most
-``conv.BATCH_LAST_WIDTH`` output columns) by col2im with the batch innermost: PyTorch's
-values, the other input-gradient ways' results to rounding, gradcheck and double backward,
-over padding ('same' with an even kernel), dilation and 1-d."""
+"""Stride-1 convolutions on small images (at most ``conv.BATCH_LAST_WIDTH`` output
+columns) build im2col's columns and col2im's sums with the batch innermost: PyTorch's
+values, the other ways' results to rounding, gradcheck and double backward, over padding
+('same' with an even kernel), dilation and 1-d."""
 import pytest
 
 import disttrain
@@ -29,13 +29,16 @@ IDS = ["padding", "dilation", "same-even-kernel", "conv1d"]
 
 @pytest.fixture
 def taken(monkeypatch):
-    calls = []
-    real = conv._col2im_batch_last
+    """Which batch-innermost kernels ran: the columns (forward, weight gradient) and the
+    input gradient's col2im."""
+    calls = set()
+    for name in ("_im2col_batch_last", "_col2im_batch_last"):
+        real = getattr(conv, name)
 
-    def spy(*args):
-        calls.append(1)
-        return real(*args)
-    monkeypatch.setattr(conv, "_col2im_batch_last", spy)
+        def spy(*args, _name=name, _real=real):
+            calls.add(_name)
+            return _real(*args)
+        monkeypatch.setattr(conv, name, spy)
     return calls
 
 
@@ -50,7 +53,7 @@ def _grads(fn, xs, ws, kw):
 @pytest.mark.parametrize("case,expected", list(zip(CASES, TORCH)), ids=IDS)
 def test_values_match_pytorch(case, expected, taken):
     y, gx, gw = _grads(*case)
-    assert taken
+    assert taken == {"_im2col_batch_last", "_col2im_batch_last"}
     assert tuple(y.shape) == expected[0]
     assert fingerprint(gx) == pytest.approx(expected[1], abs=1e-5)
     assert fingerprint(gw) == pytest.approx(expected[2], abs=1e-5)

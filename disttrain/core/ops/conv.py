@@ -123,6 +123,11 @@ def conv_forward(x, w, spec, keep_cols=False):
     n = x.shape[0]
     o, _, kh, kw = w.shape
     g = spec.groups
+    if _batch_last(xp, w.shape, spec, _out_hw(x.shape, w.shape, spec)[1]):
+        cols, (oh, ow) = _im2col_batch_last(xp, x, kh, kw, spec)
+        out = (w.reshape(o, -1) @ cols).reshape(o, oh, ow, n)
+        out = xp.ascontiguousarray(out.transpose(3, 0, 1, 2))
+        return (out, (cols, None)) if keep_cols else out
     cols, (oh, ow), pitch = im2col(x, kh, kw, spec)
     out = w.reshape(g, o // g, -1) @ cols           # (G, O/G, N*OH*pitch): one gemm per group
     out = out.reshape(o, n, oh, pitch)[..., :ow]
@@ -149,7 +154,7 @@ def conv_input_grad(gy, w, in_shape, spec):
     (th, tw), (dh, dw) = spec.stride, spec.dilation
     h, wd = in_shape[2], in_shape[3]
     hp, wp = h + pt + pb, wd + pl + pr
-    if (th, tw) == (1, 1) and g == 1 and ow <= BATCH_LAST_WIDTH and o >= c and xp is np:
+    if _batch_last(xp, w.shape, spec, ow) and o >= c:
         return _col2im_batch_last(xp, gy, w, (hp, wp), spec, in_shape)
     if (th, tw) == (1, 1) and _as_forward(spec, kh, kw) and (
             o // g <= cg and 2 * (o // g) <= n * oh * ow or
@@ -182,8 +187,35 @@ def conv_input_grad(gy, w, in_shape, spec):
     return xp.ascontiguousarray(gx[:, :, pt:pt + h, pl:pl + wd].swapaxes(0, 1))
 
 
-#: the widest output (columns) whose stride-1 col2im runs with the batch innermost
+#: the widest output (columns) whose stride-1 im2col and col2im run with the batch
+#: innermost (see ``_im2col_batch_last``)
 BATCH_LAST_WIDTH = 8
+
+
+def _batch_last(xp, w_shape, spec, out_w):
+    """Whether a forward convolution (and so its weight gradient) builds its columns
+    batch-innermost: stride 1, ungrouped, outputs at most ``BATCH_LAST_WIDTH`` wide, on
+    the host (a device has no per-row cost to save)."""
+    return (xp is np and spec.stride == (1, 1) and spec.groups == 1 and
+            out_w <= BATCH_LAST_WIDTH)
+
+
+def _im2col_batch_last(xp, x, kh, kw, spec):
+    """Columns (C*KH*KW, OH*OW*N) with the batch innermost, and (OH, OW): the input goes
+    once into a padded (C, Hp, Wp, N) copy, from which each kernel offset's window is
+    rows of ``OW*N`` contiguous values instead of ``OW`` (ResNet's 512 channels of 4x4
+    forward: 7.4 -> 6.8 ms; LeNet's second layer: 0.76 -> 0.50 ms)."""
+    n, c, h, wd = x.shape
+    (pt, pb), (pl, pr) = spec.padding
+    dh, dw = spec.dilation
+    hp, wp = h + pt + pb, wd + pl + pr
+    xt = xp.zeros((c, hp, wp, n), x.dtype)
+    xt[:, pt:pt + h, pl:pl + wd] = x.transpose(1, 2, 3, 0)
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    sc, sh, sw, sn = xt.strides
+    win = xp.lib.stride_tricks.as_strided(xt, (c, kh, kw, oh, ow, n),
+                                          (sc, sh * dh, sw * dw, sh, sw, sn))
+    return xp.ascontiguousarray(win).reshape(c * kh * kw, -1), (oh, ow)
 
 
 def _col2im_batch_last(xp, gy, w, padded_hw, spec, in_shape):
@@ -304,8 +336,15 @@ def conv_weight_grad(x, gy, w_shape, spec, cols=None):
                                cols[0] if cols is not None else None)
     o = w_shape[0]
     g = spec.groups
-    cols, pitch = cols if cols is not None else im2col(x, w_shape[2], w_shape[3], spec)[::2]
-    gyc = _channel_major(xp, gy, pitch).reshape(g, o // g, -1)
+    if _batch_last(xp, w_shape, spec, gy.shape[3]):
+        cols = cols[0] if cols is not None else \
+            _im2col_batch_last(xp, x, w_shape[2], w_shape[3], spec)[0]
+        cols = cols.reshape(1, cols.shape[0], -1)
+        gyc = xp.ascontiguousarray(gy.transpose(1, 2, 3, 0)).reshape(1, o, -1)
+    else:
+        cols, pitch = cols if cols is not None else \
+            im2col(x, w_shape[2], w_shape[3], spec)[::2]
+        gyc = _channel_major(xp, gy, pitch).reshape(g, o // g, -1)
     chunks = _k_chunks(cols.shape[1] * (o // g), gyc.shape[2])
     if chunks:
         # a tiny product over a very long K (a first layer: 1 or 3 input channels, a large
