@@ -75,3 +75,55 @@ def test_gradcheck_and_double_backward(case, taken):
     assert gradcheck(lambda a, b: fn(a, b, **kw), (x, w))
     assert gradgradcheck(lambda a, b: fn(a, b, **kw), (x, w))
     assert taken
+
+
+# strided: the input gradient's (or transposed convolution's) col2im by output phases
+# with the batch innermost; PyTorch 2.13's (output shape, digests of the output and of
+# the input, weight and bias gradients)
+STRIDED = [
+    (F.conv2d, (2, 3, 8, 8), (4, 3, 4, 4), dict(stride=2, padding=1)),
+    (F.conv_transpose2d, (2, 4, 3, 3), (4, 3, 4, 4), dict(stride=2, padding=1)),
+    (F.conv_transpose2d, (1, 2, 3, 3), (2, 2, 6, 3), dict(stride=(3, 1), padding=(2, 1))),
+]
+STRIDED_TORCH = [
+    ((2, 4, 4, 4), (87.57901, -17.867406), (85.601904, 5.849523), (-25.453872, -2.26629),
+     (-2.343536, 0.333102)),
+    ((2, 3, 6, 6), (95.305308, -3.834606), (2.898606, 49.931652), (-6.586685, -87.632507),
+     (-1.949517, 1.20059)),
+    ((1, 2, 8, 3), (38.496571, -0.704147), (5.781058, -5.525943), (-1.537797, -10.247271),
+     (-2.073006, -0.399017)),
+]
+
+
+def _strided(fn, xs, ws, kw):
+    x = seq(*xs, requires_grad=True)
+    w = seq(*ws, phase=1.0, requires_grad=True)
+    b = seq(ws[1] if fn is F.conv_transpose2d else ws[0], phase=2.0, requires_grad=True)
+    y = fn(x, w, b, **kw)
+    weighted_loss(y).backward()
+    return y.detach(), x.grad, w.grad, b.grad
+
+
+@pytest.mark.parametrize("case,expected", list(zip(STRIDED, STRIDED_TORCH)))
+def test_strided_values_match_pytorch_and_the_other_way(case, expected, monkeypatch):
+    calls = []
+    real = conv._col2im_phases
+    monkeypatch.setattr(conv, "_col2im_phases",
+                        lambda *a, **k: calls.append("batch_inner" in k) or real(*a, **k))
+    got = _strided(*case)
+    assert any(calls)
+    assert tuple(got[0].shape) == expected[0]
+    for t, want in zip(got, expected[1:]):
+        assert fingerprint(t) == pytest.approx(want, abs=1e-5)
+    monkeypatch.setattr(conv, "BATCH_LAST_WIDTH", 0)
+    for a, b in zip(got, _strided(*case)):
+        assert disttrain.allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", STRIDED[1:])
+def test_strided_transposed_gradcheck(case):
+    fn, xs, ws, kw = case
+    x = seq(*xs, requires_grad=True)
+    w = seq(*ws, phase=1.0, requires_grad=True)
+    assert gradcheck(lambda a, b: fn(a, b, **kw), (x, w))
+    assert gradgradcheck(lambda a, b: fn(a, b, **kw), (x, w))

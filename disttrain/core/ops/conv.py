@@ -174,6 +174,14 @@ def conv_input_grad(gy, w, in_shape, spec):
         return xp.ascontiguousarray(gx.swapaxes(0, 1))
     if (th, tw) != (1, 1):
         pitch = ow + (kw - 1) * dw // tw
+        if g == 1 and xp is np and ow <= BATCH_LAST_WIDTH:
+            # small images: the batch innermost, so each kernel offset adds rows of
+            # OH*pitch*N values (see _col2im_phases)
+            gyl = xp.zeros((o, oh, pitch, n), gy.dtype)
+            gyl[:, :, :ow] = gy.transpose(1, 2, 3, 0)
+            cols = w.reshape(o, -1).T @ gyl.reshape(o, -1)
+            return _col2im_phases(xp, cols.reshape(c, kh, kw, 1, -1), (n, c, h, wd),
+                                  (oh, ow, pitch), spec, batch_inner=n)
         cols = wt @ _channel_major(xp, gy, pitch).reshape(g, o // g, -1)
         return _col2im_phases(xp, cols.reshape(c, kh, kw, n, oh * pitch), (n, c, h, wd),
                               (oh, ow, pitch), spec)
@@ -269,7 +277,7 @@ def _input_grad_by_forward(gy, w, spec):
     return conv_forward(gy, wf, ConvSpec((1, 1), pads, spec.dilation, g, 2))
 
 
-def _col2im_phases(xp, cols, out_shape, sizes, spec):
+def _col2im_phases(xp, cols, out_shape, sizes, spec, batch_inner=1):
     """col2im for strides above 1, one output phase at a time.
 
     Kernel row ``i`` lands on padded rows ``i*dh + th*k``: all in phase ``(i*dh) % th``, at
@@ -279,8 +287,14 @@ def _col2im_phases(xp, cols, out_shape, sizes, spec):
     ``_channel_major``): then a kernel offset's contribution is one contiguous run per
     channel and sample, as in ``im2col``'s flat windows, instead of ``oh`` short rows (or a
     strided add per offset, several times slower).
+
+    ``batch_inner``: 1 for columns (C, KH, KW, N, OH*pitch); N for columns with the batch
+    innermost, (C, KH, KW, 1, OH*pitch*N), where an offset's run is ``OH*pitch*N`` long
+    per channel instead of ``OH*pitch`` per channel and sample (DCGAN's 4x4 and 8x8
+    transposed convolutions: 1.32 -> 1.13 and 1.31 -> 1.21 ms).
     """
     c, kh, kw, n, _ = cols.shape
+    unit = batch_inner
     oh, ow, pitch = sizes
     (th, tw), (dh, dw) = spec.stride, spec.dilation
     (pt, _), (pl, _) = spec.padding
@@ -302,14 +316,16 @@ def _col2im_phases(xp, cols, out_shape, sizes, spec):
             k1 = min(k1, pitch)         # columns past every window stay zero
             if k1 <= k0:
                 continue
-            buf = xp.zeros((c, n, hb * pitch), cols.dtype)
+            buf = xp.zeros((c, n, hb * pitch * unit), cols.dtype)
             for i in taps_i:
                 for j in taps_j:
-                    start = i * dh // th * pitch + j * dw // tw
-                    buf[:, :, start:start + oh * pitch] += cols[:, i, j]
-            buf = buf.reshape(c, n, hb, pitch)
-            out[:, :, r0:r0 + th * (m1 - m0):th, c0:c0 + tw * (k1 - k0):tw] = \
-                buf[:, :, m0:m1, k0:k1].swapaxes(0, 1)
+                    start = (i * dh // th * pitch + j * dw // tw) * unit
+                    buf[:, :, start:start + oh * pitch * unit] += cols[:, i, j]
+            if unit == 1:
+                phase = buf.reshape(c, n, hb, pitch)[:, :, m0:m1, k0:k1].swapaxes(0, 1)
+            else:
+                phase = buf.reshape(c, hb, pitch, unit)[:, m0:m1, k0:k1].transpose(3, 0, 1, 2)
+            out[:, :, r0:r0 + th * (m1 - m0):th, c0:c0 + tw * (k1 - k0):tw] = phase
     return out
 
 
