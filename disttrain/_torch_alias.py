@@ -62,15 +62,19 @@ _FINDER = _TorchAlias()
 def install():
     """Make ``import torch`` (and its submodules) resolve to disttrain in this process."""
     import disttrain
+    from disttrain.core import _names
     if _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)
     sys.modules["torch"] = disttrain
+    _names.set_prefix("torch")      # print what the program prints on PyTorch
 
 
 def uninstall():
     """Undo :func:`install`: drop the finder and every ``torch`` alias from ``sys.modules``."""
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
+    from disttrain.core import _names
+    _names.set_prefix("disttrain")
     for name in [n for n in sys.modules if _real_name(n) is not None]:
         if getattr(sys.modules[name], "__name__", "").startswith("disttrain"):
             del sys.modules[name]

@@ -110,7 +110,9 @@ def test_pytorch_quickstart_tutorial_runs_unchanged(tmp_path):
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     out = proc.stdout
-    assert "Shape of X [N, C, H, W]: disttrain.Size([64, 1, 28, 28])" in out
+    # what the tutorial prints on PyTorch, line for line: the alias prints torch.<name>
+    assert "Shape of X [N, C, H, W]: torch.Size([64, 1, 28, 28])\n" \
+        "Shape of y: torch.Size([64]) torch.int64\n" in out
     assert "Using cpu device" in out and "Done!" in out and 'Predicted: "' in out
     assert "(0): Linear(in_features=784, out_features=512, bias=True)" in out
 
@@ -128,3 +130,46 @@ def test_pytorch_examples_mnist_runs_unchanged_and_saves_for_pytorch(tmp_path):
     assert "Train Epoch: 1 [0/640 (0%)]" in proc.stdout and "Test set: Average loss" in proc.stdout
     import zipfile
     assert zipfile.ZipFile(work / "mnist_cnn.pt").namelist()[0].endswith("/data.pkl")
+
+
+FORMS = '''import torch
+x = torch.arange(12, dtype=torch.float64).reshape(3, 4) / 7
+print(x)
+print(x.shape, x.dtype, x.type(), torch.channels_last, torch.strided)
+print(torch.aminmax(torch.tensor([3.0, -1.0, 2.0])))
+print(torch.ones(2, 2, dtype=torch.int16) * 40000)
+'''
+# what PyTorch 2.13 prints for FORMS
+FORMS_PYTORCH = """tensor([[0.0000, 0.1429, 0.2857, 0.4286],
+        [0.5714, 0.7143, 0.8571, 1.0000],
+        [1.1429, 1.2857, 1.4286, 1.5714]], dtype=torch.float64)
+torch.Size([3, 4]) torch.float64 torch.DoubleTensor torch.channels_last torch.strided
+torch.return_types.aminmax(
+min=tensor(-1.),
+max=tensor(3.))
+tensor([[-25536, -25536],
+        [-25536, -25536]], dtype=torch.int16)
+"""
+
+
+def test_a_program_run_as_torch_prints_what_it_prints_on_pytorch(tmp_path):
+    """Under the alias the printed forms say torch.<name>, as on PyTorch, character for
+    character; imported as disttrain they say disttrain.<name>."""
+    script = tmp_path / "forms.py"
+    script.write_text(FORMS)
+    proc = subprocess.run([sys.executable, "-m", "disttrain.as_torch", str(script)],
+                          env=_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == FORMS_PYTORCH
+    plain = subprocess.run([sys.executable, "-c", FORMS.replace("torch", "disttrain")],
+                           env=_env(), capture_output=True, text=True, timeout=120)
+    assert plain.stdout == FORMS_PYTORCH.replace("torch.", "disttrain.")
+
+
+def test_uninstalling_the_alias_restores_disttrain_names():
+    code = ("import disttrain\nfrom disttrain import _torch_alias\n"
+            "_torch_alias.install(); a = repr(disttrain.float32)\n"
+            "_torch_alias.uninstall(); print(a, repr(disttrain.float32))\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.stdout.split() == ["torch.float32", "disttrain.float32"]

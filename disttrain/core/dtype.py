@@ -1,6 +1,8 @@
 """dtypes with PyTorch's names and its type-promotion rules, each backed by a numpy dtype."""
 import numpy as np
 
+from . import _names
+
 __all__ = ["dtype", "float16", "float32", "float64", "bfloat16", "int8", "int16", "int32",
            "int64", "uint8", "bool", "half", "float", "double", "short", "int", "long",
            "get_default_dtype", "set_default_dtype", "promote_types", "complex32", "complex64",
@@ -23,7 +25,7 @@ class dtype:
         self.itemsize = self.np.itemsize
 
     def __repr__(self):
-        return f"disttrain.{self.name}"
+        return _names.qualified(self.name)
 
     def __reduce__(self):
         return (_by_name, (self.name,))

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from . import _names
 from .tensor import Tensor
 from .autograd import AccumulateGrad, Function, _FREED, _edge, _ndarray, anomaly
 from .device import array_module as _array_module
@@ -376,7 +377,7 @@ def _make_root_grads(tensors, grad_tensors, create_graph):
 
 
 def _sz(shape):
-    return f"torch.Size({list(shape)})".replace("torch.", "disttrain.")
+    return _names.qualified(f"Size({list(shape)})")
 
 
 def _as_tuple(x):

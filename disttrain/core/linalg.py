@@ -12,7 +12,7 @@ import math as _math
 
 import numpy as _np
 
-from . import dtype as _dt
+from . import _names, dtype as _dt
 from .tensor import Tensor as _Tensor
 from .ops import linalg_ops as _L
 from .ops import linalg_decomp as _D
@@ -43,7 +43,7 @@ def _result(name, fields):
 
         def __repr__(self):
             body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
-            return f"disttrain.return_types.{name}(\n{body})"
+            return _names.qualified(f"return_types.{name}(\n{body})")
 
     for i, f in enumerate(fields):
         setattr(Result, f, property(lambda self, i=i: self[i]))

@@ -1,7 +1,7 @@
 """Tensor: an array, its gradient and its link into the graph. The math lives in ops/."""
 import numpy as np
 
-from . import dtype as _dt
+from . import _names, dtype as _dt
 from .hooks import RemovableHandle
 from .device import (device_of, as_device, is_cuda_array, current_cuda_index,
                      device as _device_cls)
@@ -24,7 +24,7 @@ class Size(tuple):
     """A tensor's shape: a tuple that prints as ``disttrain.Size([2, 3])``."""
 
     def __repr__(self):
-        return f"disttrain.Size({list(self)})"
+        return _names.qualified(f"Size({list(self)})")
 
     __str__ = __repr__
 
@@ -286,7 +286,7 @@ class Tensor:
     def type(self, dtype=None, non_blocking=False):
         if dtype is None:
             name = _TYPE_NAMES[self.dtype.name]
-            return f"disttrain.{'cuda.' if self.is_cuda else ''}{name}"
+            return _names.qualified(f"{'cuda.' if self.is_cuda else ''}{name}")
         if isinstance(dtype, str):
             for k, v in _TYPE_NAMES.items():
                 if dtype.endswith("." + v):

@@ -3,7 +3,7 @@
 ``channels_last`` is a real layout here as in PyTorch: the array keeps its NCHW shape with
 NHWC strides (numpy ops follow the strides of their inputs, so results keep it too).
 """
-from . import sharedmem
+from . import _names, sharedmem
 from .device import is_cuda_array
 from .tensor import Tensor
 
@@ -21,7 +21,7 @@ class memory_format:
         self.name = name
 
     def __repr__(self):
-        return f"disttrain.{self.name}"
+        return _names.qualified(self.name)
 
     def __reduce__(self):
         return _format_named, (self.name,)

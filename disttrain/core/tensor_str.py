@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from . import dtype as _dt
+from . import _names, dtype as _dt
 
 __all__ = ["set_printoptions", "tensor_repr"]
 
@@ -156,14 +156,13 @@ class _ComplexFormatter:
 
 # Our dtype names are longer than PyTorch's ('disttrain.float64' vs 'torch.float64'); lines
 # wrap as if they had PyTorch's length so that a repr matches PyTorch's line for line.
-_NAME_EXTRA = len("disttrain.") - len("torch.")
 
 
 def _add_suffixes(text, suffixes, indent):
     out = [text]
     last = len(text) - text.rfind("\n") + 1
     for s in suffixes:
-        n = len(s) - _NAME_EXTRA * s.count("disttrain.")
+        n = len(s) - (len(_names.prefix) - len("torch")) * s.count(_names.prefix + ".")
         if last + n + 2 > PRINT_OPTS.linewidth:
             out.append(",\n" + " " * indent + s)
             last = indent + n

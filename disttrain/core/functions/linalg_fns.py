@@ -4,6 +4,7 @@ import builtins
 import math
 import warnings
 
+from .. import _names
 from ..ops import linalg_ops as L
 from ._common import write_out
 
@@ -79,7 +80,7 @@ class _SvdResult(tuple):
     V = property(lambda self: self[2])
 
     def __repr__(self):
-        return f"disttrain.return_types.svd(\nU={self[0]!r},\nS={self[1]!r},\nV={self[2]!r})"
+        return _names.qualified(f"return_types.svd(\nU={self[0]!r},\nS={self[1]!r},\nV={self[2]!r})")
 
 
 def svd(input, some=True, compute_uv=True, *, out=None):

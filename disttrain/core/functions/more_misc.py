@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .. import dtype as _dt
+from .. import _names, dtype as _dt
 from ..grad_mode import is_inference_mode_enabled
 from ..tensor import Tensor
 from . import math_ops as M
@@ -83,7 +83,7 @@ class layout:
         self._name = name
 
     def __repr__(self):
-        return f"torch.{self._name}".replace("torch.", "disttrain.")
+        return _names.qualified(self._name)
 
     def __reduce__(self):
         return (_layout_by_name, (self._name,))

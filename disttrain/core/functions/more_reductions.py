@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from .. import dtype as _dt
+from .. import _names, dtype as _dt
 from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
@@ -546,7 +546,7 @@ class _MinMax(tuple):
     max = property(lambda self: self[1])
 
     def __repr__(self):
-        return f"disttrain.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
+        return _names.qualified(f"return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})")
 
 
 def renorm(input, p, dim, maxnorm):
