@@ -6,6 +6,12 @@ the transposed convolution) and ``ConvWeightGrad`` (its weight gradient). Each o
 is written with the other two.
 
 1-d convolutions run as 2-d ones with a height of 1: the arrays are reshaped, not copied.
+
+The three kernels below choose their algorithm by shape, the same way for a forward and
+its weight gradient (which reuses the forward's columns): depthwise convolutions by direct
+multiply-adds (``_depthwise``), 3x3 stride-1 ones with many channels and tiles by Winograd
+(``_winograd``), stride-1 ones on images at most ``BATCH_LAST_WIDTH`` wide with the batch
+innermost in the columns, and the rest by im2col with the batch inside each column row.
 """
 from collections import namedtuple
 
