@@ -127,3 +127,25 @@ def test_strided_transposed_gradcheck(case):
     w = seq(*ws, phase=1.0, requires_grad=True)
     assert gradcheck(lambda a, b: fn(a, b, **kw), (x, w))
     assert gradgradcheck(lambda a, b: fn(a, b, **kw), (x, w))
+
+
+def test_strided_forward_and_weight_gradient_on_4_columns(monkeypatch):
+    """A 4x4 stride-2 convolution down to 4 columns builds its columns batch-innermost
+    (DCGAN's discriminator): the same output and gradients as the plain columns, and
+    PyTorch's (first STRIDED case at 8x8 input)."""
+    calls = []
+    real = conv._im2col_batch_last
+    monkeypatch.setattr(conv, "_im2col_batch_last",
+                        lambda *a: calls.append(1) or real(*a))
+    case = STRIDED[0]
+    got = _strided(*case)
+    assert calls
+    for t, want in zip(got, STRIDED_TORCH[0][1:]):
+        assert fingerprint(t) == pytest.approx(want, abs=1e-5)
+    monkeypatch.setattr(conv, "BATCH_LAST_WIDTH", 0)
+    for a, b in zip(got, _strided(*case)):
+        assert disttrain.allclose(a, b, rtol=1e-12, atol=1e-12)
+    x = seq(1, 2, 8, 7, requires_grad=True)
+    w = seq(3, 2, 4, 3, phase=1.0, requires_grad=True)
+    monkeypatch.setattr(conv, "BATCH_LAST_WIDTH", 8)
+    assert gradcheck(lambda a, b: F.conv2d(a, b, stride=2, padding=1), (x, w))
