@@ -14,7 +14,7 @@ from .core.functions import (erf, erfc, erfinv, digamma, polygamma, i0, sinc, lo
                              sigmoid as expit, lgamma as gammaln, mvlgamma as multigammaln,
                              igamma as gammainc, igammac as gammaincc)
 from .core.functions._common import write_out as _write_out
-from .core.functions.special_math import _no_tensor_msg
+from .core.functions.special_math import _no_tensor_msg, _unary
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expit", "logit", "xlogy", "xlog1py", "gammaln",
            "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "ndtr",
@@ -23,14 +23,6 @@ __all__ = ["erf", "erfc", "erfcx", "erfinv", "expit", "logit", "xlogy", "xlog1py
            "bessel_j1"]
 
 psi = digamma
-
-
-def _unary(cls, name, doc):
-    def fn(input, *, out=None):
-        return _write_out(cls.apply(input), out, name)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return fn
 
 
 erfcx = _unary(_S.Erfcx, "erfcx", "The scaled complementary error function, exp(x²)·erfc(x).")
