@@ -20,7 +20,8 @@ def _window(arr, i, j, oh, ow, spec):
     return arr[:, :, i * dh:i * dh + th * (oh - 1) + 1:th, j * dw:j * dw + tw * (ow - 1) + 1:tw]
 
 
-def _padded(xp, x, padding):
+def padded(xp, x, padding):
+    """``x`` zero-padded by ((top, bottom), (left, right)); ``x`` itself without padding."""
     (pt, pb), (pl, pr) = padding
     if not (pt or pb or pl or pr):
         return x
@@ -34,14 +35,20 @@ def _out_size(size, k, stride, dilation):
     return (size - dilation * (k - 1) - 1) // stride + 1
 
 
-def _flat_padded(xp, x, padding, extra_rows=1):
-    """``x`` zero-padded with a spare zero row, flattened per (sample, channel): at stride 1
-    the window at offset (i, j) is one contiguous run (see ``conv.im2col``)."""
+def row_padded(xp, x, padding):
+    """``x`` zero-padded, plus a spare zero row so flat windows never leave their channel."""
     (pt, pb), (pl, pr) = padding
     n, c, h, w = x.shape
-    out = xp.zeros((n, c, h + pt + pb + extra_rows, w + pl + pr), x.dtype)
+    out = xp.zeros((n, c, h + pt + pb + 1, w + pl + pr), x.dtype)
     out[:, :, pt:pt + h, pl:pl + w] = x
-    return out.reshape(n, c, -1), w + pl + pr
+    return out
+
+
+def _flat_padded(xp, x, padding):
+    """``row_padded`` flattened per (sample, channel), and its row width: at stride 1 the
+    window at offset (i, j) is one contiguous run (see ``conv.im2col``)."""
+    out = row_padded(xp, x, padding)
+    return out.reshape(out.shape[0], out.shape[1], -1), out.shape[3]
 
 
 def _runs(spec, kh, kw, wp):
@@ -74,7 +81,7 @@ def depthwise_forward(xp, x, w, spec):
                         out=tmp)
             out += tmp
         return xp.ascontiguousarray(out.reshape(n, c, oh, wp)[..., :ow])
-    xpad = _padded(xp, x, spec.padding)
+    xpad = padded(xp, x, spec.padding)
     oh = _out_size(xpad.shape[2], kh, spec.stride[0], spec.dilation[0])
     ow = _out_size(xpad.shape[3], kw, spec.stride[1], spec.dilation[1])
     out = xp.zeros((n, c, oh, ow), x.dtype)
@@ -125,7 +132,7 @@ def depthwise_weight_grad(xp, x, gy, w_shape, spec):
         for i, j, start in _runs(spec, kh, kw, wp):
             gw[:, 0, i, j] = xp.einsum("ncl,ncl->c", g, flat[:, :, start:start + oh * wp])
         return gw
-    xpad = _padded(xp, x, spec.padding)
+    xpad = padded(xp, x, spec.padding)
     gw = xp.empty(w_shape, gy.dtype)
     for i in range(kh):
         for j in range(kw):

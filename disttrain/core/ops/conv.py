@@ -43,25 +43,6 @@ def _windows(xp, xpad, kh, kw, oh, ow, spec):
         (sc, sh * dh, sw * dw, sn, sh * th, sw * tw))
 
 
-def _pad(xp, x, padding):
-    (pt, pb), (pl, pr) = padding
-    if not (pt or pb or pl or pr):
-        return x
-    n, c, h, w = x.shape
-    out = xp.zeros((n, c, h + pt + pb, w + pl + pr), x.dtype)
-    out[:, :, pt:pt + h, pl:pl + w] = x
-    return out
-
-
-def _row_padded(xp, x, padding):
-    """``x`` zero-padded, plus one spare zero row so flat windows never leave their channel."""
-    (pt, pb), (pl, pr) = padding
-    n, c, h, w = x.shape
-    out = xp.zeros((n, c, h + pt + pb + 1, w + pl + pr), x.dtype)
-    out[:, :, pt:pt + h, pl:pl + w] = x
-    return out
-
-
 def _flat_windows(spec, wp, kw, weight=16):
     """Whether to use flat windows (see ``im2col``): stride 1, and the ``wp - ow`` wrap-around
     columns they add to every gemm cheap enough: at most ``ow / weight`` of them.
@@ -94,14 +75,14 @@ def im2col(x, kh, kw, spec):
     rows = c // spec.groups * kh * kw
     (pl, pr) = spec.padding[1]
     if _flat_windows(spec, x.shape[3] + pl + pr, kw):
-        xpad = _row_padded(xp, x, spec.padding)
+        xpad = _dw.row_padded(xp, x, spec.padding)
         hp, wp = xpad.shape[2] - 1, xpad.shape[3]
         oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
         sn, sc, sh, sw = xpad.strides
         win = xp.lib.stride_tricks.as_strided(
             xpad, (c, kh, kw, n, oh * wp), (sc, sh * dh, sw * dw, sn, sw))
         return xp.ascontiguousarray(win).reshape(spec.groups, rows, -1), (oh, ow), wp
-    xpad = _pad(xp, x, spec.padding)
+    xpad = _dw.padded(xp, x, spec.padding)
     oh = (xpad.shape[2] - dh * (kh - 1) - 1) // th + 1
     ow = (xpad.shape[3] - dw * (kw - 1) - 1) // tw + 1
     cols = xp.ascontiguousarray(_windows(xp, xpad, kh, kw, oh, ow, spec))
