@@ -104,13 +104,14 @@ def conv_forward(x, w, spec, keep_cols=False):
     if _dw.is_depthwise(w.shape, spec):
         out = _dw.depthwise_forward(xp, x, w, spec)
         return (out, None) if keep_cols else out
-    if _wg.applies(w.shape, spec, x.shape[0], _out_hw(x.shape, w.shape, spec), x.dtype):
+    out_hw = _out_hw(x.shape, w.shape, spec)
+    if _wg.applies(w.shape, spec, x.shape[0], out_hw, x.dtype):
         res = _wg.forward(xp, x, w, spec.padding, keep_cols)
         return (res[0], (res[1], None)) if keep_cols else res
     n = x.shape[0]
     o, _, kh, kw = w.shape
     g = spec.groups
-    if _batch_last(xp, w.shape, spec, _out_hw(x.shape, w.shape, spec)[1]):
+    if _batch_last(xp, w.shape, spec, out_hw[1]):
         cols, (oh, ow) = _im2col_batch_last(xp, x, kh, kw, spec)
         out = (w.reshape(o, -1) @ cols).reshape(o, oh, ow, n)
         out = xp.ascontiguousarray(out.transpose(3, 0, 1, 2))
