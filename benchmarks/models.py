@@ -359,6 +359,9 @@ def child(engine, names, steps, threads):
         # disturbs far less than the wall clock; more threads: the wall clock
         out[name] = {"ms": cpu if threads == "1" else wall, "wall_ms": wall,
                      "first_ms": warm * 1e3, "loss": first}
+    if engine == "disttrain":
+        from disttrain.core._blas import openblas_corename
+        out["_blas"] = openblas_corename()
     print(json.dumps(out))
 
 
@@ -403,9 +406,12 @@ def main():
             pass
     for threads in args.threads.split(","):
         best = {e: {} for e in engines}
+        blas = None
         for _ in range(args.rounds):
             for e in engines:
-                for name, r in run_child(e, names, args.steps, threads).items():
+                res = run_child(e, names, args.steps, threads)
+                blas = res.pop("_blas", blas)
+                for name, r in res.items():
                     prev = best[e].get(name)
                     if isinstance(r, dict) and (not isinstance(prev, dict) or
                                                 r["ms"] < prev["ms"]):
@@ -415,6 +421,8 @@ def main():
         clock = "CPU" if threads == "1" else "wall"
         print(f"\nthreads: {threads}   ({clock} ms per training step, best of {args.rounds} "
               f"rounds of {args.steps} steps; 'first' is the first step, wall clock)")
+        if blas:
+            print(f"numpy's OpenBLAS runs its {blas} kernels (disttrain/core/_blas.py)")
         head = f"{'model':12s} {'disttrain':>10s} {'first':>8s}"
         if "torch" in engines:
             head += f" {'pytorch':>10s} {'first':>8s} {'ratio':>6s}   first losses"

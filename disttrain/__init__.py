@@ -6,6 +6,7 @@
 import math as _math
 
 from .core._malloc import tune_malloc as _tune_malloc
+from .core._blas import tune_blas as _tune_blas
 from .core import methods as _methods  # noqa: F401  (binds Tensor's operators)
 from .core.tensor import Tensor, Size
 from .core.dtype import (dtype, float16, float32, float64, bfloat16, int8, int16, int32, int64,
@@ -42,6 +43,7 @@ inf = _math.inf
 nan = _math.nan
 __version__ = "0.1.0"
 _tune_malloc()
+_tune_blas()
 
 
 # Subpackages loaded on first use, one name a line (``import disttrain`` itself loads core,

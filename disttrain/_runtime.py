@@ -6,6 +6,7 @@ import os
 import warnings
 
 from .core import device as _device
+from .core._blas import openblas_threads
 from .core.tensor import Tensor
 
 __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
@@ -27,34 +28,6 @@ def _check_threads(n, fn):
         raise RuntimeError(f"{fn} expects a positive integer")
 
 
-def _openblas():
-    """``(set, get)`` of the OpenBLAS numpy loaded, through ctypes, or None.
-
-    numpy's wheels bundle OpenBLAS with prefixed and suffixed symbol names
-    (``scipy_openblas_set_num_threads64_``); the library is found among this process's
-    mappings, where importing numpy put it.
-    """
-    import ctypes
-    try:
-        with open("/proc/self/maps") as fh:
-            paths = {line.split()[-1] for line in fh if "openblas" in line.lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for pre, suf in (("", ""), ("scipy_", "64_"), ("", "64_"), ("scipy_", "")):
-            setter = getattr(lib, f"{pre}openblas_set_num_threads{suf}", None)
-            getter = getattr(lib, f"{pre}openblas_get_num_threads{suf}", None)
-            if setter is not None and getter is not None:
-                setter.argtypes, setter.restype = [ctypes.c_int], None
-                getter.argtypes, getter.restype = [], ctypes.c_int
-                return setter, getter
-    return None
-
-
 def _blas_threads(n=None):
     """Set (when ``n``) and return the BLAS thread count; None when no BLAS can be driven."""
     try:
@@ -68,7 +41,7 @@ def _blas_threads(n=None):
                 ctl.limit(limits=n)
                 ctl = threadpoolctl.ThreadpoolController().select(user_api="blas")
             return max(c.num_threads for c in ctl.lib_controllers)
-    found = _openblas()
+    found = openblas_threads()
     if found is None:
         return None
     setter, getter = found

@@ -5,7 +5,8 @@ import pytest
 
 import disttrain as torch
 from disttrain import nn
-from disttrain._runtime import _openblas, _state
+from disttrain._runtime import _state
+from disttrain.core._blas import openblas_threads
 from disttrain.autograd import gradcheck
 
 
@@ -22,7 +23,7 @@ def test_set_num_threads_drives_blas():
 
 
 def test_openblas_fallback_without_threadpoolctl():
-    found = _openblas()
+    found = openblas_threads()
     if found is None:
         pytest.skip("numpy here is not linked against OpenBLAS")
     setter, getter = found
