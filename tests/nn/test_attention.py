@@ -42,7 +42,7 @@ def _inputs(kw):
     return seq(3, 2, 4, requires_grad=True), seq(5, 2, kd, phase=1.0), seq(5, 2, vd, phase=2.0)
 
 
-@pytest.mark.parametrize("kw,expected", zip(MHA_CASES, MHA_EXPECTED))
+@pytest.mark.parametrize("kw,expected", list(zip(MHA_CASES, MHA_EXPECTED)))
 def test_multihead_attention_matches_pytorch(kw, expected):
     """Outputs, weights and query grads equal PyTorch's, with and without masks."""
     m = set_params(nn.MultiheadAttention(4, 2, **kw).double())
@@ -128,7 +128,7 @@ SDPA_EXPECTED = [((-0.833583, -1.78379), (0.768043, -0.182393)),
                  ((-1.061857, -1.150565), (0.235291, -0.100763))]
 
 
-@pytest.mark.parametrize("kw,expected", zip(SDPA_CASES, SDPA_EXPECTED))
+@pytest.mark.parametrize("kw,expected", list(zip(SDPA_CASES, SDPA_EXPECTED)))
 def test_scaled_dot_product_attention_matches_pytorch(kw, expected):
     """SDPA with causal/float/bool masks and a custom scale gives PyTorch's values and grads."""
     kw = dict(kw)

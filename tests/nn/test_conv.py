@@ -83,21 +83,21 @@ def _check(y, x, w, b, expected):
         _close(fingerprint(b.grad), fb)
 
 
-@pytest.mark.parametrize("case,expected", zip(CONV2D_CASES, CONV2D_EXPECTED))
+@pytest.mark.parametrize("case,expected", list(zip(CONV2D_CASES, CONV2D_EXPECTED)))
 def test_conv2d_values_and_grads_match_pytorch(case, expected):
     """conv2d over stride/padding/'same'/'valid'/dilation/groups: PyTorch's values and grads."""
     xs, ws, bias, kw = case
     _check(*_run(F.conv2d, xs, ws, bias, kw, ws[0]), expected)
 
 
-@pytest.mark.parametrize("case,expected", zip(CONV1D_CASES, CONV1D_EXPECTED))
+@pytest.mark.parametrize("case,expected", list(zip(CONV1D_CASES, CONV1D_EXPECTED)))
 def test_conv1d_values_and_grads_match_pytorch(case, expected):
     """conv1d (run as a height-1 conv2d) gives PyTorch's values and grads."""
     xs, ws, bias, kw = case
     _check(*_run(F.conv1d, xs, ws, bias, kw, ws[0]), expected)
 
 
-@pytest.mark.parametrize("case,expected", zip(CONVT_CASES, CONVT_EXPECTED))
+@pytest.mark.parametrize("case,expected", list(zip(CONVT_CASES, CONVT_EXPECTED)))
 def test_conv_transpose2d_values_and_grads_match_pytorch(case, expected):
     """conv_transpose2d with stride/padding/output_padding/groups/dilation matches PyTorch."""
     xs, ws, bias, kw = case

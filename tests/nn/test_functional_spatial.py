@@ -46,7 +46,7 @@ def _close(got, want, tol=1e-5):
     assert got == pytest.approx(want, abs=tol)
 
 
-@pytest.mark.parametrize("case,expected", zip(PAD_CASES, PAD_EXPECTED))
+@pytest.mark.parametrize("case,expected", list(zip(PAD_CASES, PAD_EXPECTED)))
 def test_pad_modes_match_pytorch(case, expected):
     """constant (incl. negative = crop, 3 dims, value), reflect, replicate, circular padding."""
     pad, mode, value = case
@@ -78,7 +78,7 @@ def test_pad_gradcheck(mode):
     assert gradgradcheck(fn, (x,))
 
 
-@pytest.mark.parametrize("kw,expected", zip(INTERP_CASES, INTERP_EXPECTED))
+@pytest.mark.parametrize("kw,expected", list(zip(INTERP_CASES, INTERP_EXPECTED)))
 def test_interpolate_2d_matches_pytorch(kw, expected):
     """nearest/nearest-exact/bilinear/area, size or scale_factor, align_corners, recompute."""
     x = seq(2, 3, 5, 4, requires_grad=True)

@@ -59,7 +59,7 @@ def _close(got, want, tol=1e-5):
     assert got == pytest.approx(want, abs=tol)
 
 
-@pytest.mark.parametrize("case,expected", zip(MAX_CASES, MAX_EXPECTED))
+@pytest.mark.parametrize("case,expected", list(zip(MAX_CASES, MAX_EXPECTED)))
 def test_max_pool2d_values_indices_grads_match_pytorch(case, expected):
     """max_pool2d over stride/padding/dilation/ceil_mode/unbatched matches PyTorch exactly."""
     xs, kw = case
@@ -73,7 +73,7 @@ def test_max_pool2d_values_indices_grads_match_pytorch(case, expected):
     _close(fingerprint(idx), fi)
 
 
-@pytest.mark.parametrize("case,expected", zip(AVG_CASES, AVG_EXPECTED))
+@pytest.mark.parametrize("case,expected", list(zip(AVG_CASES, AVG_EXPECTED)))
 def test_avg_pool2d_values_and_grads_match_pytorch(case, expected):
     """avg_pool2d with count_include_pad, ceil_mode and divisor_override matches PyTorch."""
     xs, kw = case
@@ -86,7 +86,7 @@ def test_avg_pool2d_values_and_grads_match_pytorch(case, expected):
     _close(fingerprint(x.grad), fx)
 
 
-@pytest.mark.parametrize("case,expected", zip(ADAPTIVE_CASES, ADAPTIVE_EXPECTED))
+@pytest.mark.parametrize("case,expected", list(zip(ADAPTIVE_CASES, ADAPTIVE_EXPECTED)))
 def test_adaptive_pools_match_pytorch(case, expected):
     """adaptive avg/max pool 2d (uneven windows, None sizes) give PyTorch's values and grads."""
     xs, size = case

@@ -37,7 +37,7 @@ def _close(got, want, tol=1e-5):
     assert got == pytest.approx(want, abs=tol)
 
 
-@pytest.mark.parametrize("case,expected", zip(CASES, EXPECTED))
+@pytest.mark.parametrize("case,expected", list(zip(CASES, EXPECTED)))
 def test_recurrent_layers_match_pytorch(case, expected):
     """Outputs, final states and gradients equal PyTorch's over layers/directions/batch_first."""
     cls, kw = case
