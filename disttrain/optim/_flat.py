@@ -20,6 +20,8 @@ out in that buffer's order (backward's, the reverse of registration), so the all
 under ZeroRedundancyOptimizer. A step is elementwise: only the order must agree between the
 parameter, gradient and state arrays.
 """
+import bisect
+
 import numpy as np
 
 from ..core.device import array_module, device_of
@@ -94,6 +96,7 @@ class FlatGroup:
             self.scalars[name] = np.full(len(params), fill, np.float32)
             self._state_views[name] = [None] * len(params)
         self._scratch = []
+        self._grad_src = {}     # parameter index -> its gradient, read in place this step
         self.pviews = [self.view(self.param, i) for i in range(len(params))] \
             if pviews is None else list(pviews)
         self.gviews = [self.view(self.grad, i) for i in range(len(params))] \
@@ -157,15 +160,22 @@ class FlatGroup:
                 d += v - self._before[i]
 
     # ------------------------------------------------------------------ gradients
-    def gather_grads(self):
+    def gather_grads(self, in_place=False):
         """Copy the parameters' gradients into ``grad``; returns a bool array of which have one.
 
         A gradient array that owns its memory is rebound to its view of ``grad``, so the next
         backward accumulates in place and the next step copies nothing. Under DDP ``grad`` is
         the buckets' memory and every gradient already is its view. Gradients that are views
         of another buffer or carry a graph are only copied.
+
+        ``in_place=True`` (a step, which only reads them): a contiguous gradient of at least
+        ``BLOCK`` elements is not copied but read where it lies through ``grad_block``, its
+        region of ``grad`` left stale. With ``zero_grad()`` setting gradients to None every
+        step, each one is a new array, and copying it cost a pass over every gradient (0.5 ms
+        of the MLP's 2 ms step).
         """
         active = np.ones(len(self.params), bool)
+        self._grad_src.clear()
         for i, p in enumerate(self.params):
             g = p._grad
             if g is None:
@@ -175,14 +185,30 @@ class FlatGroup:
             d = g._data
             if d is gv:
                 continue
+            if in_place and d.size >= BLOCK and type(d) is type(gv) and d.dtype == gv.dtype \
+                    and d.flags.c_contiguous and device_of(d) == self.device:
+                self._grad_src[i] = d.reshape(-1)
+                continue
             gv[...] = d
             if d.base is None and g._base is None and not g._requires_grad and \
                     d.dtype == gv.dtype:
                 g._data = gv
         return active
 
+    def grad_block(self, a, b):
+        """The gradient of elements ``[a, b)`` (a piece from ``blocks``/``pieces``): a slice of
+        ``grad``, or of the parameter's own gradient when ``gather_grads`` left it in place."""
+        if self._grad_src:
+            i = bisect.bisect_right(self.offsets, a) - 1
+            src = self._grad_src.get(i)
+            if src is not None:
+                o = self.offsets[i]
+                return src[a - o:b - o]
+        return self.grad[a:b]
+
     def set_grads(self, flat):
         """Take an already-reduced flat gradient for the whole group."""
+        self._grad_src.clear()
         if flat is not self.grad:
             if flat.shape != (self.total,):
                 raise ValueError(f"flat gradient has shape {tuple(flat.shape)}, expected "
@@ -304,7 +330,19 @@ class FlatGroup:
                 yield a, b, k
 
     def blocks(self, lo, hi):
-        """Split ``[lo, hi)`` into cache-sized pieces."""
+        """Split ``[lo, hi)`` into cache-sized pieces, none straddling the edge of a gradient
+        read in place (``grad_block``)."""
+        if self._grad_src:
+            cuts = sorted({c for i in self._grad_src for c in self.offsets[i:i + 2]
+                           if lo < c < hi})
+            if cuts:
+                edges = [lo] + cuts + [hi]
+                return [piece for x, y in zip(edges, edges[1:])
+                        for piece in self._blocks(x, y)]
+        return self._blocks(lo, hi)
+
+    @staticmethod
+    def _blocks(lo, hi):
         if hi - lo <= BLOCK:
             return ((lo, hi),)
         return ((a, min(a + BLOCK, hi)) for a in range(lo, hi, BLOCK))

@@ -56,7 +56,7 @@ class Adadelta(Optimizer):
         for a, b, _ in fg.pieces(active, None, bounds):
             t1, t2, t3 = fg.scratch(3, b - a)
             p, s, u = fg.param[a:b], sq[a:b], acc[a:b]
-            d = grad_term(xp, p, fg.grad[a:b], t1, t2, group["maximize"],
+            d = grad_term(xp, p, fg.grad_block(a, b), t1, t2, group["maximize"],
                           group["weight_decay"])
             s *= rho
             xp.multiply(d, 1 - rho, out=t2)

@@ -59,7 +59,7 @@ class Adagrad(Optimizer):
         state_sum = fg.state["sum"]
         for a, b, step in fg.pieces(active, fg.steps, bounds):
             t1, t2 = fg.scratch(2, b - a)
-            _flat_adagrad(fg.xp, fg.param[a:b], fg.grad[a:b], state_sum[a:b], t1, t2,
+            _flat_adagrad(fg.xp, fg.param[a:b], fg.grad_block(a, b), state_sum[a:b], t1, t2,
                           step=float(step), **hyper)
 
 

@@ -74,7 +74,7 @@ class Adam(Optimizer):
         vmax = fg.state["max_exp_avg_sq"] if group["amsgrad"] else None
         for a, b, step in fg.pieces(active, fg.steps, bounds):
             t1, t2 = fg.scratch(2, b - a)
-            _flat_adam(fg.xp, fg.param[a:b], fg.grad[a:b], m[a:b], v[a:b],
+            _flat_adam(fg.xp, fg.param[a:b], fg.grad_block(a, b), m[a:b], v[a:b],
                        None if vmax is None else vmax[a:b], t1, t2, step=float(step), **hyper)
 
 

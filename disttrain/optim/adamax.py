@@ -57,7 +57,7 @@ class Adamax(Optimizer):
         for a, b, step in fg.pieces(active, fg.steps, bounds):
             t1, t2 = fg.scratch(2, b - a)
             p = fg.param[a:b]
-            d = grad_term(xp, p, fg.grad[a:b], t1, t2, group["maximize"],
+            d = grad_term(xp, p, fg.grad_block(a, b), t1, t2, group["maximize"],
                           group["weight_decay"])
             _lerp_(xp, m[a:b], d, 1 - beta1, t2)
             u[a:b] *= beta2

@@ -62,7 +62,7 @@ class ASGD(Optimizer):
         for a, b, (e, m) in fg.pieces(active, key, bounds):
             t1, t2 = fg.scratch(2, b - a)
             p = fg.param[a:b]
-            d = grad_term(xp, p, fg.grad[a:b], t1, t2, group["maximize"],
+            d = grad_term(xp, p, fg.grad_block(a, b), t1, t2, group["maximize"],
                           group["weight_decay"])
             p *= 1 - lambd * e
             xp.multiply(d, -e, out=t2)

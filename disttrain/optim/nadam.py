@@ -75,7 +75,7 @@ class NAdam(Optimizer):
         for a, b, (step, mu_product) in fg.pieces(active, key, bounds):
             t1, t2, t3 = fg.scratch(3, b - a)
             p = fg.param[a:b]
-            d = _adam_moments(xp, p, fg.grad[a:b], m[a:b], v[a:b], t1, t2, lr=lr, beta1=beta1,
+            d = _adam_moments(xp, p, fg.grad_block(a, b), m[a:b], v[a:b], t1, t2, lr=lr, beta1=beta1,
                               beta2=beta2, weight_decay=wd, decoupled=decoupled,
                               maximize=group["maximize"])
             mu, mu_next = mu_at(step), mu_at(step + 1)

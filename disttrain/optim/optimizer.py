@@ -370,7 +370,7 @@ class Optimizer:
             for fg in self._flat_layout(gi, group):
                 k += 1
                 if grads is None:
-                    active = fg.gather_grads()
+                    active = fg.gather_grads(in_place=True)
                     if not active.any():
                         continue
                 else:

@@ -68,7 +68,7 @@ class RAdam(Optimizer):
             step = float(step)
             t1, t2, t3 = fg.scratch(3, b - a)
             p = fg.param[a:b]
-            _adam_moments(xp, p, fg.grad[a:b], m[a:b], v[a:b], t1, t2, lr=lr, beta1=beta1,
+            _adam_moments(xp, p, fg.grad_block(a, b), m[a:b], v[a:b], t1, t2, lr=lr, beta1=beta1,
                           beta2=beta2, weight_decay=wd, decoupled=decoupled,
                           maximize=group["maximize"])
             bias_correction1 = 1 - beta1 ** step

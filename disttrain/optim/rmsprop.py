@@ -68,7 +68,7 @@ class RMSprop(Optimizer):
         gavg = st["grad_avg"] if group["centered"] else None
         for a, b, _ in fg.pieces(active, None, bounds):
             t1, t2, t3 = fg.scratch(3, b - a)
-            _flat_rmsprop(fg.xp, fg.param[a:b], fg.grad[a:b], st["square_avg"][a:b],
+            _flat_rmsprop(fg.xp, fg.param[a:b], fg.grad_block(a, b), st["square_avg"][a:b],
                           None if buf is None else buf[a:b],
                           None if gavg is None else gavg[a:b], t1, t2, t3, **hyper)
 

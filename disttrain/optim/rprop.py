@@ -55,7 +55,7 @@ class Rprop(Optimizer):
         xp = fg.xp
         for a, b, _ in fg.pieces(active, None, bounds):
             t1, t2 = fg.scratch(2, b - a)
-            g = fg.grad[a:b]
+            g = fg.grad_block(a, b)
             if group["maximize"]:
                 g = xp.negative(g, out=t1)
             sign = xp.multiply(g, prev[a:b], out=t2)

@@ -76,7 +76,7 @@ class SGD(Optimizer):
             first = momentum != 0 and not has
             for a, b in fg.blocks(lo, hi):
                 t1, t2 = fg.scratch(2, b - a)
-                _flat_sgd(xp, fg.param[a:b], fg.grad[a:b], None if buf is None else buf[a:b],
+                _flat_sgd(xp, fg.param[a:b], fg.grad_block(a, b), None if buf is None else buf[a:b],
                           t1, t2, first=first, **hyper)
             if first:
                 for i in range(i0, i1):

@@ -558,3 +558,41 @@ def test_adafactor_refuses_a_shard():
     opt = disttrain.optim.Adafactor(make_params())
     with pytest.raises(NotImplementedError, match="cannot step a shard"):
         opt._step_flat([np.ones(7)], bounds=[(0, 4)])
+
+
+IN_PLACE = [(c, k) for c, k in OPTIMIZERS if c is not disttrain.optim.Adafactor] + \
+    [(SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01, "maximize": True})]
+
+
+@pytest.mark.parametrize("cls,kwargs", IN_PLACE, ids=[c.__name__ for c, _ in IN_PLACE])
+def test_large_gradients_read_in_place_equal_copied_ones(cls, kwargs):
+    """A step reads large gradients where backward left them instead of copying them into
+    the flat buffer: the parameters come out bit for bit as from copied gradients (here
+    strided views, which are always copied), the gradients themselves untouched, over steps
+    that mix small and large parameters and a step with a missing gradient."""
+    from disttrain.optim._flat import BLOCK
+    rng = np.random.default_rng(3)
+    shapes = [(3,), (BLOCK + 5,), (2, 2), (3, BLOCK // 2 + 1), (7,)]
+    init = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    own = [disttrain.tensor(v.copy(), requires_grad=True) for v in init]
+    viewed = [disttrain.tensor(v.copy(), requires_grad=True) for v in init]
+    o_own, o_viewed = cls(own, **kwargs), cls(viewed, **kwargs)
+    for step in range(3):
+        grads = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+        for i, (p, q, g) in enumerate(zip(own, viewed, grads)):
+            if step == 1 and i == 1:
+                p.grad = q.grad = None
+                continue
+            p.grad = disttrain.tensor(g.copy())
+            q.grad = disttrain.from_numpy(np.stack([g, g], axis=-1)[..., 0])
+        o_own.step()
+        o_viewed.step()
+        for p, q, g in zip(own, viewed, grads):
+            np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+            if p.grad is not None:
+                np.testing.assert_array_equal(p.grad.numpy(), g)
+    (fg,), (fg_viewed,) = o_own._flat_groups(), o_viewed._flat_groups()
+    assert set(fg._grad_src) == {1, 3}      # the large ones were read in place
+    assert not fg_viewed._grad_src          # strided ones were copied
+    o_own._step_flat([np.zeros(fg.total, np.float32)])
+    assert not fg._grad_src                 # a flat gradient replaces them
