@@ -4,6 +4,7 @@
 ``optim`` and ``utils.data``; ``launch --nproc N train.py`` runs them data-parallel.
 """
 import math as _math
+import warnings as _warnings
 
 from .core._malloc import tune_malloc as _tune_malloc
 from .core._blas import tune_blas as _tune_blas
@@ -44,6 +45,12 @@ nan = _math.nan
 __version__ = "0.1.0"
 _tune_malloc()
 _tune_blas()
+# numpy reports a floating-point exception (inf * 0, 0 / 0, an overflow) as a RuntimeWarning
+# attributed to the line that called it; PyTorch produces the same nan or inf silently. So
+# those raised from disttrain's own code are ignored; the program's own numpy calls keep
+# numpy's behaviour. (A filter costs nothing until a warning is raised.)
+_warnings.filterwarnings("ignore", r"(invalid value|divide by zero|overflow|underflow) "
+                         r"encountered", RuntimeWarning, r"disttrain(\.|$)")
 
 
 # Subpackages loaded on first use, one name a line (``import disttrain`` itself loads core,

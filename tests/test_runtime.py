@@ -242,3 +242,28 @@ def test_type_queries_match_pytorch():
     assert torch.numel(torch.ones(2, 3)) == 6
     assert torch.is_tensor(torch.ones(1)) and not torch.is_tensor(1)
     assert torch.is_storage(torch.ones(1)) is False
+
+
+# ------------------------------------------------------------- floating-point warnings
+def test_nan_and_inf_arise_silently_as_in_pytorch_and_numpy_keeps_its_warnings():
+    """inf * 0, 0 / 0, log(-1), exp overflow give nan/inf without a RuntimeWarning from
+    disttrain's code (PyTorch warns of none); the program's own numpy still warns. A fresh
+    process, so no earlier warning has been recorded."""
+    import subprocess
+    import sys
+    probe = (
+        "import warnings, numpy as np, disttrain as torch\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    x = torch.tensor([float('inf'), -float('inf'), 0.0])\n"
+        "    out = [x * 0, x / 0, torch.log(torch.tensor([-1.0, 0.0])),\n"
+        "           torch.exp(torch.tensor([1000.0])), torch.nn.functional.leaky_relu(x, 0.0)]\n"
+        "    theirs = len(seen)\n"
+        "    np.array([1.0]) / 0\n"
+        "print(theirs, len(seen) - theirs, [o.tolist() for o in out])\n")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120, check=True)
+    ours, numpys, values = res.stdout.split(" ", 2)
+    assert (ours, numpys) == ("0", "1")
+    # PyTorch 2.13 prints the same lists
+    assert values.strip() == ("[[nan, nan, 0.0], [inf, -inf, nan], [nan, -inf], [inf], "
+                              "[inf, nan, 0.0]]")
