@@ -1,5 +1,7 @@
 """Helpers the ops share: operand promotion, gradient unbroadcasting, PyTorch's error
 wording, and the numerically careful array kernels more than one op needs."""
+import math
+
 import numpy as np
 
 from .. import dtype as _dt
@@ -115,18 +117,64 @@ def relu_array(xp, x):
     return out
 
 
-def sum_but_channels(a, axes, keepdims=True):
-    """``a.sum(axis=axes, keepdims=keepdims)``. Over every axis but the channels (axis 1) of
-    a contiguous float (N, C, ...) array (batch norm's statistics and gradients, a
-    convolution's bias gradient) it is a matrix-vector product and a short sum, which BLAS
-    runs about 3x faster than numpy's reduction over the non-adjacent axes (0, 2, 3)."""
-    if a.ndim >= 3 and tuple(axes) == (0,) + tuple(range(2, a.ndim)) and \
-            a.flags.c_contiguous and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
+#: the longest run of elements a matrix-vector product sums (the trailing-axes case of
+#: ``float_sum``): beyond it numpy's pairwise summation is fast as well, and more accurate
+#: than BLAS's running sums (measured over 4096 float32 values: 1.4e-5 against 6.8e-5)
+MATVEC_RUN = 1024
+_ONES = {}
+
+
+def _ones(xp, n, dtype):
+    """A read-only vector of ``n`` ones (cached on the host)."""
+    if xp is not np:
+        return xp.ones(n, dtype)
+    key = (n, dtype.str)
+    v = _ONES.get(key)
+    if v is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        v = _ONES[key] = np.ones(n, dtype)
+        v.flags.writeable = False
+    return v
+
+
+def float_sum(a, axes, keepdims=True):
+    """``a.sum(axis=axes, keepdims=keepdims)`` (``axes`` sorted, non-negative), as a BLAS
+    matrix-vector product where numpy's reduction is slow, for contiguous float arrays:
+
+    * every axis but the channels (axis 1) of an (N, C, ...) array (batch norm's statistics
+      and gradients, a convolution's bias gradient): numpy reduces over the non-adjacent
+      axes (0, 2, 3) about 3x slower;
+    * trailing axes of at most ``MATVEC_RUN`` elements (layer norm, softmax, ``sum(-1)``):
+      numpy pays a fixed cost per short row (512 rows of 128: 0.019 -> 0.004 ms; 2048 of
+      64: 0.056 -> 0.007 ms), on the host;
+    * leading axes (a Linear's bias gradient, layer norm's weight gradient): 2048 rows of
+      512, 0.133 -> 0.057 ms, on the host.
+
+    Elsewhere, and over every axis (where numpy's pairwise sum is the more accurate), numpy.
+    """
+    nd = a.ndim
+    if a.dtype.kind == "f" and a.dtype.itemsize >= 4 and a.flags.c_contiguous and \
+            0 < len(axes) < nd and a.size >= 256:
         xp = array_module(a)
-        n, c = a.shape[:2]
-        a3 = a.reshape(n, c, -1)
-        out = (a3 @ xp.ones(a3.shape[2], a.dtype)).sum(0)
-        return out.reshape((1, c) + (1,) * (a.ndim - 2)) if keepdims else out
+        axes = tuple(axes)
+        if nd >= 3 and axes == (0,) + tuple(range(2, nd)):
+            n, c = a.shape[:2]
+            a3 = a.reshape(n, c, -1)
+            out = (a3 @ _ones(xp, a3.shape[2], a.dtype)).sum(0)
+            return out.reshape((1, c) + (1,) * (nd - 2)) if keepdims else out
+        k = len(axes)
+        if xp is np and axes == tuple(range(nd - k, nd)):
+            lead = a.shape[:nd - k]
+            run = a.size // math.prod(lead)
+            if run <= MATVEC_RUN:
+                out = a.reshape(-1, run) @ _ones(xp, run, a.dtype)
+                return out.reshape(lead + (1,) * k if keepdims else lead)
+        if xp is np and axes == tuple(range(k)):
+            trail = a.shape[k:]
+            rows = a.size // math.prod(trail)
+            out = _ones(xp, rows, a.dtype) @ a.reshape(rows, -1)
+            return out.reshape((1,) * k + trail if keepdims else trail)
     return a.sum(axis=axes, keepdims=keepdims)
 
 

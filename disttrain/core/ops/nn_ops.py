@@ -12,8 +12,8 @@ from ..autograd import Function
 from ..device import array_module
 from ..tensor import Tensor
 from .linalg import Linear
-from ._util import (finite_max, float_array, on_1d, select, sigmoid_array, softplus_array,
-                    unbroadcast)
+from ._util import (finite_max, float_array, float_sum, on_1d, select, sigmoid_array,
+                    softplus_array, unbroadcast)
 
 __all__ = []
 
@@ -461,8 +461,9 @@ class Softmax(Function):
 
     @staticmethod
     def _kernel(xp, shifted, dim):
-        e = xp.exp(shifted)
-        return e / e.sum(axis=dim, keepdims=True)
+        e = xp.exp(shifted, out=shifted)            # shifted is this op's own temporary
+        e /= float_sum(e, (dim % e.ndim,))
+        return e
 
     @staticmethod
     def backward(ctx, g):
@@ -481,7 +482,7 @@ class LogSoftmax(Softmax):
     @staticmethod
     def _kernel(xp, shifted, dim):
         with np.errstate(divide="ignore"):
-            return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+            return shifted - xp.log(float_sum(xp.exp(shifted), (dim % shifted.ndim,)))
 
     @staticmethod
     def backward(ctx, g):

@@ -15,7 +15,7 @@ from ..engine import grad as _autograd_grad
 from ..device import array_module
 from ..grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import sum_but_channels
+from ._util import float_sum
 
 __all__ = ["NormLayout", "BatchNormFn", "LayerNormFn", "GroupNormFn", "batch_layout",
            "layer_layout", "group_layout"]
@@ -53,9 +53,9 @@ def _stats(xv, red, eps):
         xp = array_module(xv)
         return xp.zeros(shape, xv.dtype), xp.ones(shape, xv.dtype), xv
     count = xv.size // _channels(xv, red)
-    mean = sum_but_channels(xv, red) / count
+    mean = float_sum(xv, red) / count
     xc = xv - mean
-    var = sum_but_channels(xc * xc, red) / count
+    var = float_sum(xc * xc, red) / count
     return mean, var, xc
 
 
@@ -128,13 +128,13 @@ class _Norm(Function):
             if stats is None and gd.size:
                 hv = xhat.reshape(layout.view)
                 red = layout.red
-                gv = gv - gv.mean(axis=red, keepdims=True) - hv * (gv * hv).mean(
-                    axis=red, keepdims=True)
+                count = gv.size // _channels(gv, red)
+                gv = gv - float_sum(gv, red) / count - hv * (float_sum(gv * hv, red) / count)
             gx = Tensor._make((gv * invstd).reshape(gd.shape))
         if w is not None and needs[1]:
-            gw = Tensor._make((gd * xhat).sum(axis=layout.aff_red).reshape(w._data.shape))
+            gw = Tensor._make(float_sum(gd * xhat, layout.aff_red, False).reshape(w._data.shape))
         if b is not None and needs[2]:
-            gb = Tensor._make(gd.sum(axis=layout.aff_red).reshape(b._data.shape))
+            gb = Tensor._make(float_sum(gd, layout.aff_red, False).reshape(b._data.shape))
         return gx, gw, gb, None, None, None
 
 
@@ -146,8 +146,8 @@ def _batch_backward(ctx, gd, xhat, invstd, w, b, layout):
     red = layout.red
     count = gd.size // invstd.size
     prod = gd * xhat
-    s_gx = sum_but_channels(prod, red)
-    s_g = sum_but_channels(gd, red)
+    s_gx = float_sum(prod, red)
+    s_g = float_sum(gd, red)
     gx = gw = gb = None
     if needs[0]:
         out = gd - s_g / count

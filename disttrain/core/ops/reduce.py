@@ -6,7 +6,7 @@ from ..device import array_module
 from ..grad_mode import state as _grad_state
 from ..tensor import Tensor
 from .shape import Expand
-from ._util import finite_max, float_array, sum_but_channels, type_name
+from ._util import finite_max, float_array, float_sum, type_name
 
 __all__ = []
 
@@ -71,7 +71,7 @@ class Sum(Function):
         xd = x._data
         dims = _note_dims(ctx, x, norm_dims(x, dim), keepdim)
         if dtype is None and dims is not None and xd.dtype.kind == "f":
-            return sum_but_channels(xd, dims, keepdim)
+            return float_sum(xd, dims, keepdim)
         return xd.sum(axis=dims, keepdims=keepdim, dtype=_sum_dtype(xd, dtype))
 
     @staticmethod
@@ -106,7 +106,7 @@ class Mean(Function):
         dims = _note_dims(ctx, x, norm_dims(x, dim), keepdim)
         ctx.n = n = _numel(xd.shape, dims)
         with np.errstate(invalid="ignore", divide="ignore"):
-            s = sum_but_channels(xd, dims, keepdim) if dims is not None and \
+            s = float_sum(xd, dims, keepdim) if dims is not None and \
                 xd.dtype.kind == "f" else xd.sum(axis=dims, keepdims=keepdim)
             return s / xd.dtype.type(n) if n else s * xd.dtype.type(np.nan)
 
