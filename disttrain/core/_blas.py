@@ -106,7 +106,8 @@ def tune_blas():
     except OSError:
         return None
     import numpy  # noqa: F401  (maps the library)
-    for lib in _libraries():
+    switched = None
+    for lib in _libraries():            # numpy's, and scipy's own copy when it is loaded
         quit_, init = getattr(lib, "gotoblas_dynamic_quit", None), \
             getattr(lib, "gotoblas_dynamic_init", None)
         if quit_ is None or init is None or _corename(lib) != "SkylakeX":
@@ -119,5 +120,5 @@ def tune_blas():
             init()
         finally:
             del os.environ["OPENBLAS_CORETYPE"]
-        return _corename(lib)
-    return None
+        switched = _corename(lib)
+    return switched
