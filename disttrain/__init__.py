@@ -26,6 +26,12 @@ from .core import random  # noqa: F401  (disttrain.random.manual_seed, get_rng_s
 from .core import autograd as _autograd_core
 from . import amp, autograd, cuda  # noqa: F401  (cuda.amp builds on amp)
 from .amp import autocast  # noqa: F401,E402  (torch.autocast is torch.amp.autocast)
+from .amp import (GradScaler, is_autocast_enabled, set_autocast_enabled,  # noqa: F401
+                  get_autocast_dtype, set_autocast_dtype, is_autocast_cpu_enabled,
+                  set_autocast_cpu_enabled, get_autocast_cpu_dtype, set_autocast_cpu_dtype,
+                  get_autocast_gpu_dtype, set_autocast_gpu_dtype, is_autocast_cache_enabled,
+                  set_autocast_cache_enabled, clear_autocast_cache,
+                  autocast_increment_nesting, autocast_decrement_nesting)
 from .core.tensor_extras import (memory_format, contiguous_format, channels_last,
                                  channels_last_3d, preserve_format)
 from ._runtime import *  # noqa: F401,F403  (threads, determinism, default device, compile)
@@ -87,6 +93,20 @@ _SUBMODULES = (
 )
 
 
+# ``torch.conv2d``, ``torch.layer_norm`` ...: nn.functional's ops under PyTorch's operator
+# signatures (nn/_torch_forms.py), loaded with nn when a program first names one
+_NN_FORMS = frozenset((
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "avg_pool1d", "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "batch_norm", "layer_norm", "group_norm",
+    "instance_norm", "rms_norm", "embedding", "pixel_shuffle", "pixel_unshuffle",
+    "channel_shuffle", "native_channel_shuffle", "cosine_similarity", "pairwise_distance",
+    "pdist", "prelu", "selu", "selu_", "celu", "celu_", "rrelu", "rrelu_", "threshold",
+    "threshold_", "hardshrink", "kl_div", "binary_cross_entropy_with_logits", "bilinear",
+    "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss",
+    "triplet_margin_loss", "poisson_nll_loss", "ctc_loss", "constant_pad_nd"))
+
+
 def _lazy(name):
     import importlib
     return importlib.import_module(f".{name}", __name__)
@@ -105,4 +125,7 @@ def __getattr__(name):
     if name == "summary":
         from .summary import summary
         return summary
+    if name in _NN_FORMS:
+        from .nn import _torch_forms
+        return getattr(_torch_forms, name)
     raise AttributeError(f"module 'disttrain' has no attribute '{name}'")

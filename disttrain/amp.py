@@ -11,6 +11,7 @@ itself: the program then trains exactly as it would without AMP.
 import enum
 import functools
 import math
+import threading
 import warnings
 
 import numpy as np
@@ -19,7 +20,12 @@ from .core import device as _device
 from .core.grad_mode import no_grad
 from .core.tensor import Tensor
 
-__all__ = ["autocast", "GradScaler"]
+__all__ = ["autocast", "GradScaler", "is_autocast_enabled", "set_autocast_enabled",
+           "get_autocast_dtype", "set_autocast_dtype", "is_autocast_cpu_enabled",
+           "set_autocast_cpu_enabled", "get_autocast_cpu_dtype", "set_autocast_cpu_dtype",
+           "get_autocast_gpu_dtype", "set_autocast_gpu_dtype", "is_autocast_cache_enabled",
+           "set_autocast_cache_enabled", "clear_autocast_cache", "autocast_increment_nesting",
+           "autocast_decrement_nesting"]
 
 _DEVICE_TYPES = ("cpu", "cuda")
 
@@ -28,6 +34,124 @@ def _check_device_type(device_type):
     if device_type not in _DEVICE_TYPES:
         raise RuntimeError(
             f"User specified an unsupported autocast device_type '{device_type}'")
+
+
+# ------------------------------------------------------------------ autocast state
+# What the program set, per thread as in PyTorch: whether autocast is on and its dtype per
+# device type, the nesting depth and the cache flag. Ops do not read it (they compute in their
+# inputs' dtype, see above); programs do (``torch.is_autocast_enabled()`` before casting
+# attention inputs by hand, ``get_autocast_dtype`` for the dtype to cast to), and get back
+# what PyTorch would report for the same calls.
+_AUTOCAST_DEFAULTS = {"cpu": "bfloat16", "cuda": "float16", "xpu": "float16", "mps": "float16",
+                      "ipu": "float16", "mtia": "float16", "privateuseone": "float16",
+                      "hpu": "bfloat16", "xla": "bfloat16", "maia": "bfloat16"}
+_DEVICE_STRINGS = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip",
+                   "ve", "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                   "privateuseone")
+_local = threading.local()
+
+
+def _autocast_state():
+    st = getattr(_local, "state", None)
+    if st is None:
+        from .core import dtype as _dtypes
+        st = _local.state = {
+            "enabled": {}, "nesting": 0, "cache": True,
+            "dtype": {k: getattr(_dtypes, v) for k, v in _AUTOCAST_DEFAULTS.items()}}
+    return st
+
+
+def _autocast_device(device_type):
+    if device_type not in _AUTOCAST_DEFAULTS:
+        if device_type in _DEVICE_STRINGS:
+            raise RuntimeError("unknown device type for autocast in "
+                               "get_autocast_dispatch_key_from_device_type")
+        raise RuntimeError(f"Expected one of {', '.join(_DEVICE_STRINGS)} device type at start "
+                           f"of device string: {device_type}")
+    return device_type
+
+
+def is_autocast_enabled(device_type="cuda"):
+    """Whether an autocast region (or ``set_autocast_enabled``) is on for ``device_type``
+    (``'cuda'`` when not given, as PyTorch's one-argument-less form)."""
+    return _autocast_state()["enabled"].get(_autocast_device(device_type), False)
+
+
+def set_autocast_enabled(device_type, enabled=None):
+    """Turn autocast on or off for ``device_type``; ``set_autocast_enabled(flag)`` is the
+    older form for ``'cuda'``."""
+    if enabled is None:
+        device_type, enabled = "cuda", device_type
+    _autocast_state()["enabled"][_autocast_device(device_type)] = bool(enabled)
+
+
+def get_autocast_dtype(device_type):
+    """The dtype autocast uses for ``device_type`` (float16 on cuda, bfloat16 on cpu, unless
+    set)."""
+    return _autocast_state()["dtype"][_autocast_device(device_type)]
+
+
+def set_autocast_dtype(device_type, dtype):
+    """Set the dtype autocast uses for ``device_type``."""
+    _autocast_state()["dtype"][_autocast_device(device_type)] = dtype
+
+
+def is_autocast_cpu_enabled():
+    """``is_autocast_enabled('cpu')``."""
+    return is_autocast_enabled("cpu")
+
+
+def set_autocast_cpu_enabled(enabled):
+    """``set_autocast_enabled('cpu', enabled)``."""
+    set_autocast_enabled("cpu", enabled)
+
+
+def get_autocast_cpu_dtype():
+    """``get_autocast_dtype('cpu')``."""
+    return get_autocast_dtype("cpu")
+
+
+def set_autocast_cpu_dtype(dtype):
+    """``set_autocast_dtype('cpu', dtype)``."""
+    set_autocast_dtype("cpu", dtype)
+
+
+def get_autocast_gpu_dtype():
+    """``get_autocast_dtype('cuda')``."""
+    return get_autocast_dtype("cuda")
+
+
+def set_autocast_gpu_dtype(dtype):
+    """``set_autocast_dtype('cuda', dtype)``."""
+    set_autocast_dtype("cuda", dtype)
+
+
+def is_autocast_cache_enabled():
+    """Whether autocast's weight-cast cache is on (a flag here: nothing is cast to cache)."""
+    return _autocast_state()["cache"]
+
+
+def set_autocast_cache_enabled(enabled):
+    """Set the flag read by ``is_autocast_cache_enabled``."""
+    _autocast_state()["cache"] = bool(enabled)
+
+
+def clear_autocast_cache():
+    """Empty autocast's cast cache: it holds nothing here (no op casts)."""
+
+
+def autocast_increment_nesting():
+    """Enter one level of autocast nesting; returns the new depth."""
+    st = _autocast_state()
+    st["nesting"] += 1
+    return st["nesting"]
+
+
+def autocast_decrement_nesting():
+    """Leave one level of autocast nesting; returns the new depth."""
+    st = _autocast_state()
+    st["nesting"] -= 1
+    return st["nesting"]
 
 
 class autocast:
@@ -65,9 +189,22 @@ class autocast:
         self._enabled = bool(enabled)
 
     def __enter__(self):
+        st = _autocast_state()
+        if not hasattr(self, "_saved"):
+            self._saved = []
+        self._saved.append((st["enabled"].get(self.device, False), st["dtype"][self.device],
+                            st["cache"]))
+        st["enabled"][self.device] = self._enabled
+        st["dtype"][self.device] = self.fast_dtype
+        st["cache"] = self._cache_enabled
+        autocast_increment_nesting()
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        st = _autocast_state()
+        if autocast_decrement_nesting() == 0:
+            clear_autocast_cache()
+        st["enabled"][self.device], st["dtype"][self.device], st["cache"] = self._saved.pop()
         return False
 
     def __call__(self, func):

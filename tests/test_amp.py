@@ -191,3 +191,59 @@ def test_top_level_autocast_is_amp_autocast():
     with torch.autocast(device_type="cpu", dtype=torch.bfloat16, enabled=False) as ctx:
         assert nn.Linear(3, 2)(torch.ones(1, 3)).dtype == torch.float32
     assert isinstance(ctx, autocast)
+
+
+# ------------------------------------------------------------------ autocast state queries
+def test_autocast_queries_report_what_pytorch_reports():
+    """``torch.is_autocast_enabled``/``get_autocast_dtype`` ... as PyTorch 2.13 answers them
+    on a machine without a GPU (ops still compute in their inputs' dtype here)."""
+    T = torch
+    assert (T.is_autocast_enabled(), T.is_autocast_enabled("cpu"), T.is_autocast_cpu_enabled(),
+            T.is_autocast_cache_enabled()) == (False, False, False, True)
+    assert (T.get_autocast_dtype("cpu"), T.get_autocast_dtype("cuda"),
+            T.get_autocast_gpu_dtype(), T.get_autocast_cpu_dtype(),
+            T.get_autocast_dtype("mps")) == (T.bfloat16, T.float16, T.float16, T.bfloat16,
+                                             T.float16)
+    with T.autocast("cpu"):
+        assert T.is_autocast_enabled("cpu") and T.is_autocast_cpu_enabled()
+        assert not T.is_autocast_enabled()              # the argument-less form is cuda's
+        with T.autocast("cpu", dtype=T.float16, enabled=False):
+            assert not T.is_autocast_enabled("cpu")
+            assert T.get_autocast_dtype("cpu") == T.float16
+        assert T.is_autocast_enabled("cpu") and T.get_autocast_dtype("cpu") == T.bfloat16
+    assert not T.is_autocast_enabled("cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with T.autocast("cuda"):                        # no GPU: disabled, as in PyTorch
+            assert not T.is_autocast_enabled("cuda")
+    assert [T.autocast_increment_nesting(), T.autocast_increment_nesting(),
+            T.autocast_decrement_nesting(), T.autocast_decrement_nesting()] == [1, 2, 1, 0]
+
+    @T.autocast("cpu")
+    def inside():
+        return T.is_autocast_enabled("cpu")
+    assert inside() and not T.is_autocast_enabled("cpu")
+
+
+def test_autocast_setters_and_errors():
+    T = torch
+    try:
+        T.set_autocast_enabled("cpu", True)
+        assert T.is_autocast_enabled("cpu")
+        T.set_autocast_enabled(True)                    # the older form: cuda
+        assert T.is_autocast_enabled()
+        T.set_autocast_cpu_dtype(T.float16)
+        assert T.get_autocast_dtype("cpu") == T.float16
+        T.set_autocast_cache_enabled(False)
+        assert not T.is_autocast_cache_enabled()
+        assert T.clear_autocast_cache() is None
+    finally:
+        T.set_autocast_enabled("cpu", False)
+        T.set_autocast_enabled(False)
+        T.set_autocast_dtype("cpu", T.bfloat16)
+        T.set_autocast_cache_enabled(True)
+    with pytest.raises(RuntimeError, match="device type at start of device string: tpu$"):
+        T.is_autocast_enabled("tpu")
+    with pytest.raises(RuntimeError, match="^unknown device type for autocast"):
+        T.get_autocast_dtype("hip")
+    assert T.GradScaler is T.amp.GradScaler

@@ -23,5 +23,7 @@ for _name in ("det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "ch
 # complex numbers: ``x.real``/``x.imag`` are attributes (views), the rest methods
 T.real = property(F.real)
 T.imag = property(F.imag)
-for _name in ("conj", "conj_physical", "resolve_conj", "angle", "sgn"):
+for _name in ("conj", "conj_physical", "resolve_conj", "is_conj", "is_neg", "resolve_neg",
+              "angle", "sgn"):
     setattr(T, _name, getattr(F, _name))
+T.conj_physical_ = _inplace(F.conj)

@@ -35,13 +35,16 @@ def tanhshrink(input):
     return input - input.tanh()
 
 
-def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
+          generator=None):
     """Leaky ReLU whose negative slope is drawn uniformly from [lower, upper] per element in
-    training (from the default generator), and is (lower + upper) / 2 otherwise."""
+    training (from ``generator``, else the default one), and is (lower + upper) / 2
+    otherwise."""
     from ._basicfn import leaky_relu
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    slope = _c.empty(*input.shape, dtype=input.dtype, device=input.device).uniform_(lower, upper)
+    slope = _c.empty(*input.shape, dtype=input.dtype, device=input.device).uniform_(
+        lower, upper, generator=generator)
     fn = lambda x: _fn.where(x >= 0, x, x * slope)  # noqa: E731
     return apply_inplace(input, fn) if inplace else fn(input)
 

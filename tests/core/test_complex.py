@@ -211,3 +211,31 @@ def test_ops_without_a_complex_gradient_refuse_instead_of_being_wrong(op):
                                                   "inputs is not implemented"):
         op(_c(3))
     op(_c(3).detach())
+
+
+def test_conj_and_neg_bits_and_their_resolution():
+    """No tensor carries PyTorch's lazy conjugate or negative bit here (``conj`` computes the
+    values): the queries answer False and the resolvers return the tensor itself, as
+    PyTorch 2.13 does for a tensor without the bits."""
+    x = disttrain.tensor([1.0, -2.0])
+    assert disttrain.resolve_neg(x) is x and x.resolve_neg() is x and x.resolve_conj() is x
+    assert not (x.is_conj() or x.is_neg() or disttrain.is_conj(x) or disttrain.is_neg(x))
+    c = disttrain.tensor([1 + 2j])
+    assert c.conj_physical_() is c and c.tolist() == [1 - 2j]
+    assert disttrain.conj_physical_(c) is c and c.tolist() == [1 + 2j]
+    with pytest.raises(TypeError, match=r"^is_conj\(\): argument 'input' \(position 1\) must be "
+                                        r"Tensor, not list$"):
+        disttrain.is_conj([1])
+
+
+def test_in_place_special_functions_at_top_level():
+    # PyTorch 2.13: erf_(0.5), logit_(0.25), xlogy_(2, 3), sinc_(0.5), i0_(1), erfc_(0.5)
+    cases = [(disttrain.erf_, [0.5], (), 0.5204998778130465),
+             (disttrain.logit_, [0.25], (), -1.0986122886681098),
+             (disttrain.xlogy_, [2.0], (3.0,), 2.1972245773362196),
+             (disttrain.sinc_, [0.5], (), 0.6366197723675814),
+             (disttrain.i0_, [1.0], (), 1.2660658777520082),
+             (disttrain.erfc_, [0.5], (), 0.4795001221869535)]
+    for fn, value, args, want in cases:
+        x = disttrain.tensor(value, dtype=disttrain.float64)
+        assert fn(x, *args) is x and x.item() == pytest.approx(want, rel=1e-14)

@@ -4,7 +4,8 @@ from ..tensor import Tensor
 from ..ops import complex_ops as C
 
 __all__ = ["complex", "polar", "real", "imag", "view_as_real", "view_as_complex", "conj",
-           "conj_physical", "resolve_conj", "angle", "is_complex", "sgn"]
+           "conj_physical", "resolve_conj", "is_conj", "is_neg", "resolve_neg", "angle",
+           "is_complex", "sgn"]
 
 
 def complex(real, imag, *, out=None):
@@ -52,6 +53,31 @@ conj_physical = conj
 def resolve_conj(input):
     """Conjugation is never lazy here: the tensor itself."""
     return input
+
+
+def is_conj(input):
+    """Whether ``input`` carries PyTorch's lazy-conjugation bit: never here, where ``conj``
+    computes the conjugated values (so ``x.conj().is_conj()`` is False, True in PyTorch;
+    code that tests it before ``resolve_conj`` works the same)."""
+    _check_tensor(input, "is_conj")
+    return False
+
+
+def is_neg(input):
+    """Whether ``input`` carries PyTorch's lazy-negation bit: never here (see ``is_conj``)."""
+    _check_tensor(input, "is_neg")
+    return False
+
+
+def resolve_neg(input):
+    """Negation is never lazy here: the tensor itself."""
+    return input
+
+
+def _check_tensor(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
 
 
 def angle(input, *, out=None):

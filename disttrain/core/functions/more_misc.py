@@ -113,7 +113,8 @@ _INPLACE = ("abs_", "acos_", "acosh_", "addmv_", "arccos_", "arccosh_", "arcsin_
             "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "gcd_", "index_put_", "lcm_",
             "ldexp_", "log10_", "log1p_", "log2_", "log_", "nan_to_num_", "neg_", "negative_",
             "rad2deg_", "reciprocal_", "relu_", "resize_as_", "round_", "rsqrt_", "sigmoid_",
-            "sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "as_strided_")
+            "sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "as_strided_",
+            "erf_", "erfc_", "i0_", "logit_", "sinc_", "xlogy_", "conj_physical_")
 for _n in _INPLACE:
     globals()[_n] = _inplace_fn(_n)
 __all__ += list(_INPLACE)
