@@ -267,3 +267,27 @@ def test_nan_and_inf_arise_silently_as_in_pytorch_and_numpy_keeps_its_warnings()
     # PyTorch 2.13 prints the same lists
     assert values.strip() == ("[[nan, nan, 0.0], [inf, -inf, nan], [nan, -inf], [inf], "
                               "[inf, nan, 0.0]]")
+
+
+# ------------------------------------------------------------------ torch.compiler
+def test_compiler_functions_run_everything_eagerly():
+    """What PyTorch 2.13 answers outside a compiled region: nothing is compiling or
+    exporting, and a disabled function is called as it is."""
+    calls = []
+
+    @torch.compiler.disable
+    def f(x):
+        calls.append(x)
+        return x + 1
+
+    @torch.compiler.disable(recursive=False)
+    def g(x):
+        return x * 2
+
+    assert f(1) == 2 and g(2) == 4 and calls == [1] and f.__name__ == "f"
+    assert not (torch.compiler.is_compiling() or torch.compiler.is_dynamo_compiling() or
+                torch.compiler.is_exporting())
+    model = nn.Linear(2, 1)
+    assert torch.compiler.compile(model) is model
+    assert torch.compiler.allow_in_graph(f) is f and torch.compiler.assume_constant_result(g) is g
+    assert torch.compiler.reset() is None and torch.compiler.cudagraph_mark_step_begin() is None
