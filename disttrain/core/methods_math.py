@@ -27,3 +27,4 @@ for _name in ("conj", "conj_physical", "resolve_conj", "is_conj", "is_neg", "res
               "angle", "sgn"):
     setattr(T, _name, getattr(F, _name))
 T.conj_physical_ = _inplace(F.conj)
+T.stft, T.istft = F.stft, F.istft

@@ -30,3 +30,6 @@ __all__ += more_shaping.__all__ + more_math.__all__ + more_reductions.__all__
 from . import more_misc  # noqa: E402
 from .more_misc import *  # noqa: F401,F403,E402
 __all__ += more_misc.__all__
+from . import spectral  # noqa: E402
+from .spectral import *  # noqa: F401,F403,E402
+__all__ += spectral.__all__
