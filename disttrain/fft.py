@@ -14,7 +14,8 @@ from .core.functions import cat as _cat, roll as _roll
 from .core.functions._common import write_out as _write_out
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
-           "fftn", "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+           "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn", "fftfreq",
+           "rfftfreq", "fftshift", "ifftshift"]
 
 
 def _norm(norm):
@@ -179,6 +180,26 @@ def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
 
 def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     return irfftn(input, s, dim, norm, out=out)
+
+
+def hfftn(input, s=None, dim=None, norm=None, *, out=None):
+    """The n-dimensional FFT of a Hermitian-symmetric signal given by its first half along
+    the last of ``dim``: real output (``irfftn`` of the conjugate, the scaling swapped)."""
+    return _write_out(irfftn(_Conj.apply(_as_complex(input)), s, dim, _swap(norm)), out,
+                      "fft_hfftn")
+
+
+def ihfftn(input, s=None, dim=None, norm=None, *, out=None):
+    """The inverse of ``hfftn``: one-sided along the last of ``dim``."""
+    return _write_out(_Conj.apply(rfftn(input, s, dim, _swap(norm))), out, "fft_ihfftn")
+
+
+def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    return hfftn(input, s, dim, norm, out=out)
+
+
+def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    return ihfftn(input, s, dim, norm, out=out)
 
 
 def fftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):

@@ -176,3 +176,40 @@ def test_default_convert():
     assert default_convert("text") == "text"
     p = default_convert(Point(np.float32(1), "s"))
     assert type(p) is Point and repr(p.x) == "tensor(1.)" and p.y == "s"
+
+
+def test_stack_dataset_tuples_dicts_batches_and_errors():
+    from disttrain.utils.data import DataLoader, StackDataset
+    xs, ys = TensorDataset(disttrain.arange(6.0).reshape(3, 2)), [10, 11, 12]
+    pairs = StackDataset(xs, ys)
+    assert len(pairs) == 3 and pairs[1][0][0].tolist() == [2.0, 3.0] and pairs[1][1] == 11
+    named = StackDataset(x=xs, y=ys)
+    assert named[2]["y"] == 12 and named[2]["x"][0].tolist() == [4.0, 5.0]
+
+    class Batched(list):
+        calls = 0
+
+        def __getitems__(self, indices):
+            Batched.calls += 1
+            return [self[i] for i in indices]
+
+    stacked = StackDataset(a=Batched([1, 2, 3]), b=ys)
+    assert stacked.__getitems__([2, 0]) == [{"a": 3, "b": 12}, {"a": 1, "b": 10}]
+    assert Batched.calls == 1
+    batch = next(iter(DataLoader(pairs, batch_size=3)))
+    assert batch[0][0].tolist() == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+    assert batch[1].tolist() == [10, 11, 12]
+    with pytest.raises(ValueError, match="^Size mismatch between datasets$"):
+        StackDataset(xs, [1])
+    with pytest.raises(ValueError, match="^At least one dataset should be passed$"):
+        StackDataset()
+    with pytest.raises(ValueError, match="but both types are given"):
+        StackDataset(xs, y=ys)
+
+    class Short(list):
+        def __getitems__(self, indices):
+            return [0]
+
+    with pytest.raises(ValueError, match="^Nested dataset's output size mismatch. Expected 2, "
+                                         "got 1$"):
+        StackDataset(Short([1, 2])).__getitems__([0, 1])

@@ -11,7 +11,7 @@ import warnings
 from ...core.random import default_generator
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
-           "ChainDataset", "random_split"]
+           "ChainDataset", "StackDataset", "random_split"]
 
 
 class Dataset:
@@ -133,6 +133,54 @@ class ConcatDataset(Dataset):
         which = bisect.bisect_right(self.cumulative_sizes, idx)
         start = self.cumulative_sizes[which - 1] if which > 0 else 0
         return self.datasets[which][idx - start]
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: item ``i`` is the tuple of their items ``i``
+    (datasets given by position) or the dict of them (given by keyword).
+
+    Example::
+
+        >>> pairs = StackDataset(images, labels)           # pairs[0] == (images[0], labels[0])
+        >>> named = StackDataset(image=images, label=labels)
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        self.datasets = args if args else kwargs
+        parts = args if args else list(kwargs.values())
+        self._length = len(parts[0])
+        if any(len(d) != self._length for d in parts):
+            raise ValueError("Size mismatch between datasets")
+
+    def __len__(self):
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices):
+        """A batch in one call to each dataset that has ``__getitems__`` itself."""
+        def column(d):
+            fetch = getattr(d, "__getitems__", None)
+            if not callable(fetch):
+                return [d[i] for i in indices]
+            items = fetch(indices)
+            if len(items) != len(indices):
+                raise ValueError(f"Nested dataset's output size mismatch. Expected "
+                                 f"{len(indices)}, got {len(items)}")
+            return items
+        if isinstance(self.datasets, dict):
+            columns = {k: column(d) for k, d in self.datasets.items()}
+            return [{k: col[j] for k, col in columns.items()} for j in range(len(indices))]
+        columns = [column(d) for d in self.datasets]
+        return [tuple(col[j] for col in columns) for j in range(len(indices))]
 
 
 class ChainDataset(IterableDataset):
