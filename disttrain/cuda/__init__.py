@@ -4,6 +4,8 @@ from ..core import device as _device
 __all__ = ["is_available", "device_count", "set_device", "current_device", "synchronize",
            "memory_allocated", "max_memory_allocated", "memory_reserved",
            "reset_peak_memory_stats", "empty_cache", "manual_seed", "manual_seed_all"]
+__all__ += ["get_rng_state", "set_rng_state", "get_rng_state_all", "set_rng_state_all", "seed",
+            "seed_all", "initial_seed", "reset_max_memory_allocated"]
 __all__ += ["get_device_properties", "get_device_name", "get_device_capability",
             "is_bf16_supported", "mem_get_info", "is_initialized", "init", "get_arch_list",
             "device", "Stream", "Event", "current_stream", "default_stream", "stream"]
@@ -80,6 +82,11 @@ def reset_peak_memory_stats(device=None):
         _device.peak_tracker.reset(_index(device))
 
 
+def reset_max_memory_allocated(device=None):
+    """``reset_peak_memory_stats`` (its older name)."""
+    reset_peak_memory_stats(device)
+
+
 def empty_cache():
     """Give the pool's cached (unused) blocks back to the GPU."""
     pool = _device.memory_pool()
@@ -94,6 +101,56 @@ def manual_seed(seed):
 
 
 manual_seed_all = manual_seed
+
+
+# One generator serves the host and every GPU (see manual_seed), so a GPU's RNG state is that
+# generator's: saving and restoring it (as checkpoint code does for each device) restores it.
+def get_rng_state(device="cuda"):
+    """The random state GPU tensors draw from (the one generator's, a uint8 tensor)."""
+    _index(device)
+    if not is_available():
+        raise _device._no_cuda_error()
+    from ..core.random import get_rng_state as _get
+    return _get()
+
+
+def set_rng_state(new_state, device="cuda"):
+    """Restore the random state GPU tensors draw from (from ``get_rng_state``)."""
+    _index(device)
+    if not is_available():
+        raise _device._no_cuda_error()
+    from ..core.random import set_rng_state as _set
+    _set(new_state)
+
+
+def get_rng_state_all():
+    """The random state of each GPU: a list of ``device_count()`` states (empty without a
+    GPU, as in PyTorch)."""
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states):
+    """Restore each GPU's random state (from ``get_rng_state_all``)."""
+    for i, state in enumerate(new_states):
+        set_rng_state(state, i)
+
+
+def seed():
+    """Seed the generator GPU tensors draw from with a fresh random number."""
+    if is_available():
+        from ..core.random import seed as _seed
+        _seed()
+
+
+seed_all = seed
+
+
+def initial_seed():
+    """The seed the generator GPU tensors draw from was last seeded with."""
+    if not is_available():
+        raise _device._no_cuda_error()
+    from ..core.random import initial_seed as _initial
+    return _initial()
 
 
 def synchronize_all():

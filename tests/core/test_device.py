@@ -203,3 +203,27 @@ def test_set_device_and_count():
     assert disttrain.ones(1, device="cuda").device == disttrain.device("cuda:0")
     with pytest.raises(RuntimeError, match="invalid device ordinal"):
         disttrain.cuda.set_device(n)
+
+
+def test_cuda_rng_state_is_the_one_generators(monkeypatch):
+    """Checkpoint code saves ``cuda.get_rng_state_all()`` beside the CPU state: without a GPU
+    the list is empty and restoring it does nothing (as in PyTorch); with GPUs each entry is
+    the one generator's state, and restoring it restores the draws."""
+    assert disttrain.cuda.get_rng_state_all() == [] or disttrain.cuda.is_available()
+    if not disttrain.cuda.is_available():
+        disttrain.cuda.set_rng_state_all([])
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            disttrain.cuda.get_rng_state()
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            disttrain.cuda.initial_seed()
+        monkeypatch.setattr(disttrain.cuda, "is_available", lambda: True)
+        monkeypatch.setattr(disttrain.cuda, "device_count", lambda: 2)
+    disttrain.manual_seed(5)
+    states = disttrain.cuda.get_rng_state_all()
+    assert len(states) == disttrain.cuda.device_count()
+    assert states[0].tolist() == disttrain.get_rng_state().tolist()
+    first = disttrain.rand(4).tolist()
+    disttrain.cuda.set_rng_state_all(states)
+    assert disttrain.rand(4).tolist() == first
+    disttrain.cuda.set_rng_state(states[0], "cuda:1")
+    assert disttrain.rand(4).tolist() == first and disttrain.cuda.initial_seed() == 5
