@@ -320,6 +320,22 @@ def scatter(ch, out, flat, src):
     ch.finish()
 
 
+def all_to_all(ch, outs, ins):
+    """Rank r sends ``ins[p]`` to every rank p and receives rank p's block for it into
+    ``outs[p]`` (blocks may differ in size: a receive checks the size it expects). Sends go
+    out first, to ``r+1, r+2, ...`` so that no rank is everyone's first peer, then the
+    receives in the opposite order."""
+    n, r = ch.size, ch.rank
+    for k in range(1, n):
+        p = (r + k) % n
+        ch.send(p, ins[p], track=True)
+    np.copyto(outs[r], ins[r])
+    for k in range(1, n):
+        p = (r - k) % n
+        np.copyto(outs[p], ch.recv(p, outs[p].size, outs[p].dtype).array)
+    ch.finish()
+
+
 def barrier(ch):
     """Return on every rank only once every rank has entered."""
     if ch.size > 1:

@@ -407,6 +407,38 @@ class ProcessGroup:
         return self._issue("scatter", self._sig("scatter", flat, root=src, shape=arr.shape),
                            run, arr, async_op=async_op)
 
+    def all_to_all(self, out_list, in_list, async_op=True):
+        """Rank i's ``out_list[j]`` receives rank j's ``in_list[i]``: every rank sends one
+        block to each (its own stays). Blocks may differ in size between pairs; each
+        ``out_list[j]`` must have the size rank j sends, and every block one dtype."""
+        n = self.size
+        for what, items in (("out_list", out_list), ("in_list", in_list)):
+            if items is None or len(items) != n:
+                got = "None" if items is None else f"{len(items)} arrays"
+                raise ValueError(f"all_to_all: {what} must hold one array per rank ({n}), "
+                                 f"got {got}")
+        ins = [_host(a, "all_to_all")[0] for a in in_list]
+        outs = [_host(a, "all_to_all", writable=True) for a in out_list]
+        dtype = ins[0].dtype
+        for i, a in enumerate(ins + [o for o, _ in outs]):
+            if a.dtype != dtype:
+                what = "in_list" if i < n else "out_list"
+                raise ValueError(f"all_to_all: {what}[{i % n}] is {a.dtype}, expected {dtype} "
+                                 f"(every block one dtype)")
+        if outs[self.rank][0].size != ins[self.rank].size:
+            raise ValueError(f"all_to_all: out_list[{self.rank}] has {outs[self.rank][0].size} "
+                             f"elements, but this rank's in_list[{self.rank}] has "
+                             f"{ins[self.rank].size}")
+
+        def run(ch):
+            C.all_to_all(ch, [o for o, _ in outs], ins)
+            for arr, (flat, back) in zip(out_list, outs):
+                if back:
+                    _write_back(arr, flat)
+            return out_list
+        return self._issue("all_to_all", ["all_to_all", "", dtype_name(dtype), [n], -1], run,
+                           out_list, async_op=async_op)
+
     def barrier(self, async_op=True):
         """Complete on every rank only after every rank has issued it."""
         return self._issue("barrier", ["barrier", "", "uint8", [1], -1],

@@ -27,8 +27,8 @@ __all__ = [
     "get_backend", "get_local_rank", "get_local_world_size", "get_node_local_rank",
     "get_process_group_ranks", "get_global_rank", "get_group_rank",
     "all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_tensor",
-    "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter", "barrier",
-    "send", "recv", "isend", "irecv", "all_gather_object", "broadcast_object_list",
+    "reduce_scatter", "reduce_scatter_tensor", "all_to_all", "all_to_all_single", "gather",
+    "scatter", "barrier", "send", "recv", "isend", "irecv", "all_gather_object", "broadcast_object_list",
     "gather_object", "scatter_object_list", "GroupMember", "group",
     "DistributedDataParallel", "DistributedOptimizer", "ZeroRedundancyOptimizer",
     "broadcast_parameters", "broadcast_optimizer_state",
@@ -51,8 +51,8 @@ from ._groups import (GroupMember, group, is_available, is_initialized,  # noqa:
 from ._groups import _NonMember, _state, _world, _group, _take_gpu  # noqa: E402,F401
 
 from ._collectives import (all_reduce, reduce, broadcast, all_gather,  # noqa: E402
-                           all_gather_into_tensor, reduce_scatter, reduce_scatter_tensor, gather,
-                           scatter, barrier, send, recv, isend, irecv, all_gather_object,
+                           all_gather_into_tensor, reduce_scatter, reduce_scatter_tensor,
+                           all_to_all, all_to_all_single, gather, scatter, barrier, send, recv, isend, irecv, all_gather_object,
                            broadcast_object_list, gather_object, scatter_object_list)
 
 

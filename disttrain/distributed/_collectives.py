@@ -12,7 +12,8 @@ from ..comm import ReduceOp
 from ..core.tensor import Tensor
 
 __all__ = ["all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_tensor",
-           "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter", "barrier", "send",
+           "reduce_scatter", "reduce_scatter_tensor", "all_to_all", "all_to_all_single",
+           "gather", "scatter", "barrier", "send",
            "recv", "isend", "irecv", "all_gather_object", "broadcast_object_list",
            "gather_object", "scatter_object_list"]
 
@@ -111,6 +112,46 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     out, arr = _arr(output, "output"), _arr(input, "input")
     return _collective(group, async_op, [output],
                        lambda pg: pg.reduce_scatter_into(out, arr, op))
+
+
+def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False):
+    """Rank i's ``output_tensor_list[j]`` receives rank j's ``input_tensor_list[i]``."""
+    outs = _arrs(output_tensor_list, "output_tensor_list")
+    ins = _arrs(input_tensor_list, "input_tensor_list")
+    return _collective(group, async_op, list(output_tensor_list),
+                       lambda pg: pg.all_to_all(outs, ins))
+
+
+def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None,
+                      group=None, async_op=False):
+    """``all_to_all`` on one tensor each way, split along dim 0: this rank's block ``j`` of
+    ``input`` goes to rank ``j``, and ``output``'s block ``j`` comes from rank ``j``. The
+    blocks are ``input_split_sizes``/``output_split_sizes`` rows, or equal (dim 0 divided by
+    the world size) when not given."""
+    out, arr = _arr(output, "output"), _arr(input, "input")
+    pg = _pg(group)
+    if pg is None:
+        return None
+
+    def split(a, sizes, name):
+        if sizes is None or len(sizes) == 0:
+            if a.shape[0] % pg.size:
+                raise ValueError(f"all_to_all_single: {name} dim 0 ({a.shape[0]}) is not "
+                                 f"divisible by the world size ({pg.size}); give "
+                                 f"{name}_split_sizes")
+            sizes = [a.shape[0] // pg.size] * pg.size
+        sizes = [int(s) for s in sizes]
+        if len(sizes) != pg.size or sum(sizes) != a.shape[0] or min(sizes) < 0:
+            raise ValueError(f"all_to_all_single: {name}_split_sizes {sizes} must be "
+                             f"{pg.size} non-negative sizes summing to {name} dim 0 "
+                             f"({a.shape[0]})")
+        starts = [sum(sizes[:i]) for i in range(pg.size)]
+        return [a[s:s + k] for s, k in zip(starts, sizes)]
+
+    outs = split(out, output_split_sizes, "output")
+    ins = split(arr, input_split_sizes, "input")
+    _touched(output)
+    return _finish(pg.all_to_all(outs, ins), async_op, [output])
 
 
 def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):

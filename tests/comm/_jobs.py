@@ -158,6 +158,30 @@ def check_gather_scatter(pg, check):
             check(f"reduce_scatter/{op}/{size}", reduce_scatter)
 
 
+def check_all_to_all(pg, check):
+    n, r = pg.size, pg.rank
+
+    def sizes(src, dst):
+        return (src + 1) * (dst + 2) % 5 * 7        # 0 for some pairs, up to 28 elements
+
+    for dtype in ("float32", "int64"):
+        def all_to_all(dtype=dtype):
+            ins = [data(r * n + q, sizes(r, q), dtype, salt=11) for q in range(n)]
+            outs = [np.full(sizes(q, r), -1, dtype) for q in range(n)]
+            pg.all_to_all(outs, ins).wait()
+            for q in range(n):
+                close(outs[q], data(q * n + r, sizes(q, r), dtype, salt=11))
+        check(f"all_to_all/{dtype}", all_to_all)
+
+    def large():
+        ins = [data(r * n + q, 40_000, "float64", salt=12) for q in range(n)]   # 320 KB blocks
+        outs = [np.empty(40_000, "float64") for _ in range(n)]
+        pg.all_to_all(outs, ins).wait()
+        for q in range(n):
+            close(outs[q], data(q * n + r, 40_000, "float64", salt=12))
+    check("all_to_all/large", large)
+
+
 def check_misc(pg, check):
     n, r = pg.size, pg.rank
     check("barrier", lambda: pg.barrier().wait())
@@ -255,7 +279,8 @@ def job_collectives():
     shm.SLOT_BYTES = 64 << 10
     pg = comm.init_from_env(timeout=60)
     check = Checker()
-    for part in (check_all_reduce, check_rooted, check_gather_scatter, check_misc):
+    for part in (check_all_reduce, check_rooted, check_gather_scatter, check_all_to_all,
+                 check_misc):
         part(pg, check)
     digests = pg.all_gather_obj(check.digests).result()
     differ = sorted(k for k in check.digests if any(d.get(k) != check.digests[k]

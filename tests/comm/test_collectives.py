@@ -8,7 +8,7 @@ import pytest
 from ._procs import Ranks
 
 FAMILIES = ["all_reduce", "broadcast", "gather", "scatter", "reduce", "all_gather",
-            "reduce_scatter", "barrier", "objects", "send_recv", "wait_timeout",
+            "reduce_scatter", "all_to_all", "barrier", "objects", "send_recv", "wait_timeout",
             "non_contiguous",
             "zero_dim", "async_order", "subgroup"]
 

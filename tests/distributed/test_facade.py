@@ -32,6 +32,12 @@ def test_world_of_one_collectives_return_input(world1):
     objs = [None]
     dist.all_gather_object(objs, {"a": (1, 2)})
     assert objs == [{"a": (1, 2)}]
+    outs = [torch.zeros(2)]
+    dist.all_to_all(outs, [t])
+    assert outs[0].tolist() == [1.0, 2.0]
+    y = torch.zeros(2)
+    dist.all_to_all_single(y, t)
+    assert y.tolist() == [1.0, 2.0]
     work = dist.all_reduce(t, async_op=True)
     assert work.wait() and work.is_completed()
     assert work.get_future().wait()[0] is t
@@ -113,7 +119,7 @@ def four_ranks(tmp_path_factory):
 
 @pytest.mark.parametrize("name", [
     "environment", "all_reduce_ops", "broadcast_and_reduce", "gathers_and_scatters",
-    "point_to_point", "object_collectives", "subgroups", "errors_name_the_problem"])
+    "all_to_alls", "point_to_point", "object_collectives", "subgroups", "errors_name_the_problem"])
 def test_four_ranks(four_ranks, name):
     """Each collective check passed on every rank of a 4-rank job (workers/facade_worker.py)."""
     four_ranks.check(name)

@@ -77,6 +77,28 @@ def gathers_and_scatters():
 
 
 @record
+def all_to_alls():
+    # rank R sends q + 1 rows [R, q, i] to rank q; so receives R + 1 rows from each rank
+    ins = [torch.tensor([[R, q, i] for i in range(q + 1)], dtype=torch.float32)
+           for q in range(W)]
+    outs = [torch.zeros(R + 1, 3) for _ in range(W)]
+    check(dist.all_to_all(outs, ins) is None, "all_to_all returns None")
+    equal([o.tolist() for o in outs], [[[q, R, i] for i in range(R + 1)] for q in range(W)],
+          "all_to_all")
+    x = torch.arange(W * 2, dtype=torch.int64) + 100 * R      # 2 rows to every rank
+    y = torch.zeros(W * 2, dtype=torch.int64)
+    work = dist.all_to_all_single(y, x, async_op=True)
+    work.wait()
+    equal(y, [100 * q + 2 * R + k for q in range(W) for k in range(2)], "all_to_all_single")
+    send = [q for q in range(W)]                              # q rows to rank q
+    x = torch.cat([torch.full((q, 2), float(10 * R + q)) for q in range(W)])
+    y = torch.zeros(R * W, 2)
+    dist.all_to_all_single(y, x, output_split_sizes=[R] * W, input_split_sizes=send)
+    equal(y[:, 0], [float(10 * q + R) for q in range(W) for _ in range(R)],
+          "all_to_all_single with splits")
+
+
+@record
 def point_to_point():
     if R % 2 == 0:
         dist.send(torch.tensor([R, R + 0.5]), dst=R + 1, tag=3)
@@ -136,6 +158,12 @@ def errors_name_the_problem():
     raises(ValueError, ["one array per rank (4)"],
            lambda: dist.all_gather([torch.zeros(2)], torch.zeros(2)),
            "all_gather with a short list")
+    raises(ValueError, ["input_split_sizes [1, 1] must be 4 non-negative sizes"],
+           lambda: dist.all_to_all_single(torch.zeros(4), torch.zeros(4), None, [1, 1]),
+           "all_to_all_single with a short split")
+    raises(ValueError, ["dim 0 (3) is not divisible by the world size (4)"],
+           lambda: dist.all_to_all_single(torch.zeros(4), torch.zeros(3)),
+           "all_to_all_single with uneven rows")
     raises(ValueError, ["global rank 7 is not part of the group"],
            lambda: dist.broadcast(torch.zeros(1), src=7), "broadcast from rank 7")
 
