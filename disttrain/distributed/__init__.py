@@ -52,8 +52,10 @@ from ._groups import _NonMember, _state, _world, _group, _take_gpu  # noqa: E402
 
 from ._collectives import (all_reduce, reduce, broadcast, all_gather,  # noqa: E402
                            all_gather_into_tensor, reduce_scatter, reduce_scatter_tensor,
-                           all_to_all, all_to_all_single, gather, scatter, barrier, send, recv, isend, irecv, all_gather_object,
-                           broadcast_object_list, gather_object, scatter_object_list)
+                           all_to_all, all_to_all_single, gather, scatter, barrier, send, recv,
+                           isend, irecv, P2POp, batch_isend_irecv, all_gather_object,
+                           broadcast_object_list, gather_object, scatter_object_list,
+                           send_object_list, recv_object_list)
 
 
 # The training wrappers (they import nn and optim) and the submodules PyTorch has here.

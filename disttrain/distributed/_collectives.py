@@ -5,6 +5,8 @@ Each function checks its Tensors, hands their arrays to the group (a
 as PyTorch does, or a :class:`~disttrain.comm.Work` with ``async_op=True``. Roots
 (``src``/``dst``) are global ranks, translated to the group's numbering.
 """
+import numpy as np
+
 from . import _objects
 from ._groups import GroupMember, _group
 from ._future import WorkHandle
@@ -14,8 +16,9 @@ from ..core.tensor import Tensor
 __all__ = ["all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_tensor",
            "reduce_scatter", "reduce_scatter_tensor", "all_to_all", "all_to_all_single",
            "gather", "scatter", "barrier", "send",
-           "recv", "isend", "irecv", "all_gather_object", "broadcast_object_list",
-           "gather_object", "scatter_object_list"]
+           "recv", "isend", "irecv", "P2POp", "batch_isend_irecv", "all_gather_object",
+           "broadcast_object_list", "gather_object", "scatter_object_list", "send_object_list",
+           "recv_object_list"]
 
 
 def _pg(group):
@@ -220,6 +223,44 @@ def recv(tensor, src=None, group=None, tag=0):
     return src
 
 
+class P2POp:
+    """One point-to-point operation for :func:`batch_isend_irecv`.
+
+    Args:
+        op: :func:`isend` or :func:`irecv`.
+        tensor (Tensor): what to send, or where to receive.
+        peer (int): the other side's global rank.
+        group (optional): the process group. Default: the world.
+        tag (int, optional): matches a send with its receive. Default: 0
+    """
+
+    def __init__(self, op, tensor, peer=None, group=None, tag=0, group_peer=None):
+        if op not in (isend, irecv):
+            raise ValueError("Invalid ``op``. Expected ``op`` to be of type "
+                             "``torch.distributed.isend`` or ``torch.distributed.irecv``.")
+        if peer is None and group_peer is None:
+            raise ValueError("Either peer or group_peer must be specified")
+        self.op, self.tensor, self.group, self.tag = op, tensor, group, tag
+        self.peer = peer if peer is not None else _group(group).ranks[group_peer]
+
+    def __repr__(self):
+        return (f"P2POp(op={self.op.__name__}, peer={self.peer}, tag={self.tag}, "
+                f"tensor={tuple(self.tensor.shape)})")
+
+
+def batch_isend_irecv(p2p_op_list):
+    """Start every operation of ``p2p_op_list`` (:class:`P2POp`) and return their Works.
+
+    A posted receive does not hold up the operations after it, so sends and receives to and
+    from neighbours may come in any order in the list.
+    """
+    if not p2p_op_list or not all(isinstance(p, P2POp) for p in p2p_op_list):
+        raise ValueError("Invalid ``p2p_op_list``. Each op is expected to to be of type "
+                         "``torch.distributed.P2POp``.")
+    works = [p.op(p.tensor, p.peer, p.group, p.tag) for p in p2p_op_list]
+    return [w for w in works if w is not None]
+
+
 # -- objects: msgpack, never pickle ----------------------------------------------------------
 
 def all_gather_object(object_list, obj, group=None):
@@ -281,3 +322,38 @@ def scatter_object_list(scatter_object_output_list, scatter_object_input_list=No
     got = _objects.unpackb(pg.broadcast_obj(payload, root).result())
     scatter_object_output_list[0] = got[pg.rank]
     return None
+
+
+def send_object_list(object_list, dst, group=None, device=None):
+    """Send ``object_list`` (msgpack data, arrays, Tensors) to global rank ``dst``, whose
+    :func:`recv_object_list` receives it into a list of the same length."""
+    pg = _pg(group)
+    if pg is None:
+        return None
+    peer = _local(pg, dst, "send_object_list")
+    payloads = [_objects.packb(o) for o in object_list]
+    sizes = np.array([len(p) for p in payloads], np.int64)
+    pg.send(sizes, peer).wait()
+    pg.send(np.frombuffer(b"".join(payloads), np.uint8), peer).wait()
+    return None
+
+
+def recv_object_list(object_list, src=None, group=None, device=None):
+    """Receive into ``object_list`` (same length as the sender's) what global rank ``src``
+    sent with :func:`send_object_list`; returns ``src``."""
+    pg = _pg(group)
+    if pg is None:
+        return -1
+    if src is None:
+        raise ValueError("recv_object_list: receiving from any source is not supported; "
+                         "pass src")
+    peer = _local(pg, src, "recv_object_list")
+    sizes = np.empty(len(object_list), np.int64)
+    pg.recv(sizes, peer).wait()
+    data = np.empty(int(sizes.sum()), np.uint8)
+    pg.recv(data, peer).wait()
+    raw, start = data.tobytes(), 0
+    for i, size in enumerate(sizes.tolist()):
+        object_list[i] = _objects.unpackb(raw[start:start + size])
+        start += size
+    return src

@@ -119,7 +119,7 @@ def four_ranks(tmp_path_factory):
 
 @pytest.mark.parametrize("name", [
     "environment", "all_reduce_ops", "broadcast_and_reduce", "gathers_and_scatters",
-    "all_to_alls", "point_to_point", "object_collectives", "subgroups", "errors_name_the_problem"])
+    "all_to_alls", "batched_point_to_point_and_objects", "point_to_point", "object_collectives", "subgroups", "errors_name_the_problem"])
 def test_four_ranks(four_ranks, name):
     """Each collective check passed on every rank of a 4-rank job (workers/facade_worker.py)."""
     four_ranks.check(name)

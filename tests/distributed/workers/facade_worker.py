@@ -99,6 +99,28 @@ def all_to_alls():
 
 
 @record
+def batched_point_to_point_and_objects():
+    # a ring in both directions, the receives listed first (they must not block the sends)
+    left, right = (R - 1) % W, (R + 1) % W
+    from_left, from_right = torch.zeros(3), torch.zeros(3)
+    ops = [dist.P2POp(dist.irecv, from_left, left), dist.P2POp(dist.irecv, from_right, right),
+           dist.P2POp(dist.isend, torch.full((3,), float(R)), right),
+           dist.P2POp(dist.isend, torch.full((3,), float(-R)), left)]
+    for work in dist.batch_isend_irecv(ops):
+        work.wait()
+    equal(from_left, [float(left)] * 3, "batch_isend_irecv from the left")
+    equal(from_right, [float(-right)] * 3, "batch_isend_irecv from the right")
+    if R == 0:
+        dist.send_object_list([{"step": 7}, (1, "two"), torch.arange(3)], dst=2)
+    elif R == 2:
+        got = [None, None, None]
+        check(dist.recv_object_list(got, src=0) == 0, "recv_object_list returns src")
+        check(got[0] == {"step": 7} and got[1] == (1, "two") and got[2].tolist() == [0, 1, 2],
+              f"recv_object_list: {got}")
+    dist.barrier()
+
+
+@record
 def point_to_point():
     if R % 2 == 0:
         dist.send(torch.tensor([R, R + 0.5]), dst=R + 1, tag=3)
@@ -158,6 +180,8 @@ def errors_name_the_problem():
     raises(ValueError, ["one array per rank (4)"],
            lambda: dist.all_gather([torch.zeros(2)], torch.zeros(2)),
            "all_gather with a short list")
+    raises(ValueError, ["Invalid ``op``"],
+           lambda: dist.P2POp(dist.send, torch.zeros(1), 0), "P2POp with a blocking send")
     raises(ValueError, ["input_split_sizes [1, 1] must be 4 non-negative sizes"],
            lambda: dist.all_to_all_single(torch.zeros(4), torch.zeros(4), None, [1, 1]),
            "all_to_all_single with a short split")
