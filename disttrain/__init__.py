@@ -75,6 +75,7 @@ _SUBMODULES = (
     "distributed",
     "distributions",
     "func",
+    "functional",
     "futures",
     "hub",
     "jit",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import disttrain
-from disttrain.autograd import gradgradcheck
+from disttrain.autograd import gradcheck, gradgradcheck
 
 from .conftest import check_op, leaf, raises, randn
 
@@ -150,3 +150,37 @@ def test_second_derivatives(fn, shapes):
     """Product backwards are differentiable themselves (create_graph): gradgradcheck."""
     inputs = [leaf(randn(*s, seed=i)) for i, s in enumerate(shapes)]
     assert gradgradcheck(fn, inputs)
+
+
+def test_low_rank_svd_and_pca():
+    """Randomized, but exact for a matrix of rank at most q: PyTorch 2.13's singular values,
+    reconstructions, the ``M`` (subtracted mean) and wide-matrix paths, and gradients."""
+    d = disttrain.float64
+    a = ((disttrain.arange(120, dtype=d).reshape(40, 3) * 0.37).sin() @
+         (disttrain.arange(75, dtype=d).reshape(3, 25) * 0.61).cos())
+    disttrain.manual_seed(0)
+    # PyTorch 2.13 on the same matrix
+    U, S, V = disttrain.pca_lowrank(a, q=4)
+    np.testing.assert_allclose(S.numpy(), [10.6396832255, 5.0495600644, 0.0, 0.0], atol=1e-9)
+    assert (U.shape, V.shape) == ((40, 4), (25, 4))
+    centered = a - a.mean(0, keepdim=True)
+    np.testing.assert_allclose((U @ disttrain.diag(S) @ V.T).numpy(), centered.numpy(),
+                               atol=1e-12)
+    U, S, V = disttrain.svd_lowrank(a, q=3, M=a.mean(0, keepdim=True))
+    np.testing.assert_allclose(S.numpy(), [10.6396832255, 5.0495600644, 0.0], atol=1e-9)
+    U, S, V = disttrain.svd_lowrank(a.T, q=3)
+    np.testing.assert_allclose(S.numpy(), [10.6396849873, 5.0500424312, 0.0], atol=1e-9)
+    assert (U.shape, V.shape) == ((25, 3), (40, 3))
+    np.testing.assert_allclose((U @ disttrain.diag(S) @ V.T).numpy(), a.T.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match=r"^q\(=30\) must be non-negative integer and not "
+                                         r"greater than min\(m, n\)=25$"):
+        disttrain.pca_lowrank(a, q=30)
+    with pytest.raises(ValueError, match=r"^niter\(=-1\) must be non-negative integer$"):
+        disttrain.pca_lowrank(a, niter=-1)
+
+    def singular_values(x):
+        disttrain.manual_seed(3)                # the same sketch at every evaluation
+        return disttrain.svd_lowrank(x, q=4)[1]
+    x = disttrain.tensor(np.random.default_rng(1).standard_normal((6, 4)), requires_grad=True)
+    assert gradcheck(singular_values, (x,))
+    assert disttrain.functional.svd_lowrank is disttrain.svd_lowrank

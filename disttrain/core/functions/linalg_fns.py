@@ -11,7 +11,7 @@ from ._common import write_out
 __all__ = ["det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "cholesky_solve",
            "cholesky_inverse", "svd", "qr", "cross", "matrix_power", "matrix_exp", "trace",
            "cdist", "dist", "kron", "tensordot", "triangular_solve", "lu",
-           "diag_embed", "orgqr"]
+           "diag_embed", "orgqr", "svd_lowrank", "pca_lowrank"]
 
 
 def _linalg():
@@ -224,3 +224,73 @@ def lu(A, pivot=True, get_infos=False, out=None):
 def orgqr(input, tau):
     """``linalg.householder_product`` under its LAPACK name."""
     return _linalg().householder_product(input, tau)
+
+
+# ------------------------------------------------------------------ randomized low rank
+def _approximate_basis(A, q, niter, M):
+    """Q with orthonormal columns such that Q Qᴴ (A - M) approximates A - M: a Gaussian
+    sketch and ``niter`` power iterations (Halko, Martinsson and Tropp 2009, Algorithm 4.4),
+    never forming A - M."""
+    from ..creation import randn
+    real = A.real if A.is_complex() else A
+    R = randn(A.shape[-1], q, dtype=A.dtype if A.is_complex() else real.dtype,
+              device=A.device)
+    X = A @ R if M is None else A @ R - M @ R
+    Q = qr(X)[0]
+    for _ in range(niter):
+        X = A.mH @ Q if M is None else A.mH @ Q - M.mH @ Q
+        Q = qr(X)[0]
+        X = A @ Q if M is None else A @ Q - M @ Q
+        Q = qr(X)[0]
+    return Q
+
+
+def _svd_lowrank(A, q, niter, M):
+    m, n = A.shape[-2:]
+    if M is not None:
+        M = M.broadcast_to(A.shape)
+    if m < n:
+        A = A.mH
+        M = None if M is None else M.mH
+    Q = _approximate_basis(A, q, niter, M)
+    B = Q.mH @ A if M is None else Q.mH @ A - Q.mH @ M
+    U, S, V = svd(B)
+    U = Q @ U
+    return (V, S, U) if m < n else (U, S, V)
+
+
+def svd_lowrank(A, q=6, niter=2, M=None):
+    """An approximate truncated SVD ``A ≈ U diag(S) Vᴴ`` of rank ``q`` (of ``A - M`` when
+    ``M`` is given) by randomized range finding (Halko et al. 2009, Algorithm 5.1): exact
+    for a matrix of rank at most ``q``; random (set the seed to repeat it).
+
+    Args:
+        A (Tensor): (*, m, n).
+        q (int, optional): a slightly overestimated rank. Default: 6
+        niter (int, optional): power iterations. Default: 2
+        M (Tensor, optional): subtracted from ``A`` (broadcast), without forming A - M.
+    """
+    return _svd_lowrank(A, 6 if q is None else q, 2 if niter is None else niter, M)
+
+
+def pca_lowrank(A, q=None, center=True, niter=2):
+    """Principal components of the rows of ``A`` (*, m, n): ``(U, S, V)`` of the rank-``q``
+    approximate SVD of ``A`` with its column means subtracted (``center``); the components
+    are the columns of ``V``, ``S**2 / (m - 1)`` their variances.
+
+    Args:
+        q (int, optional): how many components. Default: ``min(6, m, n)``
+        center (bool): subtract the column means first. Default: True
+        niter (int): power iterations. Default: 2
+    """
+    m, n = A.shape[-2:]
+    if q is None:
+        q = min(6, m, n)
+    elif not (isinstance(q, int) and 0 <= q <= min(m, n)):
+        raise ValueError(f"q(={q}) must be non-negative integer and not greater than "
+                         f"min(m, n)={min(m, n)}")
+    if not (isinstance(niter, int) and niter >= 0):
+        raise ValueError(f"niter(={niter}) must be non-negative integer")
+    if not center:
+        return _svd_lowrank(A, q, niter, None)
+    return _svd_lowrank(A - A.mean(dim=-2, keepdim=True), q, niter, None)
