@@ -227,3 +227,14 @@ def test_cuda_rng_state_is_the_one_generators(monkeypatch):
     assert disttrain.rand(4).tolist() == first
     disttrain.cuda.set_rng_state(states[0], "cuda:1")
     assert disttrain.rand(4).tolist() == first and disttrain.cuda.initial_seed() == 5
+
+
+@needs_gpu
+def test_stft_round_trip_on_gpu():
+    """stft/istft build their padding and overlap-add indices on the signal's device."""
+    x = disttrain.randn(2, 64, dtype=disttrain.float64)
+    w = disttrain.hann_window(16, dtype=disttrain.float64)
+    spec = disttrain.stft(x.to("cuda"), 16, 4, window=w.to("cuda"), return_complex=True)
+    assert spec.is_cuda
+    back = disttrain.istft(spec, 16, 4, window=w.to("cuda"), length=64)
+    np.testing.assert_allclose(back.cpu().numpy(), x.numpy(), atol=1e-12)

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ..device import array_module
 from ..ops import fft_ops as _F
 from ..ops.complex_ops import Real as _Real
 from ..tensor import Tensor
@@ -57,6 +58,11 @@ def _full_window(window, win, n_fft, like):
     return window
 
 
+def _indices(idx, like):
+    """An int64 index tensor on ``like``'s device (numpy or cupy)."""
+    return Tensor._make(array_module(like._data).asarray(idx.astype(np.int64)))
+
+
 def _pad(x, pad, mode):
     """``x`` (B, L) padded by ``pad`` on both sides of its last dim: 'constant' (zeros),
     'reflect' (mirrored without the edge sample), 'replicate' or 'circular'."""
@@ -81,7 +87,7 @@ def _pad(x, pad, mode):
     else:
         raise ValueError(f"stft(): pad_mode must be 'constant', 'reflect', 'replicate' or "
                          f"'circular', but got '{mode}'")
-    return x[:, Tensor._make(idx.astype(np.int64))]
+    return x[:, _indices(idx, x)]
 
 
 def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,
@@ -207,7 +213,7 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     frames = frames * w
     total = n_fft + hop * (n_frames - 1)
     index = (np.arange(n_frames)[:, None] * hop + np.arange(n_fft)).reshape(-1)
-    index_t = Tensor._make(index.astype(np.int64))
+    index_t = _indices(index, frames)
     batch = frames.shape[0]
     signal = frames.new_zeros(batch, total).index_add(1, index_t, frames.reshape(batch, -1))
     w2 = (w * w).detach()
