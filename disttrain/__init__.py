@@ -25,6 +25,7 @@ from .core.tensor_str import set_printoptions
 from .core import random  # noqa: F401  (disttrain.random.manual_seed, get_rng_state, ...)
 from .core import autograd as _autograd_core
 from . import amp, autograd, cuda  # noqa: F401  (cuda.amp builds on amp)
+from .cuda import OutOfMemoryError  # noqa: F401,E402  (torch.OutOfMemoryError)
 from .amp import autocast  # noqa: F401,E402  (torch.autocast is torch.amp.autocast)
 from .amp import (GradScaler, is_autocast_enabled, set_autocast_enabled,  # noqa: F401
                   get_autocast_dtype, set_autocast_dtype, is_autocast_cpu_enabled,

@@ -197,6 +197,18 @@ def memory_pool():
     return _cupy.get_default_memory_pool()
 
 
+class OutOfMemoryError(RuntimeError, MemoryError):
+    """A GPU allocation failed: PyTorch's ``torch.cuda.OutOfMemoryError`` (also
+    ``torch.OutOfMemoryError``). Every GPU allocation passes through ``_PeakTracker.malloc``,
+    which raises this in place of cupy's own error (after cupy's pool has freed its cached
+    blocks and retried), so ``except torch.cuda.OutOfMemoryError`` catches what an op on a
+    GPU raises when memory runs out. Still a MemoryError, as cupy's is."""
+
+
+def _mib(size):
+    return f"{size / 2 ** 20:.2f} MiB"
+
+
 class _PeakTracker:
     """cupy's allocator with a high-water mark of the bytes held by arrays, per device.
 
@@ -210,7 +222,13 @@ class _PeakTracker:
         self.peak = {}
 
     def malloc(self, size):
-        mem = self.pool.malloc(size)
+        try:
+            mem = self.pool.malloc(size)
+        except _cupy.cuda.memory.OutOfMemoryError as e:
+            raise OutOfMemoryError(f"CUDA out of memory. Tried to allocate {_mib(size)}. "
+                                   f"{_mib(self.pool.used_bytes())} is allocated by tensors "
+                                   f"and {_mib(self.pool.total_bytes())} reserved by the "
+                                   f"memory pool ({e})") from e
         used = self.pool.used_bytes()
         dev = mem.device_id
         if used > self.peak.get(dev, 0):

@@ -1,9 +1,11 @@
 """``disttrain.cuda``: whether a GPU is there, which one is current, and its memory use."""
 from ..core import device as _device
+from ..core.device import OutOfMemoryError
 
 __all__ = ["is_available", "device_count", "set_device", "current_device", "synchronize",
            "memory_allocated", "max_memory_allocated", "memory_reserved",
            "reset_peak_memory_stats", "empty_cache", "manual_seed", "manual_seed_all"]
+__all__ += ["OutOfMemoryError"]
 __all__ += ["get_rng_state", "set_rng_state", "get_rng_state_all", "set_rng_state_all", "seed",
             "seed_all", "initial_seed", "reset_max_memory_allocated"]
 __all__ += ["get_device_properties", "get_device_name", "get_device_capability",

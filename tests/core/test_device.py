@@ -238,3 +238,37 @@ def test_stft_round_trip_on_gpu():
     assert spec.is_cuda
     back = disttrain.istft(spec, 16, 4, window=w.to("cuda"), length=64)
     np.testing.assert_allclose(back.cpu().numpy(), x.numpy(), atol=1e-12)
+
+
+def test_gpu_out_of_memory_is_torch_cuda_out_of_memory_error(monkeypatch):
+    """The allocator every GPU array passes through turns cupy's out-of-memory error into
+    ``disttrain.cuda.OutOfMemoryError`` (PyTorch's ``torch.cuda.OutOfMemoryError``), so a
+    program's ``except torch.cuda.OutOfMemoryError`` catches it; here cupy's pool is a
+    stand-in that runs out, so the check runs without a GPU."""
+    import types
+    from disttrain.core import device as dev
+
+    class CupyOOM(MemoryError):                    # cupy.cuda.memory.OutOfMemoryError
+        pass
+
+    class Pool:
+        def malloc(self, size):
+            raise CupyOOM(f"Out of memory allocating {size:,} bytes")
+
+        def used_bytes(self):
+            return 3 << 20
+
+        def total_bytes(self):
+            return 5 << 20
+
+    fake = types.SimpleNamespace(cuda=types.SimpleNamespace(
+        memory=types.SimpleNamespace(OutOfMemoryError=CupyOOM)))
+    monkeypatch.setattr(dev, "_cupy", fake)
+    tracker = dev._PeakTracker(Pool())
+    with pytest.raises(disttrain.cuda.OutOfMemoryError,
+                       match=r"^CUDA out of memory\. Tried to allocate 20\.00 MiB\. 3\.00 MiB "
+                             r"is allocated by tensors and 5\.00 MiB reserved") as info:
+        tracker.malloc(20 << 20)
+    assert isinstance(info.value.__cause__, CupyOOM)
+    assert disttrain.OutOfMemoryError is disttrain.cuda.OutOfMemoryError
+    assert issubclass(disttrain.cuda.OutOfMemoryError, (RuntimeError, MemoryError))
