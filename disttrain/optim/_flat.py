@@ -172,7 +172,7 @@ class FlatGroup:
         ``BLOCK`` elements is not copied but read where it lies through ``grad_block``, its
         region of ``grad`` left stale. With ``zero_grad()`` setting gradients to None every
         step, each one is a new array, and copying it cost a pass over every gradient (0.5 ms
-        of the MLP's 2 ms step).
+        of the MLP's 2 ms optimizer step).
         """
         active = np.ones(len(self.params), bool)
         self._grad_src.clear()
